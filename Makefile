@@ -1,0 +1,99 @@
+# telltale — build, test, install.  `make test` and `make demo` are the two
+# commands a new machine needs; both install missing Debian packages first.
+
+PREFIX ?= /usr/local
+CC ?= cc
+PKGS := lua5.4 libcurl libxml-2.0
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+# Lua's own warning set (its makefile) on top of -Wall -Wextra.
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wwrite-strings -Wundef -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -iquote runner -iquote build \
+              -DTELLTALE_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+
+# SANITIZE=1 builds into build-asan/ with AddressSanitizer + UBSan.
+ifeq ($(SANITIZE),1)
+BUILD := build-asan
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BIN := $(BUILD)/telltale
+else
+BUILD := build
+BIN := telltale
+endif
+
+SRCS := $(wildcard runner/*.c)
+OBJS := $(SRCS:runner/%.c=$(BUILD)/%.o) $(BUILD)/embed.o
+LUALIB := $(sort $(wildcard lib/*.lua))
+
+# Debian packages: to build, to test, to run the demo.
+DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev
+DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 valgrind
+
+.PHONY: all unit deps test test-unit test-e2e test-asan bench install lint format clean
+
+all: $(BIN) unit
+
+# Unit tests (cmocka) link against every engine object but main.o.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+LIB_OBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
+
+unit: $(UNIT_BINS)
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(BUILD)/unit
+	@echo "  TEST  $@"
+	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(shell pkg-config --libs cmocka)
+
+$(BIN): $(OBJS)
+	@echo "  LD    $@"
+	@$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(BUILD)/%.o: runner/%.c | $(BUILD)
+	@echo "  CC    $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/embed.c: $(LUALIB) runner/embed.sh | $(BUILD)
+	sh runner/embed.sh $@ $(LUALIB)
+
+$(BUILD)/embed.o: $(BUILD)/embed.c
+	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+$(BUILD):
+	mkdir -p $@
+
+-include $(wildcard $(BUILD)/*.d)
+
+deps:
+	@sh tests/lib/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+
+# The whole suite, twice: the normal build, then under ASan + UBSan.
+test: deps
+	$(MAKE) all
+	$(MAKE) SANITIZE=1 all
+	bash tests/run.sh ./telltale build/unit
+	bash tests/run.sh build-asan/telltale build-asan/unit
+
+bench: deps all
+	bash tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/telltale/lib
+	install -m 755 telltale $(DESTDIR)$(PREFIX)/bin/telltale
+	install -m 644 $(LUALIB) $(DESTDIR)$(PREFIX)/share/telltale/lib/
+
+# Banned calls (as curl's checksrc): unbounded copies and friends.
+lint:
+	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|gets|system)\s*\(' runner/*.c runner/*.h \
+	  || (echo "lint: banned call above" && false)
+	@clang-format --dry-run --Werror runner/*.c runner/*.h 2>/dev/null || echo "lint: clang-format differences (make format)"
+
+format:
+	clang-format -i runner/*.c runner/*.h
+
+clean:
+	rm -rf build build-asan telltale

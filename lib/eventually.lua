@@ -1,0 +1,55 @@
+-- eventually.lua — the primitive every side-effect wait is built on.
+--
+--   local row = eventually(function() return find_row() end, { timeout = "10s", interval = "200ms" })
+--
+-- Calls fn until it returns a truthy value without raising, sleeping
+-- between attempts with backoff (interval, growing 1.5x up to 2s or the
+-- interval if larger).  It never runs past the step's deadline: it keeps a
+-- small margin so that, on expiry, the step fails with kind `missing` and
+-- the last error or value in the detail, instead of being cut off by the
+-- step timeout.
+
+local telltale = telltale
+
+local DEFAULT_INTERVAL_MS = 100
+local MAX_INTERVAL_MS = 2000
+
+local function describe(v)
+  if telltale.is_failure(v) then
+    return string.format("[%s] %s", v.kind, v.message)
+  end
+  return tostring(v)
+end
+
+return function(fn, opts)
+  if type(fn) ~= "function" then
+    error("bad argument #1 to 'eventually' (function expected, got " .. type(fn) .. ")", 2)
+  end
+  opts = opts or {}
+  local remaining = telltale.remaining()
+  local budget = remaining - math.min(100, remaining // 10)
+  if opts.timeout ~= nil then budget = math.min(budget, telltale.duration(opts.timeout)) end
+  local interval = opts.interval ~= nil and telltale.duration(opts.interval) or DEFAULT_INTERVAL_MS
+  local max_interval = math.max(interval, MAX_INTERVAL_MS)
+  local started = telltale.now()
+  local deadline = started + budget
+  local attempts, last = 0, nil
+
+  while true do
+    attempts = attempts + 1
+    local ok, value = pcall(fn)
+    if ok and value then return value end
+    last = ok and ("returned " .. tostring(value)) or ("raised " .. describe(value))
+    local now = telltale.now()
+    if now >= deadline then break end
+    sleep(math.min(interval, deadline - now) / 1000)
+    interval = math.min(interval * 1.5, max_interval)
+  end
+
+  local waited = (telltale.now() - started) / 1000
+  local what = opts.message or "condition"
+  local failure = telltale.failure("missing",
+    string.format("%s not met after %.1fs (%d attempts)", what, waited, attempts),
+    "last attempt " .. last)
+  error(failure, 2)
+end

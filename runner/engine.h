@@ -1,0 +1,40 @@
+/* engine.h — the context every module of one telltale process shares:
+ * the options the user gave, the event loop, and the drivers on it.
+ * main.c builds it; modules reach it from Lua through task_engine(). */
+#ifndef TELLTALE_ENGINE_H
+#define TELLTALE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result.h"
+
+struct loop;
+struct http;
+
+struct options {
+    struct strlist paths;     /* scenario files or directories */
+    struct strlist vars;      /* "NAME=VALUE" from --var and --vars-file, in order */
+    struct strlist tags;      /* --tag filters: a scenario runs if it has any */
+    int parallel;             /* scenarios running at once */
+    int64_t run_timeout_ms;   /* --timeout for the whole run; 0 = none */
+    int64_t teardown_grace_ms; /* teardown deadline after SIGINT/SIGTERM */
+    size_t max_body;          /* cap on a response body, bytes */
+    bool fail_fast;
+    bool verbose;
+    bool trace;
+    bool color;
+    const char *junit_path;
+    const char *json_path;
+    const char *artifacts_dir;
+};
+
+struct engine {
+    const struct options *opt;
+    struct loop *loop;
+    struct http *http; /* the libcurl multi driver; NULL for check/list */
+    char run_id[40];
+};
+
+#endif

@@ -1,0 +1,447 @@
+/* main.c — the command line: parse, build the engine, dispatch to
+ * run / check / list / version.  Nothing else lives here. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <lauxlib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "duration.h"
+#include "engine.h"
+#include "failure.h"
+#include "http.h"
+#include "json.h"
+#include "loop.h"
+#include "redact.h"
+#include "report_console.h"
+#include "report_json.h"
+#include "report_junit.h"
+#include "run.h"
+#include "sched.h"
+#include "script.h"
+#include "xalloc.h"
+
+#define DEFAULT_PARALLEL 4
+#define DEFAULT_MAX_BODY (10u * 1024 * 1024)
+#define DEFAULT_GRACE_MS 10000
+
+static const char usage_text[] =
+    "usage: telltale run [options] PATH...     run scenarios (files, or directories searched for *.lua)\n"
+    "       telltale check [options] PATH...   load and validate scenarios without running steps\n"
+    "       telltale list [options] PATH...    list scenarios, their steps and tags\n"
+    "       telltale version                   print the version\n"
+    "\n"
+    "options:\n"
+    "  --var NAME=VALUE     set vars.NAME (repeatable)\n"
+    "  --vars-file FILE     read vars from FILE: NAME=VALUE lines, or a JSON object if FILE ends in .json\n"
+    "  --tag TAG            run only scenarios with this tag (repeatable: any of them)\n"
+    "  --parallel N         scenarios running at once (default 4)\n"
+    "  --timeout D          deadline for the whole run, e.g. 10m (default: none)\n"
+    "  --grace D            deadline for teardowns after SIGINT/SIGTERM (default 10s)\n"
+    "  --fail-fast          start no new scenario after the first failure\n"
+    "  --junit FILE         write a JUnit XML report\n"
+    "  --json FILE          write a JSON report\n"
+    "  --artifacts DIR      save every response under DIR/<scenario>/\n"
+    "  --max-body SIZE      cap on a response body, e.g. 512k, 10M (default 10M)\n"
+    "  -v, --verbose        show every step with timings and logs\n"
+    "  --trace              log every request and response to stderr (secrets redacted)\n"
+    "  --no-color           no colour (also: NO_COLOR set, or stdout not a terminal)\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "exit codes: 0 all passed, 1 a scenario failed, 2 usage error or a scenario could not be loaded,\n"
+    "            3 internal error, 130/143 interrupted by SIGINT/SIGTERM (reports still written)\n";
+
+static void usage(FILE *out) {
+    fputs(usage_text, out);
+    fputs("\nfailure kinds:\n", out);
+    for (int k = 1; k < FAILURE_KIND_COUNT; k++)
+        fprintf(out, "  %-10s %s\n", failure_kind_name((enum failure_kind)k),
+                failure_kind_description((enum failure_kind)k));
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "telltale: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see 'telltale --help')\n");
+    return EXIT_USAGE;
+}
+
+/* ---- vars ---- */
+
+static int valid_var_name(const char *s, size_t len) {
+    if (len == 0 || !(s[0] == '_' || (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z'))) return 0;
+    for (size_t i = 1; i < len; i++)
+        if (!(s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+              (s[i] >= '0' && s[i] <= '9')))
+            return 0;
+    return 1;
+}
+
+static int add_var(struct options *opt, const char *kv) {
+    const char *eq = strchr(kv, '=');
+    if (!eq || !valid_var_name(kv, (size_t)(eq - kv)))
+        return usage_error("invalid --var '%s': expected NAME=VALUE with NAME made of letters, digits and _", kv);
+    if (redact_name_is_secret(kv)) redact_add_secret(eq + 1);
+    strlist_push(&opt->vars, kv);
+    return 0;
+}
+
+static int read_file(const char *path, struct buf *out) {
+    FILE *fp = fopen(path, "rb");
+    char chunk[4096];
+    size_t n;
+    if (!fp) return -1;
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) buf_append(out, chunk, n);
+    int err = ferror(fp);
+    fclose(fp);
+    return err ? -1 : 0;
+}
+
+static int vars_from_json(struct options *opt, const char *path, const struct buf *text) {
+    lua_State *L = luaL_newstate();
+    char err[256];
+    int rc = 0;
+    if (json_decode(L, buf_str(text), text->len, err, sizeof err) != 0 || !lua_istable(L, -1)) {
+        fprintf(stderr, "telltale: --vars-file %s: %s\n", path, lua_istable(L, -1) ? err : "expected a JSON object");
+        lua_close(L);
+        return EXIT_USAGE;
+    }
+    lua_pushnil(L);
+    while (rc == 0 && lua_next(L, -2)) {
+        struct buf kv;
+        buf_init(&kv, 0);
+        if (lua_type(L, -2) != LUA_TSTRING || !(lua_isstring(L, -1) || lua_isboolean(L, -1))) {
+            fprintf(stderr, "telltale: --vars-file %s: values must be strings, numbers or booleans\n", path);
+            rc = EXIT_USAGE;
+        } else {
+            const char *v = lua_isboolean(L, -1) ? (lua_toboolean(L, -1) ? "true" : "false") : lua_tostring(L, -1);
+            buf_printf(&kv, "%s=%s", lua_tostring(L, -2), v);
+            rc = add_var(opt, buf_str(&kv));
+        }
+        buf_free(&kv);
+        lua_pop(L, 1);
+    }
+    lua_close(L);
+    return rc;
+}
+
+/* NAME=VALUE per line; blank lines and # comments ignored; "export " and
+ * surrounding quotes accepted, as in the .env files people already have. */
+static int add_vars_file(struct options *opt, const char *path) {
+    struct buf text;
+    int rc = 0, lineno = 0;
+    size_t plen = strlen(path);
+    buf_init(&text, 0);
+    if (read_file(path, &text) != 0) {
+        fprintf(stderr, "telltale: cannot read --vars-file %s: %s\n", path, strerror(errno));
+        buf_free(&text);
+        return EXIT_USAGE;
+    }
+    if (plen > 5 && strcmp(path + plen - 5, ".json") == 0) {
+        rc = vars_from_json(opt, path, &text);
+        buf_free(&text);
+        return rc;
+    }
+    for (char *line = text.data, *next; rc == 0 && line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        lineno++;
+        while (*line == ' ' || *line == '\t') line++;
+        size_t n = strlen(line);
+        while (n && (line[n - 1] == '\r' || line[n - 1] == ' ')) line[--n] = '\0';
+        if (*line == '\0' || *line == '#') continue;
+        if (strncmp(line, "export ", 7) == 0) line += 7;
+        char *eq = strchr(line, '=');
+        size_t vlen = eq ? strlen(eq + 1) : 0;
+        if (vlen >= 2 && (eq[1] == '"' || eq[1] == '\'') && eq[vlen] == eq[1]) {
+            eq[vlen] = '\0'; /* drop the closing quote, then the opening one */
+            memmove(eq + 1, eq + 2, vlen - 1);
+        }
+        if (!eq || !valid_var_name(line, (size_t)(eq - line))) {
+            fprintf(stderr, "telltale: %s:%d: expected NAME=VALUE\n", path, lineno);
+            rc = EXIT_USAGE;
+            break;
+        }
+        rc = add_var(opt, line);
+    }
+    buf_free(&text);
+    return rc;
+}
+
+/* ---- paths ---- */
+
+static int compare_strings(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Directories are searched recursively for *.lua in name order, skipping
+ * hidden directories and `lib/` ones (modules scenarios require). */
+static int collect(const char *path, struct strlist *out, int top) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        fprintf(stderr, "telltale: cannot read scenario path %s: %s\n", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        size_t n = strlen(path);
+        if (top || (n > 4 && strcmp(path + n - 4, ".lua") == 0)) strlist_push(out, path);
+        return 0;
+    }
+    DIR *dir = opendir(path);
+    struct dirent *e;
+    struct strlist names = {0};
+    int rc = 0;
+    if (!dir) {
+        fprintf(stderr, "telltale: cannot read directory %s: %s\n", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    while ((e = readdir(dir)))
+        if (e->d_name[0] != '.' && strcmp(e->d_name, "lib") != 0) strlist_push(&names, e->d_name);
+    closedir(dir);
+    qsort(names.items, names.len, sizeof *names.items, compare_strings);
+    for (size_t i = 0; i < names.len && rc == 0; i++) {
+        struct buf child;
+        buf_init(&child, 0);
+        buf_printf(&child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names.items[i]);
+        rc = collect(buf_str(&child), out, 0);
+        buf_free(&child);
+    }
+    strlist_free(&names);
+    return rc;
+}
+
+/* ---- commands ---- */
+
+static int parse_size(const char *s, size_t *out) {
+    char *end;
+    double v = strtod(s, &end);
+    double mult = 1;
+    if (end == s || v < 0) return -1;
+    if (*end == 'k' || *end == 'K') mult = 1024, end++;
+    else if (*end == 'M' || *end == 'm') mult = 1024 * 1024, end++;
+    else if (*end == 'G' || *end == 'g') mult = 1024.0 * 1024 * 1024, end++;
+    if (*end == 'B' || *end == 'b') end++;
+    if (*end) return -1;
+    *out = (size_t)(v * mult);
+    return 0;
+}
+
+static void make_run_id(char *out, size_t len) {
+    unsigned char bytes[6];
+    if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
+        for (size_t i = 0; i < sizeof bytes; i++) bytes[i] = (unsigned char)(rand() ^ getpid());
+    snprintf(out, len, "%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5]);
+}
+
+static int cmd_check(struct engine *e, const struct strlist *files, bool list) {
+    int rc = EXIT_PASSED;
+    for (size_t i = 0; i < files->len; i++) {
+        struct task *t;
+        struct scenario_def def;
+        struct failure f = {0};
+        if (script_load(e, files->items[i], &t, &def, &f) != 0) {
+            char *msg = redact_text(f.message);
+            fprintf(list ? stderr : stdout, "ERROR %s: %s\n", files->items[i], msg);
+            free(msg);
+            failure_clear(&f);
+            rc = EXIT_USAGE;
+            continue;
+        }
+        if (list) {
+            char d[32];
+            duration_format(def.timeout_ms, d, sizeof d);
+            printf("%s  (%s, timeout %s", def.name, def.file, d);
+            if (def.tags.len) {
+                printf(", tags:");
+                for (size_t j = 0; j < def.tags.len; j++) printf(" %s", def.tags.items[j]);
+            }
+            printf(")\n");
+            for (size_t j = 0; j < def.nsteps; j++) {
+                duration_format(def.steps[j].timeout_ms, d, sizeof d);
+                printf("  %zu. %s  (timeout %s", j + 1, def.steps[j].name, d);
+                if (def.steps[j].retries) printf(", retries %d", def.steps[j].retries);
+                printf(")\n");
+            }
+            for (size_t j = def.nteardowns; j > 0; j--) printf("  teardown: %s\n", def.teardowns[j - 1].name);
+        } else {
+            printf("ok    %s: %s, %zu step%s, %zu teardown%s\n", def.file, def.name, def.nsteps,
+                   def.nsteps == 1 ? "" : "s", def.nteardowns, def.nteardowns == 1 ? "" : "s");
+        }
+        task_free(t);
+        script_def_free(&def);
+    }
+    return rc;
+}
+
+static int write_reports(const struct options *opt, const struct run_result *r) {
+    struct failure f = {0};
+    int rc = 0;
+    if (opt->json_path && report_json_write(opt->json_path, r, &f) != 0) {
+        fprintf(stderr, "telltale: %s\n", f.message);
+        rc = -1;
+    }
+    if (opt->junit_path && report_junit_write(opt->junit_path, r, &f) != 0) {
+        fprintf(stderr, "telltale: %s\n", f.message);
+        rc = -1;
+    }
+    failure_clear(&f);
+    return rc;
+}
+
+enum {
+    OPT_VAR = 256, OPT_VARS_FILE, OPT_TAG, OPT_PARALLEL, OPT_TIMEOUT, OPT_GRACE, OPT_FAIL_FAST, OPT_JUNIT, OPT_JSON,
+    OPT_ARTIFACTS, OPT_MAX_BODY, OPT_TRACE, OPT_NO_COLOR
+};
+
+static const struct option long_options[] = {
+    {"var", required_argument, NULL, OPT_VAR},
+    {"vars-file", required_argument, NULL, OPT_VARS_FILE},
+    {"tag", required_argument, NULL, OPT_TAG},
+    {"parallel", required_argument, NULL, OPT_PARALLEL},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
+    {"junit", required_argument, NULL, OPT_JUNIT},
+    {"json", required_argument, NULL, OPT_JSON},
+    {"artifacts", required_argument, NULL, OPT_ARTIFACTS},
+    {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"trace", no_argument, NULL, OPT_TRACE},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_options(int argc, char **argv, struct options *opt) {
+    char err[200];
+    int c, rc;
+    opterr = 0;
+    optind = 2; /* argv[1] is the command */
+    while ((c = getopt_long(argc, argv, "+vh", long_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_VAR:
+            if ((rc = add_var(opt, optarg)) != 0) return rc;
+            break;
+        case OPT_VARS_FILE:
+            if ((rc = add_vars_file(opt, optarg)) != 0) return rc;
+            break;
+        case OPT_TAG: strlist_push(&opt->tags, optarg); break;
+        case OPT_PARALLEL: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 100000) return usage_error("invalid --parallel '%s': expected 1..100000", optarg);
+            opt->parallel = (int)n;
+            break;
+        }
+        case OPT_TIMEOUT:
+        case OPT_GRACE: {
+            int64_t ms;
+            if (duration_parse(optarg, &ms, err, sizeof err) != 0)
+                return usage_error(c == OPT_TIMEOUT ? "invalid --timeout: %s" : "invalid --grace: %s", err);
+            if (c == OPT_TIMEOUT) opt->run_timeout_ms = ms; else opt->teardown_grace_ms = ms;
+            break;
+        }
+        case OPT_FAIL_FAST: opt->fail_fast = true; break;
+        case OPT_JUNIT: opt->junit_path = optarg; break;
+        case OPT_JSON: opt->json_path = optarg; break;
+        case OPT_ARTIFACTS: opt->artifacts_dir = optarg; break;
+        case OPT_MAX_BODY:
+            if (parse_size(optarg, &opt->max_body) != 0 || opt->max_body == 0)
+                return usage_error("invalid --max-body '%s': expected a size like 512k or 10M", optarg);
+            break;
+        case OPT_TRACE: opt->trace = true; break;
+        case OPT_NO_COLOR: opt->color = false; break;
+        case 'v': opt->verbose = true; break;
+        case 'h': usage(stdout); return -1;
+        case '?':
+        default:
+            if (optopt) {
+                char o[3] = {'-', (char)optopt, 0};
+                return usage_error("unknown option '%s'", o);
+            }
+            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    struct options opt = {0};
+    struct engine engine = {0};
+    struct strlist files = {0};
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+    int rc;
+
+    if (!cmd) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("telltale %s (%s, %s)\n", TELLTALE_VERSION, LUA_RELEASE, curl_version());
+        return EXIT_PASSED;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return EXIT_PASSED;
+    }
+    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 && strcmp(cmd, "list") != 0)
+        return usage_error("unknown command '%s' (expected run, check, list or version)", cmd);
+
+    signal(SIGPIPE, SIG_IGN);
+    opt.parallel = DEFAULT_PARALLEL;
+    opt.max_body = DEFAULT_MAX_BODY;
+    opt.teardown_grace_ms = DEFAULT_GRACE_MS;
+    opt.color = isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+    rc = parse_options(argc, argv, &opt);
+    if (rc != 0) goto out;
+    if (optind >= argc) {
+        rc = usage_error("%s needs at least one scenario file or directory", cmd);
+        goto out;
+    }
+    for (int i = optind; i < argc && rc == 0; i++) rc = collect(argv[i], &files, 1);
+    if (rc != 0) goto out;
+    if (files.len == 0) {
+        rc = usage_error("no *.lua scenario files found in %s", argv[optind]);
+        goto out;
+    }
+
+    engine.opt = &opt;
+    make_run_id(engine.run_id, sizeof engine.run_id);
+    engine.loop = loop_new();
+    if (!engine.loop) {
+        fprintf(stderr, "telltale: cannot create the event loop: %s\n", strerror(errno));
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    engine.http = http_new(engine.loop);
+    if (!engine.http) {
+        fprintf(stderr, "telltale: cannot initialise libcurl\n");
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+
+    if (strcmp(cmd, "run") == 0) {
+        struct run_result result;
+        rc = run_scenarios(&engine, &files, &result);
+        report_console_summary(&opt, &result);
+        if (write_reports(&opt, &result) != 0 && rc == EXIT_PASSED) rc = EXIT_INTERNAL;
+        result_run_free(&result);
+    } else {
+        rc = cmd_check(&engine, &files, strcmp(cmd, "list") == 0);
+    }
+
+out:
+    http_free(engine.http);
+    loop_free(engine.loop);
+    strlist_free(&files);
+    strlist_free(&opt.vars);
+    strlist_free(&opt.tags);
+    redact_reset();
+    return rc < 0 ? EXIT_PASSED : rc;
+}

@@ -1,0 +1,14 @@
+/* report_file.h — write a report atomically: into PATH.tmp, then rename,
+ * so a reader (CI, node_exporter) never sees half a file, even when the run
+ * is killed while writing. */
+#ifndef TELLTALE_REPORT_FILE_H
+#define TELLTALE_REPORT_FILE_H
+
+#include "buf.h"
+
+struct failure;
+
+/* Returns 0, or -1 with f filled (kind `internal`, naming the path). */
+int report_file_write(const char *path, const struct buf *content, struct failure *f);
+
+#endif

@@ -1,0 +1,432 @@
+/* run.c — the run: scenarios, steps, retries, teardowns, signals; see run.h.
+ *
+ * Everything here runs on the loop thread and is driven by completion
+ * callbacks from sched: a step finishes (on_step_done) → the next step or
+ * the teardowns start → the scenario finishes (finish_scenario) → the next
+ * scenario starts.  A signal or the run deadline sets `stopping`: running
+ * steps are killed with `aborted`, their teardowns still run under a short
+ * grace deadline, and nothing new starts. */
+#include "run.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "duration.h"
+#include "engine.h"
+#include "loop.h"
+#include "report_console.h"
+#include "sched.h"
+#include "script.h"
+#include "xalloc.h"
+
+struct scen;
+
+struct run {
+    struct engine *engine;
+    const struct strlist *files;
+    size_t next;      /* next file to start */
+    size_t active;    /* scenarios running now */
+    bool stopping;    /* no new scenarios, kill running steps */
+    bool hard_stop;   /* second signal: skip remaining teardowns too */
+    bool any_failed;
+    int signal;       /* first signal received */
+    uint64_t deadline_ms; /* --timeout, or UINT64_MAX */
+    struct loop_io sigio;
+    struct loop_timer run_timer;
+    struct scenario_result *results; /* one per file, in file order */
+    bool *included;                  /* false: filtered out by --tag */
+    struct scen **running;           /* indexed like results; NULL when not running */
+};
+
+struct scen {
+    struct run *run;
+    size_t index;
+    struct task *task;
+    struct scenario_def def;
+    struct scenario_result *result;
+    int ctx_ref;
+    uint64_t started_ms;  /* monotonic */
+    uint64_t deadline_ms; /* scenario timeout, bounded by the run */
+    size_t step;          /* current step, or teardown counter */
+    bool in_teardown;
+    uint64_t item_started_ms;
+    const char *deadline_reason; /* what bounded the current item's deadline */
+    int64_t deadline_budget_ms;  /* and its size, for the message */
+};
+
+static void start_next(struct run *run);
+static void run_step(struct scen *sc);
+static void run_teardown(struct scen *sc);
+
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* Rewrite sched's "deadline exceeded while X" into a message that says
+ * which deadline it was: the step's, the scenario's or the run's. */
+static void explain_timeout(struct scen *sc, const char *what, struct failure *f) {
+    char d[32], *phase;
+    if (f->kind != FAILURE_TIMEOUT || strncmp(f->message, "deadline exceeded", 17) != 0) return;
+    phase = xstrdup(f->phase ? f->phase : "running");
+    duration_format(sc->deadline_budget_ms, d, sizeof d);
+    char *detail = f->detail ? xstrdup(f->detail) : NULL;
+    char *where = f->where ? xstrdup(f->where) : NULL;
+    failure_set(f, FAILURE_TIMEOUT, "%s did not finish within %s (%s) while %s", what, d, sc->deadline_reason, phase);
+    failure_set_phase(f, phase);
+    failure_set_detail(f, detail);
+    failure_set_where(f, where);
+    free(phase);
+    free(detail);
+    free(where);
+}
+
+/* The deadline of the next step or teardown: its own timeout, bounded (for
+ * steps) by the scenario's and the run's; remembers which one binds so a
+ * timeout message can name it. */
+static uint64_t item_deadline(struct scen *sc, int64_t own_ms, const char *reason, bool bounded) {
+    uint64_t now = loop_now(sc->run->engine->loop);
+    uint64_t deadline = now + (uint64_t)own_ms;
+    sc->item_started_ms = now;
+    sc->deadline_reason = reason;
+    sc->deadline_budget_ms = own_ms;
+    if (bounded && sc->deadline_ms < deadline) {
+        deadline = sc->deadline_ms;
+        sc->deadline_reason = "the scenario timeout";
+        sc->deadline_budget_ms = (int64_t)(sc->deadline_ms - sc->started_ms);
+    }
+    if (bounded && sc->run->deadline_ms < deadline) {
+        deadline = sc->run->deadline_ms;
+        sc->deadline_reason = "the run's --timeout";
+        sc->deadline_budget_ms = sc->run->engine->opt->run_timeout_ms;
+    }
+    return deadline;
+}
+
+/* ---- finishing ---- */
+
+static bool has_tag(const struct scenario_def *def, const struct strlist *wanted) {
+    if (wanted->len == 0) return true;
+    for (size_t i = 0; i < wanted->len; i++)
+        for (size_t j = 0; j < def->tags.len; j++)
+            if (strcmp(wanted->items[i], def->tags.items[j]) == 0) return true;
+    return false;
+}
+
+static int64_t wall_ms(void) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void finish_scenario(struct scen *sc) {
+    struct run *run = sc->run;
+    struct scenario_result *r = sc->result;
+    r->duration_ms = (int64_t)(loop_now(run->engine->loop) - sc->started_ms);
+    r->status = SCENARIO_PASSED;
+    for (size_t i = 0; i < r->nsteps; i++)
+        if (r->steps[i].status == STEP_FAILED) r->status = SCENARIO_FAILED;
+    for (size_t i = 0; i < r->nteardown; i++)
+        if (r->teardown[i].status == STEP_FAILED) r->status = SCENARIO_FAILED;
+    if (r->status != SCENARIO_PASSED) run->any_failed = true;
+    report_console_scenario(run->engine->opt, r);
+
+    run->running[sc->index] = NULL;
+    task_free(sc->task);
+    script_def_free(&sc->def);
+    free(sc);
+    run->active--;
+    start_next(run);
+}
+
+/* ---- teardowns ---- */
+
+static void on_teardown_done(struct task *t, struct failure *f, void *data) {
+    struct scen *sc = data;
+    struct step_result *sr = &sc->result->teardown[sc->step];
+    (void)t;
+    sr->duration_ms = (int64_t)(loop_now(sc->run->engine->loop) - sc->item_started_ms);
+    if (f) {
+        explain_timeout(sc, "teardown", f);
+        sr->status = STEP_FAILED;
+        failure_move(&sr->failure, f);
+        /* A teardown failure never masks the step failure that came first. */
+        if (sc->result->failure.kind == FAILURE_NONE) failure_copy(&sc->result->failure, &sr->failure);
+    } else {
+        sr->status = STEP_PASSED;
+    }
+    sc->step++;
+    run_teardown(sc);
+}
+
+static void run_teardown(struct scen *sc) {
+    const struct options *opt = sc->run->engine->opt;
+    if (sc->step >= sc->def.nteardowns || sc->run->hard_stop) {
+        finish_scenario(sc);
+        return;
+    }
+    /* Declared order is reversed: the last thing set up is torn down first. */
+    const struct step_def *td = &sc->def.teardowns[sc->def.nteardowns - 1 - sc->step];
+    struct step_result *sr = &sc->result->teardown[sc->step];
+    int64_t budget = td->timeout_ms;
+    const char *reason = "its timeout";
+    if (sc->run->stopping && opt->teardown_grace_ms < budget) {
+        budget = opt->teardown_grace_ms;
+        reason = "the shutdown grace period";
+    }
+    sr->attempts = 1;
+    task_set_label(sc->task, sc->def.name, td->name);
+    task_set_log_sink(sc->task, &sr->logs);
+    task_call(sc->task, td->fn_ref, sc->ctx_ref, item_deadline(sc, budget, reason, false), on_teardown_done, sc);
+}
+
+static void start_teardowns(struct scen *sc) {
+    sc->in_teardown = true;
+    sc->step = 0;
+    run_teardown(sc);
+}
+
+/* ---- steps ---- */
+
+static void on_step_done(struct task *t, struct failure *f, void *data) {
+    struct scen *sc = data;
+    const struct step_def *sd = &sc->def.steps[sc->step];
+    struct step_result *sr = &sc->result->steps[sc->step];
+    uint64_t now = loop_now(sc->run->engine->loop);
+    (void)t;
+    sr->duration_ms += (int64_t)(now - sc->item_started_ms);
+    if (!f) {
+        sr->status = STEP_PASSED;
+        failure_clear(&sr->failure);
+        sc->step++;
+        run_step(sc);
+        return;
+    }
+    explain_timeout(sc, "step", f);
+    if (sr->attempts <= sd->retries && f->kind != FAILURE_ABORTED && !sc->run->stopping &&
+        now < min_u64(sc->deadline_ms, sc->run->deadline_ms)) {
+        char line[600];
+        snprintf(line, sizeof line, "attempt %d failed: [%s] %s", sr->attempts, failure_kind_name(f->kind),
+                 f->message);
+        strlist_push(&sr->logs, line);
+        run_step(sc);
+        return;
+    }
+    sr->status = STEP_FAILED;
+    failure_move(&sr->failure, f);
+    failure_copy(&sc->result->failure, &sr->failure);
+    start_teardowns(sc); /* the remaining steps stay "skipped" */
+}
+
+static void run_step(struct scen *sc) {
+    if (sc->step >= sc->def.nsteps || sc->run->stopping) {
+        start_teardowns(sc);
+        return;
+    }
+    const struct step_def *sd = &sc->def.steps[sc->step];
+    struct step_result *sr = &sc->result->steps[sc->step];
+    sr->attempts++;
+    task_set_label(sc->task, sc->def.name, sd->name);
+    task_set_log_sink(sc->task, &sr->logs);
+    task_call(sc->task, sd->fn_ref, sc->ctx_ref, item_deadline(sc, sd->timeout_ms, "its timeout", true),
+              on_step_done, sc);
+}
+
+/* ---- scenarios ---- */
+
+static void init_steps(struct step_result **out, size_t *n, const struct step_def *defs, size_t count) {
+    *out = xcalloc(count ? count : 1, sizeof **out);
+    *n = count;
+    for (size_t i = 0; i < count; i++) {
+        (*out)[i].name = xstrdup(defs[i].name);
+        (*out)[i].status = STEP_SKIPPED;
+    }
+}
+
+static void start_scenario(struct run *run, size_t index) {
+    const char *file = run->files->items[index];
+    struct scenario_result *r = &run->results[index];
+    struct scen *sc = xcalloc(1, sizeof *sc);
+    struct failure f = {0};
+    lua_State *L;
+
+    sc->run = run;
+    sc->index = index;
+    sc->result = r;
+    r->started_at_ms = wall_ms();
+    if (script_load(run->engine, file, &sc->task, &sc->def, &f) != 0) {
+        r->status = SCENARIO_ERROR;
+        failure_move(&r->failure, &f);
+        run->any_failed = true;
+        report_console_scenario(run->engine->opt, r);
+        free(sc);
+        return;
+    }
+    if (!has_tag(&sc->def, &run->engine->opt->tags)) {
+        run->included[index] = false;
+        task_free(sc->task);
+        script_def_free(&sc->def);
+        free(sc);
+        return;
+    }
+    free(r->name);
+    r->name = xstrdup(sc->def.name);
+    for (size_t i = 0; i < sc->def.tags.len; i++) strlist_push(&r->tags, sc->def.tags.items[i]);
+    init_steps(&r->steps, &r->nsteps, sc->def.steps, sc->def.nsteps);
+    init_steps(&r->teardown, &r->nteardown, sc->def.teardowns, sc->def.nteardowns);
+    /* Teardowns are listed in the order they run. */
+    for (size_t i = 0; i < r->nteardown; i++) {
+        free(r->teardown[i].name);
+        r->teardown[i].name = xstrdup(sc->def.teardowns[sc->def.nteardowns - 1 - i].name);
+    }
+
+    L = task_lua(sc->task);
+    lua_newtable(L); /* ctx: shared by the steps and teardowns of this run */
+    sc->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    sc->started_ms = loop_now(run->engine->loop);
+    sc->deadline_ms = sc->started_ms + (uint64_t)sc->def.timeout_ms;
+    run->running[index] = sc;
+    run->active++;
+    run_step(sc);
+}
+
+static void start_next(struct run *run) {
+    const struct options *opt = run->engine->opt;
+    while (!run->stopping && run->active < (size_t)opt->parallel && run->next < run->files->len) {
+        if (opt->fail_fast && run->any_failed) return;
+        start_scenario(run, run->next++);
+    }
+}
+
+/* ---- stopping ---- */
+
+static void stop_all(struct run *run, enum failure_kind kind, const char *why) {
+    struct failure f = {0};
+    failure_set(&f, kind, "%s", why);
+    run->stopping = true;
+    for (size_t i = 0; i < run->files->len; i++) {
+        struct scen *sc = run->running[i];
+        if (sc && (!sc->in_teardown || run->hard_stop)) task_kill(sc->task, &f);
+    }
+    failure_clear(&f);
+}
+
+static void on_signal(struct loop *loop, struct loop_io *io, unsigned events) {
+    struct run *run = io->data;
+    struct signalfd_siginfo si;
+    char why[64];
+    (void)loop;
+    (void)events;
+    while (read(io->fd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (run->signal) {
+            run->hard_stop = true;
+            fprintf(stderr, "telltale: second signal: abandoning teardowns\n");
+        } else {
+            run->signal = (int)si.ssi_signo;
+            fprintf(stderr, "telltale: %s received: stopping, running teardowns (press again to abandon them)\n",
+                    si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+        }
+        snprintf(why, sizeof why, "interrupted by %s", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+        stop_all(run, FAILURE_ABORTED, why);
+    }
+}
+
+static void on_run_timeout(struct loop *loop, struct loop_timer *timer) {
+    struct run *run = timer->data;
+    (void)loop;
+    /* Running steps are already bounded by the run deadline and end on
+     * their own; this only stops new scenarios from starting. */
+    run->stopping = true;
+}
+
+static int watch_signals(struct run *run, sigset_t *old) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &set, old) != 0) return -1;
+    run->sigio.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (run->sigio.fd < 0) return -1;
+    run->sigio.fn = on_signal;
+    run->sigio.data = run;
+    return loop_io_set(run->engine->loop, &run->sigio, LOOP_READ);
+}
+
+static int exit_code(const struct run *run) {
+    bool failed = false, error = false;
+    if (run->signal) return 128 + run->signal;
+    for (size_t i = 0; i < run->files->len; i++) {
+        if (!run->included[i]) continue;
+        if (run->results[i].status == SCENARIO_ERROR) error = true;
+        if (run->results[i].status == SCENARIO_FAILED) failed = true;
+    }
+    return error ? EXIT_USAGE : failed ? EXIT_FAILED : EXIT_PASSED;
+}
+
+int run_scenarios(struct engine *engine, const struct strlist *files, struct run_result *out) {
+    struct run run = {0};
+    sigset_t old;
+    int code;
+    uint64_t started;
+
+    run.engine = engine;
+    run.files = files;
+    run.results = xcalloc(files->len ? files->len : 1, sizeof *run.results);
+    run.included = xcalloc(files->len ? files->len : 1, sizeof *run.included);
+    run.running = xcalloc(files->len ? files->len : 1, sizeof *run.running);
+    for (size_t i = 0; i < files->len; i++) {
+        const char *base = strrchr(files->items[i], '/');
+        run.included[i] = true;
+        run.results[i].file = xstrdup(files->items[i]);
+        run.results[i].name = xstrdup(base ? base + 1 : files->items[i]);
+        run.results[i].status = SCENARIO_SKIPPED;
+    }
+    memset(out, 0, sizeof *out);
+    snprintf(out->run_id, sizeof out->run_id, "%s", engine->run_id);
+    out->started_at_ms = wall_ms();
+    loop_update_time(engine->loop);
+    started = loop_now(engine->loop);
+    run.deadline_ms = UINT64_MAX;
+    loop_timer_init(&run.run_timer, on_run_timeout, &run);
+    if (engine->opt->run_timeout_ms > 0) {
+        run.deadline_ms = started + (uint64_t)engine->opt->run_timeout_ms;
+        loop_timer_start(engine->loop, &run.run_timer, run.deadline_ms);
+    }
+    run.sigio.fd = -1;
+    if (watch_signals(&run, &old) != 0) fprintf(stderr, "telltale: cannot watch signals: %s\n", strerror(errno));
+
+    start_next(&run);
+    while (run.active > 0 || (!run.stopping && run.next < files->len && !(engine->opt->fail_fast && run.any_failed))) {
+        if (loop_run_once(engine->loop) != 0) {
+            fprintf(stderr, "telltale: event loop failed: %s\n", strerror(errno));
+            break;
+        }
+        start_next(&run);
+    }
+
+    loop_timer_stop(engine->loop, &run.run_timer);
+    if (run.sigio.fd >= 0) {
+        loop_io_set(engine->loop, &run.sigio, 0);
+        close(run.sigio.fd);
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+
+    code = exit_code(&run);
+    out->duration_ms = (int64_t)(loop_clock_ms() - started);
+    out->interrupted_by = run.signal;
+    out->scenarios = xcalloc(files->len ? files->len : 1, sizeof *out->scenarios);
+    for (size_t i = 0; i < files->len; i++) {
+        if (run.included[i])
+            out->scenarios[out->nscenarios++] = run.results[i];
+        else
+            result_scenario_free(&run.results[i]);
+    }
+    free(run.results);
+    free(run.included);
+    free(run.running);
+    return code;
+}

@@ -1,0 +1,322 @@
+/* script.c — load a scenario file and collect its declarations; see script.h.
+ *
+ * The declaration functions (scenario, step, teardown) write into a
+ * struct scenario_def reachable from the registry while the file's top level
+ * runs, and refuse to run at any other time: declaring a step from inside a
+ * step would silently never run it. */
+#include "script.h"
+
+#include <lauxlib.h>
+#include <libgen.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_lua.h"
+#include "embed.h"
+#include "engine.h"
+#include "html.h"
+#include "http_lua.h"
+#include "json.h"
+#include "loop.h"
+#include "redact.h"
+#include "sched.h"
+#include "xalloc.h"
+
+#define DEF_KEY "telltale.def" /* registry: light userdata → scenario_def being declared */
+#define LOAD_TIMEOUT_MS 10000  /* a top level that runs longer is a bug, not a scenario */
+
+static struct scenario_def *declaring(lua_State *L, const char *fn) {
+    struct scenario_def *def;
+    lua_getfield(L, LUA_REGISTRYINDEX, DEF_KEY); /* ..., def? */
+    def = lua_touserdata(L, -1);
+    lua_pop(L, 1); /* ... */
+    if (!def) luaL_error(L, "%s() can only be called at the top level of a scenario file", fn);
+    return def;
+}
+
+static int current_line(lua_State *L) {
+    lua_Debug ar;
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar)) return ar.currentline;
+    return 0;
+}
+
+/* Reject option keys we do not know: a typo ("timout") must not silently
+ * fall back to a default deadline. */
+static void check_keys(lua_State *L, int table, const char *what, const char *const *allowed) {
+    lua_pushnil(L); /* ..., nil */
+    while (lua_next(L, table)) { /* ..., key, value */
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        bool ok = false;
+        for (const char *const *a = allowed; key && *a; a++)
+            if (strcmp(key, *a) == 0) ok = true;
+        if (!ok)
+            luaL_error(L, "unknown %s option '%s'", what, key ? key : luaL_typename(L, -2));
+        lua_pop(L, 1); /* ..., key */
+    }
+}
+
+/* scenario{ name =, timeout =, tags = {...} } */
+static int script_scenario(lua_State *L) {
+    static const char *const keys[] = {"name", "timeout", "tags", "description", NULL};
+    struct scenario_def *def = declaring(L, "scenario");
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_keys(L, 1, "scenario", keys);
+    if (lua_getfield(L, 1, "name") != LUA_TNIL) { /* 1, name */
+        if (lua_type(L, -1) != LUA_TSTRING || lua_rawlen(L, -1) == 0)
+            return luaL_error(L, "scenario name must be a non-empty string");
+        free(def->name);
+        def->name = xstrdup(lua_tostring(L, -1));
+    }
+    lua_pop(L, 1); /* 1 */
+    def->timeout_ms = core_opt_duration_field(L, 1, "timeout", def->timeout_ms);
+    if (lua_getfield(L, 1, "tags") != LUA_TNIL) { /* 1, tags */
+        if (!lua_istable(L, -1)) return luaL_error(L, "scenario tags must be a list of strings");
+        strlist_free(&def->tags);
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) { /* 1, tags, tag */
+            if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "scenario tags must be a list of strings");
+            strlist_push(&def->tags, lua_tostring(L, -1));
+            lua_pop(L, 1); /* 1, tags */
+        }
+        lua_pop(L, 1); /* 1, tags */
+    }
+    return 0;
+}
+
+static void push_step(struct step_def **list, size_t *n, const struct step_def *s) {
+    *list = xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = *s;
+}
+
+/* step(name, fn) / step(name, { timeout =, retries = }, fn) */
+static int script_step(lua_State *L) {
+    static const char *const keys[] = {"timeout", "retries", NULL};
+    struct scenario_def *def = declaring(L, "step");
+    const char *name = luaL_checkstring(L, 1);
+    int fn = lua_istable(L, 2) ? 3 : 2;
+    struct step_def s = {0};
+
+    if (*name == '\0') return luaL_argerror(L, 1, "step name must not be empty");
+    luaL_checktype(L, fn, LUA_TFUNCTION);
+    for (size_t i = 0; i < def->nsteps; i++)
+        if (strcmp(def->steps[i].name, name) == 0)
+            return luaL_error(L, "duplicate step name '%s' (first declared at line %d)", name, def->steps[i].line);
+    s.timeout_ms = SCRIPT_DEFAULT_STEP_TIMEOUT_MS;
+    if (fn == 3) {
+        check_keys(L, 2, "step", keys);
+        s.timeout_ms = core_opt_duration_field(L, 2, "timeout", s.timeout_ms);
+        lua_getfield(L, 2, "retries"); /* ..., retries */
+        if (!lua_isnil(L, -1)) {
+            int isint;
+            lua_Integer r = lua_tointegerx(L, -1, &isint);
+            if (!isint || r < 0 || r > 100) return luaL_error(L, "step option 'retries' must be an integer 0..100");
+            s.retries = (int)r;
+        }
+        lua_pop(L, 1); /* ... */
+    }
+    s.line = current_line(L);
+    lua_pushvalue(L, fn); /* ..., fn */
+    s.fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    s.name = xstrdup(name);
+    push_step(&def->steps, &def->nsteps, &s);
+    return 0;
+}
+
+/* teardown(fn) / teardown({ timeout =, name = }, fn) */
+static int script_teardown(lua_State *L) {
+    static const char *const keys[] = {"timeout", "name", NULL};
+    struct scenario_def *def = declaring(L, "teardown");
+    int fn = lua_istable(L, 1) ? 2 : 1;
+    struct step_def s = {0};
+    char name[64];
+
+    luaL_checktype(L, fn, LUA_TFUNCTION);
+    s.timeout_ms = SCRIPT_DEFAULT_STEP_TIMEOUT_MS;
+    snprintf(name, sizeof name, "teardown #%zu", def->nteardowns + 1);
+    s.name = NULL;
+    if (fn == 2) {
+        check_keys(L, 1, "teardown", keys);
+        s.timeout_ms = core_opt_duration_field(L, 1, "timeout", s.timeout_ms);
+        if (lua_getfield(L, 1, "name") == LUA_TSTRING) s.name = xstrdup(lua_tostring(L, -1)); /* ..., name */
+        lua_pop(L, 1);                                                                       /* ... */
+    }
+    if (!s.name) s.name = xstrdup(name);
+    s.line = current_line(L);
+    lua_pushvalue(L, fn); /* ..., fn */
+    s.fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    push_step(&def->teardowns, &def->nteardowns, &s);
+    return 0;
+}
+
+/* ---- the state ---- */
+
+static int load_embedded(lua_State *L) {
+    const struct embed_file *ef = lua_touserdata(L, lua_upvalueindex(1));
+    const char *dir = getenv("TELLTALE_LIB");
+    char chunk[128];
+    snprintf(chunk, sizeof chunk, "=[telltale %s]", ef->name);
+    if (dir && *dir) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.lua", dir, ef->name);
+        if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
+    } else if (luaL_loadbufferx(L, (const char *)ef->data, ef->len, chunk, "t") != LUA_OK) {
+        return lua_error(L);
+    }
+    lua_call(L, 0, 1);
+    return 1;
+}
+
+/* Each lib/NAME.lua becomes package.preload["telltale.NAME"]. */
+static void preload_lib(lua_State *L) {
+    lua_getglobal(L, "package");          /* package */
+    lua_getfield(L, -1, "preload");       /* package, preload */
+    for (const struct embed_file *ef = embed_files; ef->name; ef++) {
+        char name[96];
+        snprintf(name, sizeof name, "telltale.%s", ef->name);
+        lua_pushlightuserdata(L, (void *)ef);   /* package, preload, ef */
+        lua_pushcclosure(L, load_embedded, 1);  /* package, preload, loader */
+        lua_setfield(L, -2, name);              /* package, preload */
+    }
+    lua_pop(L, 2); /* */
+}
+
+/* A scenario may require modules that sit next to it. */
+static void set_package_path(lua_State *L, const char *file) {
+    char *copy = xstrdup(file);
+    const char *dir = dirname(copy);
+    lua_getglobal(L, "package");                                          /* package */
+    lua_getfield(L, -1, "path");                                          /* package, path */
+    lua_pushfstring(L, "%s/?.lua;%s/lib/?.lua;%s", dir, dir, lua_tostring(L, -1)); /* package, path, new */
+    lua_setfield(L, -3, "path");                                          /* package, path */
+    lua_pop(L, 2);                                                        /* */
+    free(copy);
+}
+
+static void set_vars(lua_State *L, const struct options *opt) {
+    lua_newtable(L); /* vars */
+    for (size_t i = 0; i < opt->vars.len; i++) {
+        const char *kv = opt->vars.items[i];
+        const char *eq = strchr(kv, '=');
+        lua_pushlstring(L, kv, (size_t)(eq - kv)); /* vars, name */
+        lua_pushstring(L, eq + 1);                 /* vars, name, value */
+        lua_settable(L, -3);                       /* vars */
+    }
+    lua_setglobal(L, "vars"); /* */
+}
+
+static void set_run(lua_State *L, const struct engine *e, const struct scenario_def *def) {
+    lua_createtable(L, 0, 3);        /* run */
+    lua_pushstring(L, e->run_id);    /* run, id */
+    lua_setfield(L, -2, "id");       /* run */
+    lua_pushstring(L, def->file);    /* run, file */
+    lua_setfield(L, -2, "file");     /* run */
+    lua_setglobal(L, "run");         /* */
+}
+
+static void open_libs(lua_State *L, const struct engine *e, const struct scenario_def *def) {
+    static const luaL_Reg decl[] = {
+        {"scenario", script_scenario}, {"step", script_step}, {"teardown", script_teardown}, {NULL, NULL}};
+    luaL_openlibs(L);
+    core_open(L);
+    luaL_requiref(L, "http", luaopen_http, 1); /* http */
+    luaL_requiref(L, "json", luaopen_json, 1); /* http, json */
+    luaL_requiref(L, "html", luaopen_html, 1); /* http, json, html */
+    lua_pop(L, 3);                             /* */
+    lua_pushglobaltable(L);                    /* _G */
+    luaL_setfuncs(L, decl, 0);                 /* _G */
+    lua_pop(L, 1);                             /* */
+    set_vars(L, e->opt);
+    set_run(L, e, def);
+    set_package_path(L, def->file);
+    preload_lib(L);
+}
+
+static char *default_name(const char *file) {
+    const char *base = strrchr(file, '/');
+    size_t len;
+    base = base ? base + 1 : file;
+    len = strlen(base);
+    if (len > 4 && strcmp(base + len - 4, ".lua") == 0) len -= 4;
+    return xstrndup(base, len);
+}
+
+int script_load(struct engine *engine, const char *file, struct task **task_out, struct scenario_def *def,
+                struct failure *f) {
+    lua_State *L = luaL_newstate();
+    struct task *t;
+    int status;
+
+    memset(def, 0, sizeof *def);
+    *task_out = NULL;
+    if (!L) return failure_set(f, FAILURE_INTERNAL, "cannot create a Lua state: out of memory");
+    def->file = xstrdup(file);
+    def->name = default_name(file);
+    def->timeout_ms = SCRIPT_DEFAULT_SCENARIO_TIMEOUT_MS;
+    t = task_new(engine, L, file);
+    open_libs(L, engine, def);
+
+    /* The prelude installs expect, eventually and the http shorthands. */
+    lua_getglobal(L, "require");         /* require */
+    lua_pushstring(L, "telltale.prelude"); /* require, name */
+    if (task_pcall(t, 1, 0, loop_clock_ms() + LOAD_TIMEOUT_MS, f) != 0) {
+        char *why = xstrdup(f->message);
+        failure_set(f, FAILURE_INTERNAL, "cannot load telltale's Lua library: %s", why);
+        free(why);
+        goto fail;
+    }
+
+    status = luaL_loadfilex(L, file, "t"); /* chunk or error */
+    if (status != LUA_OK) {
+        /* Lua's own message already says "file:line: what" or "cannot open". */
+        failure_set(f, FAILURE_SCRIPT, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        goto fail;
+    }
+    lua_pushlightuserdata(L, def);                /* chunk, def */
+    lua_setfield(L, LUA_REGISTRYINDEX, DEF_KEY);  /* chunk */
+    status = task_pcall(t, 0, 0, loop_clock_ms() + LOAD_TIMEOUT_MS, f);
+    lua_pushnil(L);                               /* nil */
+    lua_setfield(L, LUA_REGISTRYINDEX, DEF_KEY);  /* */
+    if (status != 0) {
+        /* Put file:line in front, as Lua does for syntax errors. */
+        if (f->where && f->kind == FAILURE_SCRIPT && strncmp(f->message, f->where, strlen(f->where)) != 0) {
+            char *msg = f->message;
+            struct buf b;
+            buf_init(&b, 0);
+            buf_printf(&b, "%s: %s", f->where, msg);
+            free(msg);
+            f->message = buf_take(&b);
+        }
+        goto fail;
+    }
+    if (def->nsteps == 0) {
+        failure_set(f, FAILURE_SCRIPT, "%s: declares no steps (use step(name, fn))", file);
+        goto fail;
+    }
+    lua_pushstring(L, def->name);  /* name */
+    lua_getglobal(L, "run");       /* name, run */
+    lua_insert(L, -2);             /* run, name */
+    lua_setfield(L, -2, "scenario"); /* run */
+    lua_pop(L, 1);                 /* */
+    *task_out = t;
+    return 0;
+fail:
+    task_free(t);
+    script_def_free(def);
+    return -1;
+}
+
+static void free_steps(struct step_def *list, size_t n) {
+    for (size_t i = 0; i < n; i++) free(list[i].name);
+    free(list);
+}
+
+void script_def_free(struct scenario_def *def) {
+    free(def->file);
+    free(def->name);
+    strlist_free(&def->tags);
+    free_steps(def->steps, def->nsteps);
+    free_steps(def->teardowns, def->nteardowns);
+    memset(def, 0, sizeof *def);
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""tests/bench/run.py TELLTALE — benchmarks with their baselines measured in
+the same run (machines are noisy: read the ratios, not the absolute numbers).
+
+1. start-up: `telltale version` and a 1-request scenario, next to curl(1)
+   doing the same request (wall time, median of N runs);
+2. HTTP engine cost: a scenario doing 10 checked requests per iteration
+   against local nginx, CPU per request, next to floor.c (bare C loop, one
+   reused libcurl handle) — the target is within 1.5x of the floor;
+3. concurrency: 1,000 scenarios each sleeping, at once: peak RSS (target
+   under 200 MB) and CPU while waiting (target under 5% of a core).
+
+Servers come from tests/lib/services.sh (nginx on loopback)."""
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_timed(cmd, **kw):
+    """Run cmd; return (wall s, cpu s of the child, peak RSS MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss / 1024.0
+
+
+def median_wall(cmd, n):
+    return statistics.median(run_timed(cmd)[0] for _ in range(n))
+
+
+def table(title, header, rows):
+    print("\n### " + title + "\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+def startup(tt, base):
+    n = 30
+    curl = median_wall(["curl", "-sf", "-o", "/dev/null", base + "/ok"], n)
+    version = median_wall([tt, "version"], n)
+    one = median_wall([tt, "run", "--var", "BASE=" + base, os.path.join(HERE, "one.lua")], n)
+    table("Start-up (median wall time of %d runs)" % n, ["command", "wall ms", "x curl"], [
+        ["curl -sf URL (baseline)", "%.1f" % (curl * 1000), "1.0"],
+        ["telltale version", "%.1f" % (version * 1000), "%.2f" % (version / curl)],
+        ["telltale run one.lua (1 request)", "%.1f" % (one * 1000), "%.2f" % (one / curl)],
+    ])
+
+
+def engine_cost(tt, base, floor_bin):
+    iterations = 2000
+    requests = iterations * 10
+    fw, fc, frss = run_timed([floor_bin, base, str(iterations)])
+    tw, tc, trss = run_timed([tt, "run", "--var", "BASE=" + base, "--var", "ITERATIONS=%d" % iterations,
+                              os.path.join(HERE, "requests.lua")])
+    table("HTTP: %d checked requests against local nginx" % requests,
+          ["runner", "CPU us/request", "x floor (CPU)", "wall us/request", "x floor (wall)"], [
+        ["floor.c: C loop, one reused libcurl handle (baseline)", "%.1f" % (fc / requests * 1e6), "1.00",
+         "%.1f" % (fw / requests * 1e6), "1.00"],
+        ["telltale (Lua scenario, event loop, checks)", "%.1f" % (tc / requests * 1e6), "%.2f" % (tc / fc),
+         "%.1f" % (tw / requests * 1e6), "%.2f" % (tw / fw)],
+    ])
+
+
+def proc_cpu_s(pid):
+    with open("/proc/%d/stat" % pid) as fp:
+        fields = fp.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def concurrency(tt):
+    count, sleep_s = 1000, 10
+    with tempfile.TemporaryDirectory() as d:
+        src = open(os.path.join(HERE, "sleeper.lua")).read()
+        for i in range(count):
+            with open(os.path.join(d, "s%04d.lua" % i), "w") as fp:
+                fp.write(src)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.monotonic()
+        p = subprocess.Popen([tt, "run", "--parallel", str(count), "--var", "SLEEP=%ds" % sleep_s, d],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(3)  # all started: measure a quiet window of waiting
+        c1, w1 = proc_cpu_s(p.pid), time.monotonic()
+        time.sleep(5)
+        c2, w2 = proc_cpu_s(p.pid), time.monotonic()
+        rc = p.wait()
+        wall = time.monotonic() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if rc != 0:
+        sys.exit("concurrency benchmark: telltale exited %d" % rc)
+    cpu_total = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    table("%d concurrent scenarios, each sleep(\"%ds\")" % (count, sleep_s), ["measure", "value", "target"], [
+        ["peak RSS", "%.0f MB (%.0f KB per scenario)" % (after.ru_maxrss / 1024.0, after.ru_maxrss / count),
+         "< 200 MB"],
+        ["CPU while waiting", "%.2f%% of a core" % (100.0 * (c2 - c1) / (w2 - w1)), "< 5%"],
+        ["CPU in all (load, run, report)", "%.2f s over %.1f s wall" % (cpu_total, wall), ""],
+    ])
+
+
+def main():
+    tt, floor_bin, base = sys.argv[1], sys.argv[2], sys.argv[3]
+    print("telltale benchmarks, %s" % time.strftime("%Y-%m-%d %H:%M"))
+    startup(tt, base)
+    engine_cost(tt, base, floor_bin)
+    concurrency(tt)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+#!/bin/bash
+# tests/bench/run.sh — build the baseline, start nginx on loopback, run
+# the benchmarks (run.py), stop nginx.  `make bench` calls this.
+set -eu
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+. "$HERE/lib/services.sh"
+trap 'services_stop; rm -rf "$TT_DIR"' EXIT
+cc -O2 -o "$TT_DIR/floor" "$HERE/bench/floor.c" $(pkg-config --cflags --libs libcurl)
+services_start
+python3 "$HERE/bench/run.py" "$(pwd)/telltale" "$TT_DIR/floor" "$TT_HTTP"

@@ -1,0 +1,55 @@
+# cli.sh — command-line cases, sourced by run.sh (uses pass/fail, $BIN).
+# Each: the command, the exit code it must give, text its output must hold.
+
+cli_case() { # NAME EXPECTED_EXIT EXPECTED_TEXT -- COMMAND...
+    local name=$1 want=$2 text=$3 code
+    shift 4
+    "$@" > "$TT_DIR/cli.out" 2>&1; code=$?
+    if [ "$code" != "$want" ]; then fail "cli/$name" "exit $code, expected $want" "$TT_DIR/cli.out"; return; fi
+    if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$TT_DIR/cli.out"; then
+        fail "cli/$name" "sanitizer report" "$TT_DIR/cli.out"; return
+    fi
+    if [ -n "$text" ] && ! grep -qF -- "$text" "$TT_DIR/cli.out"; then
+        fail "cli/$name" "output lacks: $text" "$TT_DIR/cli.out"; return
+    fi
+    pass "cli/$name"
+}
+
+C=$HERE/cli
+cli_case version 0 "telltale " -- "$BIN" version
+cli_case help 0 "exit codes:" -- "$BIN" --help
+cli_case run-help 0 "--vars-file FILE" -- "$BIN" run --help
+cli_case no-command 2 "usage:" -- "$BIN"
+cli_case unknown-command 2 "unknown command 'frobnicate'" -- "$BIN" frobnicate
+cli_case unknown-option 2 "unknown or incomplete option '--bogus'" -- "$BIN" run --bogus "$C/good.lua"
+cli_case bad-var 2 "invalid --var 'NOEQUALS'" -- "$BIN" run --var NOEQUALS "$C/good.lua"
+cli_case bad-parallel 2 "invalid --parallel '0'" -- "$BIN" run --parallel 0 "$C/good.lua"
+cli_case bad-timeout 2 "invalid --timeout: unknown unit 'x'" -- "$BIN" run --timeout 5x "$C/good.lua"
+cli_case missing-file 2 "cannot read scenario path /nonexistent.lua: No such file or directory" -- "$BIN" run /nonexistent.lua
+cli_case missing-vars-file 2 "cannot read --vars-file /nonexistent.env" -- "$BIN" run --vars-file /nonexistent.env "$C/good.lua"
+cli_case no-files 2 "needs at least one scenario" -- "$BIN" run
+cli_case check-good 0 "ok    $C/good.lua: good one, 2 steps, 1 teardown" -- "$BIN" check "$C/good.lua"
+cli_case check-dup 2 "dup-step.lua:2: duplicate step name 'same' (first declared at line 1)" -- "$BIN" check "$C/dup-step.lua"
+cli_case check-option 2 "bad-option.lua:1: unknown step option 'timout'" -- "$BIN" check "$C/bad-option.lua"
+cli_case check-duration 2 "unknown unit 'x' in duration '5x'" -- "$BIN" check "$C/bad-duration.lua"
+cli_case list 0 "1. first  (timeout 2s, retries 1)" -- "$BIN" list "$C/good.lua"
+cli_case list-tags 0 "tags: smoke api" -- "$BIN" list "$C/good.lua"
+cli_case vars-file 0 "1 passed" -- "$BIN" run --vars-file "$C/vars.env" --var CLI=1 "$C/vars.lua"
+cli_case tag-filter 0 "1 scenarios: 1 passed" -- "$BIN" run --tag smoke "$C/good.lua" "$C/sleeper.lua"
+
+# --parallel: four 1-second sleepers finish together, not one after another.
+mkdir -p "$TT_DIR/par"
+for i in 1 2 3 4; do cp "$C/sleeper.lua" "$TT_DIR/par/s$i.lua"; done
+start=$(date +%s%N)
+cli_case parallel 0 "4 scenarios: 4 passed" -- "$BIN" run --parallel 4 "$TT_DIR/par"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$ms" -lt $((1900 * SLOW)) ]; then pass "cli/parallel-concurrent"; else fail "cli/parallel-concurrent" "4 x 1s sleepers took ${ms}ms with --parallel 4"; fi
+
+# --fail-fast: after the first failure nothing new starts.
+mkdir -p "$TT_DIR/ff"
+printf 'step("x", function() fail("boom") end)\n' > "$TT_DIR/ff/a.lua"
+cp "$C/good.lua" "$TT_DIR/ff/b.lua"
+cli_case fail-fast 1 "1 failed, 1 skipped" -- "$BIN" run --parallel 1 --fail-fast "$TT_DIR/ff"
+
+# --timeout bounds the whole run.
+cli_case run-timeout 1 "the run's --timeout" -- "$BIN" run --timeout 300ms "$C/sleeper.lua"

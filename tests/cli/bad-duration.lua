@@ -1,0 +1,1 @@
+step("bad", { timeout = "5x" }, function() end)

@@ -1,0 +1,1 @@
+step("typo", { timout = "5s" }, function() end)

@@ -1,0 +1,2 @@
+step("same", function() end)
+step("same", function() end)

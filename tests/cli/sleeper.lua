@@ -1,0 +1,2 @@
+scenario { tags = { "slow" } }
+step("sleep", function() sleep("1s") end)

@@ -1,0 +1,6 @@
+step("vars", function()
+  expect(vars.FROM_FILE):eq("file value")
+  expect(vars.QUOTED):eq("a b")
+  expect(vars.CLI):eq("1")
+  expect(env.HOME):truthy()
+end)

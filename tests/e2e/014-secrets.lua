@@ -1,0 +1,19 @@
+-- Secrets never appear: not in the console, the trace, the reports or the
+-- artifacts — whether they came from a credential-named var, a URL password
+-- or an Authorization header.
+-- test: args --var BASE=$TT_HTTP --var API_PASSWORD=s3cr3t-pa55 --trace --artifacts $TT_DIR/artifacts -v
+-- test: exit 1
+-- test: stdout-lacks s3cr3t-pa55
+-- test: stderr-lacks s3cr3t-pa55
+-- test: stderr-has Authorization: [REDACTED]
+-- test: json "s3cr3t-pa55" not in str(r)
+-- test: json "[REDACTED]" in r["scenarios"][0]["steps"][0]["failure"]["message"]
+step("leaky", function()
+  local resp = http.get(vars.BASE .. "/echo/headers", {
+    headers = { Authorization = "Bearer " .. vars.API_PASSWORD },
+  })
+  log("server saw:", resp.body)
+  local url = vars.BASE:gsub("http://", "http://canary:" .. vars.API_PASSWORD .. "@")
+  http.get(url .. "/ok")
+  fail("password was " .. vars.API_PASSWORD)
+end)

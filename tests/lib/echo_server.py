@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Dynamic endpoints nginx cannot serve alone: echo a request body back,
+answer slowly, or accept connections and never answer (black hole).
+
+usage: echo_server.py ECHO_PORT BLACKHOLE_PORT
+"""
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def _reply(self, status, body, ctype="text/plain"):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        if self.path.startswith("/echo"):
+            self._reply(200, body, self.headers.get("Content-Type", "text/plain"))
+        else:
+            self._reply(404, "not found\n")
+
+    do_PUT = do_POST
+    do_PATCH = do_POST
+
+    def do_GET(self):
+        if self.path.startswith("/slow"):
+            time.sleep(5)
+            self._reply(200, "finally\n")
+        else:
+            self._reply(404, "not found\n")
+
+
+def blackhole(port):
+    # Listen, never accept: the kernel completes the TCP handshake from the
+    # backlog, so a client connects fine and then waits forever.
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(128)
+    while True:
+        time.sleep(3600)
+
+
+def main():
+    echo_port, hole_port = int(sys.argv[1]), int(sys.argv[2])
+    threading.Thread(target=blackhole, args=(hole_port,), daemon=True).start()
+    ThreadingHTTPServer(("127.0.0.1", echo_port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
