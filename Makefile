@@ -3,7 +3,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS := lua5.4 libcurl libxml-2.0
+PKGS := lua5.4 libcurl libxml-2.0 libpq
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 # Lua's own warning set (its makefile) on top of -Wall -Wextra.
@@ -30,8 +30,8 @@ OBJS := $(SRCS:runner/%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 LUALIB := $(sort $(wildcard lib/*.lua))
 
 # Debian packages: to build, to test, to run the demo.
-DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev
-DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 valgrind
+DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev
+DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 postgresql pgbouncer
 
 .PHONY: all unit deps test test-unit test-e2e test-asan bench install lint format clean
 

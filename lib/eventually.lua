@@ -16,7 +16,9 @@ local MAX_INTERVAL_MS = 2000
 
 local function describe(v)
   if telltale.is_failure(v) then
-    return string.format("[%s] %s", v.kind, v.message)
+    local s = string.format("[%s] %s", v.kind, v.message)
+    if v.detail then s = s .. "\n" .. v.detail end
+    return s
   end
   return tostring(v)
 end

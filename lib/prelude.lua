@@ -15,3 +15,4 @@ end
 
 expect = require("telltale.expect")
 eventually = require("telltale.eventually")
+require("telltale.db")

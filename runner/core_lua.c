@@ -170,6 +170,14 @@ static int core_duration(lua_State *L) {
     return 1;
 }
 
+/* telltale.format_duration(ms) → "1.5s", "3h05m", "8 days" */
+static int core_format_duration(lua_State *L) {
+    char out[32];
+    duration_format((int64_t)luaL_checknumber(L, 1), out, sizeof out);
+    lua_pushstring(L, out);
+    return 1;
+}
+
 /* telltale.remaining() → ms left before the running step's deadline */
 static int core_remaining(lua_State *L) {
     lua_pushinteger(L, (lua_Integer)task_remaining_ms(L));
@@ -283,7 +291,8 @@ static const luaL_Reg globals[] = {
 
 static const luaL_Reg telltale_funcs[] = {
     {"failure", core_failure},     {"is_failure", core_is_failure}, {"duration", core_duration},
-    {"remaining", core_remaining}, {"now", core_now},               {NULL, NULL},
+    {"remaining", core_remaining}, {"now", core_now},               {"format_duration", core_format_duration},
+    {NULL, NULL},
 };
 
 void core_open(lua_State *L) {

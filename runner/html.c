@@ -1,9 +1,13 @@
-/* html.c — parse HTML with libxml2, query it with XPath; see html.h.
+/* html.c — the `html` module; see html.h.
  *
- * A document is a userdata in the liolib.c style: created closed, close is
- * idempotent, __gc and __close are the same function, and every method
- * checks the handle.  libxml2 never prints: its error handlers are silenced
- * around every call, since a broken page is normal input here. */
+ * Pages under test are rarely valid HTML, so the parser recovers and never
+ * complains: a scenario asserts on what it finds, not on the markup.  XPath
+ * results come back as Lua values (node-sets as lists of strings), which is
+ * what Hurl's xpath queries give, and forms come back as the name=value pairs
+ * a browser would submit, so a step can replay a login with its CSRF token.
+ *
+ * A document is a userdata in the liolib.c style: created closed, then filled;
+ * close is idempotent and is also __gc and __close. */
 #include "html.h"
 
 #include <ctype.h>
@@ -12,296 +16,428 @@
 #include <libxml/HTMLtree.h>
 #include <libxml/uri.h>
 #include <libxml/xpath.h>
-#include <string.h>
-#include <strings.h>
+#include <libxml/xpathInternals.h>
+#include <limits.h>
 
 #define DOC_MT "telltale.html.document"
+#define PARSE_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET)
 
-struct doc {
-    htmlDocPtr tree; /* NULL once closed */
-    char *base;      /* for resolving links and form actions; may be NULL */
+/* The controls a browser submits: named and enabled (buttons are dropped
+ * later, by type, as are unchecked boxes). */
+#define CONTROLS "(.//input | .//select | .//textarea)[@name != ''][not(@disabled)]"
+
+struct document {
+    htmlDocPtr doc;           /* NULL once closed; doc->URL is the base URL, or NULL */
+    xmlXPathContextPtr xpath; /* shared by every query on this document */
 };
 
-static void quiet(void *ctx, const char *msg, ...) {
+/* libxml2's global error handlers, as they were before a quiet call. */
+struct quiet {
+    xmlGenericErrorFunc generic;
+    void *generic_ctx;
+    xmlStructuredErrorFunc structured;
+    void *structured_ctx;
+};
+
+static void ignore_generic(void *ctx, const char *msg, ...) {
     (void)ctx;
     (void)msg;
 }
 
-static void quiet_structured(void *ctx, const xmlError *error) {
+static void ignore_structured(void *ctx, xmlErrorPtr err) {
     (void)ctx;
-    (void)error;
+    (void)err;
 }
 
-static void silence_libxml(void) {
-    xmlSetGenericErrorFunc(NULL, quiet);
-    xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)quiet_structured);
+/* Parser options don't silence everything: encoding conversion errors and
+ * unknown XPath functions go to libxml2's global handlers, which print to
+ * stderr.  Those handlers are process state the rest of telltale may use, so
+ * they are swapped out around each call and put back after.  No Lua error may
+ * be raised between quiet_begin and quiet_end. */
+static void quiet_begin(struct quiet *q) {
+    q->generic = xmlGenericError;
+    q->generic_ctx = xmlGenericErrorContext;
+    q->structured = xmlStructuredError;
+    q->structured_ctx = xmlStructuredErrorContext;
+    xmlSetGenericErrorFunc(NULL, ignore_generic);
+    xmlSetStructuredErrorFunc(NULL, ignore_structured);
 }
 
-static struct doc *check_doc(lua_State *L) {
-    struct doc *d = luaL_checkudata(L, 1, DOC_MT);
-    if (!d->tree) luaL_error(L, "attempt to use a closed HTML document");
+static void quiet_end(const struct quiet *q) {
+    xmlSetGenericErrorFunc(q->generic_ctx, q->generic);
+    xmlSetStructuredErrorFunc(q->structured_ctx, q->structured);
+}
+
+static struct document *todoc(lua_State *L) {
+    struct document *d = luaL_checkudata(L, 1, DOC_MT);
+    if (!d->doc)
+        luaL_error(L, "attempt to use a closed HTML document");
     return d;
 }
 
+/* Evaluates expr with node as the context node; raises on an invalid
+ * expression.  The caller frees the result with xmlXPathFreeObject. */
+static xmlXPathObjectPtr evaluate(lua_State *L, struct document *d, xmlNodePtr node, const char *expr) {
+    struct quiet q;
+    xmlXPathObjectPtr obj;
+
+    d->xpath->node = node;
+    quiet_begin(&q);
+    obj = xmlXPathEval((const xmlChar *)expr, d->xpath);
+    quiet_end(&q);
+    if (!obj)
+        luaL_error(L, "invalid XPath expression: %s", expr);
+    return obj;
+}
+
+/* The first node expr selects if it is an element, else NULL.  Checked before
+ * the result is freed: namespace nodes live only as long as the result. */
+static xmlNodePtr first_element(lua_State *L, struct document *d, xmlNodePtr node, const char *expr) {
+    xmlXPathObjectPtr obj = evaluate(L, d, node, expr);
+    xmlNodePtr first = NULL;
+
+    if (obj->type == XPATH_NODESET && !xmlXPathNodeSetIsEmpty(obj->nodesetval) &&
+        obj->nodesetval->nodeTab[0]->type == XML_ELEMENT_NODE)
+        first = obj->nodesetval->nodeTab[0];
+    xmlXPathFreeObject(obj);
+    return first;
+}
+
+/* A node's XPath string value: an element's text, an attribute's value. */
+static void push_node(lua_State *L, xmlNodePtr node) {
+    xmlChar *s = xmlXPathCastNodeToString(node);
+    lua_pushstring(L, (const char *)s); /* ..., s */
+    xmlFree(s);
+}
+
+/* XPath has only doubles; count() reads better as 3 than as 3.0. */
+static void push_number(lua_State *L, double x) {
+    lua_Integer i;
+    if (lua_numbertointeger(x, &i) && (double)i == x)
+        lua_pushinteger(L, i);
+    else
+        lua_pushnumber(L, x);
+}
+
+/* Pushes an XPath result as scenarios see it: a node-set is the list of its
+ * nodes' string values, or only the first of them (nil for none) when first
+ * is set; numbers, booleans and strings are single values either way. */
+static void push_result(lua_State *L, xmlXPathObjectPtr obj, int first) {
+    xmlNodeSetPtr set = obj->nodesetval;
+    int n = xmlXPathNodeSetGetLength(set);
+
+    switch (obj->type) {
+    case XPATH_NODESET:
+        if (first) {
+            if (n)
+                push_node(L, set->nodeTab[0]); /* ..., s */
+            else
+                lua_pushnil(L); /* ..., nil */
+            break;
+        }
+        lua_createtable(L, n, 0); /* ..., list */
+        for (int i = 0; i < n; i++) {
+            push_node(L, set->nodeTab[i]); /* ..., list, s */
+            lua_rawseti(L, -2, i + 1);     /* ..., list */
+        }
+        break;
+    case XPATH_BOOLEAN: lua_pushboolean(L, obj->boolval); break;
+    case XPATH_NUMBER: push_number(L, obj->floatval); break;
+    default: /* XPATH_STRING: XPath without extensions makes nothing else */
+        lua_pushstring(L, (const char *)obj->stringval);
+        break;
+    }
+}
+
+static int query(lua_State *L, int first) {
+    struct document *d = todoc(L);
+    const char *expr = luaL_checkstring(L, 2);
+    xmlXPathObjectPtr obj = evaluate(L, d, (xmlNodePtr)d->doc, expr);
+
+    push_result(L, obj, first); /* doc, expr, result */
+    xmlXPathFreeObject(obj);
+    return 1;
+}
+
+/* doc:xpath(expr) → list of strings | number | boolean | string */
+static int doc_xpath(lua_State *L) { return query(L, 0); }
+
+/* doc:first(expr) → string | nil, or the value of a scalar expression */
+static int doc_first(lua_State *L) { return query(L, 1); }
+
+/* href as an absolute URL when the document has a base URL.  An href libxml2
+ * can't parse (an unescaped space, say) is kept as written: the scenario
+ * should see it, not lose it.  The caller frees the result. */
+static xmlChar *resolve(struct document *d, const xmlChar *href) {
+    xmlChar *url = d->doc->URL ? xmlBuildURI(href, d->doc->URL) : NULL;
+    return url ? url : xmlStrdup(href);
+}
+
+static int type_is(const xmlChar *type, const char *name) {
+    return type && xmlStrcasecmp(type, (const xmlChar *)name) == 0;
+}
+
+/* What a browser submits for control, or NULL when it submits nothing (a
+ * button, a file picker, an unchecked box, a select without options).  Sets
+ * *hidden for <input type=hidden>.  The caller frees the result. */
+static xmlChar *control_value(lua_State *L, struct document *d, xmlNodePtr control, int *hidden) {
+    xmlChar *type = NULL, *value = NULL;
+    xmlNodePtr option;
+    int box;
+
+    *hidden = 0;
+    if (xmlStrEqual(control->name, BAD_CAST "textarea"))
+        return xmlNodeGetContent(control);
+    if (xmlStrEqual(control->name, BAD_CAST "select")) {
+        option = first_element(L, d, control, "(.//option[@selected])[1]");
+        if (!option)
+            option = first_element(L, d, control, "(.//option)[1]");
+        if (!option)
+            return NULL;
+        value = xmlGetProp(option, BAD_CAST "value");
+        return value ? value : xmlNodeGetContent(option);
+    }
+    type = xmlGetProp(control, BAD_CAST "type");
+    box = type_is(type, "checkbox") || type_is(type, "radio");
+    if (type_is(type, "submit") || type_is(type, "button") || type_is(type, "image") || type_is(type, "reset") ||
+        type_is(type, "file") || (box && !xmlHasProp(control, BAD_CAST "checked")))
+        goto cleanup;
+    *hidden = type_is(type, "hidden");
+    value = xmlGetProp(control, BAD_CAST "value");
+    if (!value)
+        value = xmlStrdup(BAD_CAST(box ? "on" : ""));
+cleanup:
+    xmlFree(type);
+    return value;
+}
+
+/* The form a selector names: an XPath expression if it starts with '/' or
+ * '(', else the first form with that id, else the first with that name; the
+ * document's first form without a selector.  NULL when there is none. */
+static xmlNodePtr find_form(lua_State *L, struct document *d, const char *selector) {
+    xmlNodePtr root = (xmlNodePtr)d->doc, form;
+
+    if (!selector)
+        return first_element(L, d, root, "(//form)[1]");
+    if (selector[0] == '/' || selector[0] == '(') {
+        form = first_element(L, d, root, selector);
+        return form && xmlStrEqual(form->name, BAD_CAST "form") ? form : NULL;
+    }
+    /* A variable, not a string spliced into the expression: an id may hold
+     * any quote.  The context takes ownership of the value. */
+    xmlXPathRegisterVariable(d->xpath, BAD_CAST "selector", xmlXPathNewCString(selector));
+    form = first_element(L, d, root, "(//form[@id = $selector])[1]");
+    if (!form)
+        form = first_element(L, d, root, "(//form[@name = $selector])[1]");
+    xmlXPathRegisterVariable(d->xpath, BAD_CAST "selector", NULL);
+    return form;
+}
+
+/* The form's action, resolved; none when the form has no action and the
+ * document no base URL. */
+static void push_action(lua_State *L, struct document *d, xmlNodePtr form) {
+    xmlChar *action = xmlGetProp(form, BAD_CAST "action");
+    xmlChar *url = resolve(d, action ? action : BAD_CAST "");
+
+    if (*url)
+        lua_pushstring(L, (const char *)url); /* ..., url */
+    else
+        lua_pushnil(L); /* ..., nil */
+    xmlFree(url);
+    xmlFree(action);
+}
+
+static void push_method(lua_State *L, xmlNodePtr form) {
+    xmlChar *method = xmlGetProp(form, BAD_CAST "method");
+
+    if (method && *method) {
+        for (xmlChar *p = method; *p; p++)
+            *p = (xmlChar)toupper(*p);
+        lua_pushstring(L, (const char *)method); /* ..., METHOD */
+    } else {
+        lua_pushliteral(L, "GET"); /* ..., GET */
+    }
+    xmlFree(method);
+}
+
+/* Fills the fields and hidden tables at the top of the stack.  A name given
+ * twice keeps its last value, as most servers read it. */
+static void collect_controls(lua_State *L, struct document *d, xmlNodePtr form) {
+    xmlXPathObjectPtr controls = evaluate(L, d, form, CONTROLS);
+    int n = xmlXPathNodeSetGetLength(controls->nodesetval), hidden;
+
+    for (int i = 0; i < n; i++) {
+        xmlNodePtr control = controls->nodesetval->nodeTab[i];
+        xmlChar *name = xmlGetProp(control, BAD_CAST "name");
+        xmlChar *value = control_value(L, d, control, &hidden);
+
+        if (value) {
+            lua_pushstring(L, (const char *)value);  /* ..., fields, hidden, value */
+            lua_setfield(L, -3, (const char *)name); /* ..., fields, hidden */
+            if (hidden) {
+                lua_pushstring(L, (const char *)value);  /* ..., fields, hidden, value */
+                lua_setfield(L, -2, (const char *)name); /* ..., fields, hidden */
+            }
+        }
+        xmlFree(value);
+        xmlFree(name);
+    }
+    xmlXPathFreeObject(controls);
+}
+
+/* doc:form([selector]) → {action, method, fields, hidden} | nil, err */
+static int doc_form(lua_State *L) {
+    struct document *d = todoc(L);
+    const char *selector = luaL_optstring(L, 2, NULL);
+    xmlNodePtr form = find_form(L, d, selector);
+
+    lua_settop(L, 2); /* doc, selector */
+    if (!form) {
+        lua_pushnil(L); /* doc, selector, nil */
+        if (selector)
+            lua_pushfstring(L, "no form matching %s", selector); /* doc, selector, nil, err */
+        else
+            lua_pushliteral(L, "no form in the document"); /* doc, selector, nil, err */
+        return 2;
+    }
+    lua_createtable(L, 0, 4);      /* doc, selector, form */
+    push_action(L, d, form);       /* doc, selector, form, action */
+    lua_setfield(L, -2, "action"); /* doc, selector, form */
+    push_method(L, form);          /* doc, selector, form, method */
+    lua_setfield(L, -2, "method"); /* doc, selector, form */
+    lua_newtable(L);               /* doc, selector, form, fields */
+    lua_newtable(L);               /* doc, selector, form, fields, hidden */
+    collect_controls(L, d, form);  /* doc, selector, form, fields, hidden */
+    lua_setfield(L, -3, "hidden"); /* doc, selector, form, fields */
+    lua_setfield(L, -2, "fields"); /* doc, selector, form */
+    return 1;
+}
+
+/* Keeps the URLs in the list at the top of the stack that url:find(pattern)
+ * matches: the Lua pattern language scenarios use everywhere else.  Done
+ * after libxml2 is finished with, since a malformed pattern raises. */
+static void keep_matching(lua_State *L, int pattern) {
+    int all = lua_gettop(L), kept = 0;
+
+    lua_newtable(L);                                                   /* ..., all, kept */
+    for (lua_Integer i = 1; lua_rawgeti(L, all, i) != LUA_TNIL; i++) { /* ..., all, kept, url */
+        lua_getfield(L, -1, "find");                                   /* ..., all, kept, url, find */
+        lua_pushvalue(L, -2);                                          /* ..., all, kept, url, find, url */
+        lua_pushvalue(L, pattern);                                     /* ..., all, kept, url, find, url, pattern */
+        lua_call(L, 2, 1);                                             /* ..., all, kept, url, start */
+        if (lua_toboolean(L, -1)) {
+            lua_pop(L, 1);              /* ..., all, kept, url */
+            lua_rawseti(L, -2, ++kept); /* ..., all, kept */
+        } else {
+            lua_pop(L, 2); /* ..., all, kept */
+        }
+    }
+    lua_pop(L, 1);     /* ..., all, kept */
+    lua_remove(L, -2); /* ..., kept */
+}
+
+/* doc:links([pattern]) → list of hrefs, resolved, in document order */
+static int doc_links(lua_State *L) {
+    struct document *d = todoc(L);
+    const char *pattern = luaL_optstring(L, 2, NULL);
+    xmlXPathObjectPtr hrefs;
+    int n;
+
+    lua_settop(L, 2); /* doc, pattern */
+    hrefs = evaluate(L, d, (xmlNodePtr)d->doc, "//a/@href");
+    n = xmlXPathNodeSetGetLength(hrefs->nodesetval);
+    lua_createtable(L, n, 0); /* doc, pattern, list */
+    for (int i = 0; i < n; i++) {
+        xmlChar *href = xmlXPathCastNodeToString(hrefs->nodesetval->nodeTab[i]);
+        xmlChar *url = resolve(d, href);
+
+        lua_pushstring(L, (const char *)url); /* doc, pattern, list, url */
+        lua_rawseti(L, -2, i + 1);            /* doc, pattern, list */
+        xmlFree(url);
+        xmlFree(href);
+    }
+    xmlXPathFreeObject(hrefs);
+    if (pattern)
+        keep_matching(L, 2); /* doc, pattern, list */
+    return 1;
+}
+
+/* doc:close(), and __gc and __close: idempotent, so an explicit close and
+ * the collector's can both run. */
 static int doc_close(lua_State *L) {
-    struct doc *d = luaL_checkudata(L, 1, DOC_MT);
-    if (d->tree) xmlFreeDoc(d->tree);
-    xmlFree(d->base);
-    d->tree = NULL;
-    d->base = NULL;
+    struct document *d = luaL_checkudata(L, 1, DOC_MT);
+
+    xmlXPathFreeContext(d->xpath);
+    xmlFreeDoc(d->doc);
+    d->xpath = NULL;
+    d->doc = NULL;
     return 0;
+}
+
+static int doc_tostring(lua_State *L) {
+    struct document *d = luaL_checkudata(L, 1, DOC_MT);
+
+    if (d->doc)
+        lua_pushfstring(L, "HTML document (%p)", (void *)d->doc);
+    else
+        lua_pushliteral(L, "HTML document (closed)");
+    return 1;
 }
 
 /* html.parse(text [, base_url]) → document */
 static int html_parse(lua_State *L) {
+    struct document *d;
+    struct quiet q;
+    const char *text, *base;
     size_t len;
-    const char *text = luaL_checklstring(L, 1, &len);
-    const char *base = luaL_optstring(L, 2, NULL);
-    struct doc *d = lua_newuserdatauv(L, sizeof *d, 0); /* ..., doc */
-    d->tree = NULL;
-    d->base = NULL;
+
+    luaL_checktype(L, 1, LUA_TSTRING); /* a number is no page: don't let Lua coerce it */
+    text = lua_tolstring(L, 1, &len);
+    base = luaL_optstring(L, 2, NULL);
+    luaL_argcheck(L, len <= INT_MAX, 1, "text larger than libxml2 can parse");
+    lua_settop(L, 2);                       /* text, base */
+    d = lua_newuserdatauv(L, sizeof *d, 0); /* text, base, doc */
+    d->doc = NULL;
+    d->xpath = NULL;
     luaL_setmetatable(L, DOC_MT);
-    silence_libxml();
-    d->tree = htmlReadMemory(text, (int)len, base, "UTF-8",
-                             HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
-    if (!d->tree) {
-        /* An empty document still answers queries (with nothing). */
-        d->tree = htmlNewDocNoDtD(NULL, NULL);
-        if (!d->tree) return luaL_error(L, "html.parse: out of memory");
-    }
-    if (base) d->base = (char *)xmlStrdup((const xmlChar *)base);
+    quiet_begin(&q);
+    d->doc = htmlReadMemory(text, (int)len, base, NULL, PARSE_OPTIONS);
+    /* libxml2 makes no document of an empty text, but an empty response
+     * body is still a page, with nothing to find in it. */
+    if (!d->doc)
+        d->doc = htmlNewDocNoDtD(NULL, NULL);
+    quiet_end(&q);
+    if (d->doc)
+        d->xpath = xmlXPathNewContext(d->doc);
+    if (!d->xpath)
+        return luaL_error(L, "cannot parse HTML: out of memory");
     return 1;
 }
 
-static void push_node_text(lua_State *L, xmlNodePtr node) {
-    xmlChar *s = xmlNodeGetContent(node);
-    lua_pushstring(L, s ? (const char *)s : ""); /* ..., text */
-    xmlFree(s);
-}
+static const luaL_Reg html_funcs[] = {{"parse", html_parse}, {NULL, NULL}};
 
-/* Evaluate expr on d; caller frees the result.  Raises on a bad expression. */
-static xmlXPathObjectPtr eval(lua_State *L, struct doc *d, const char *expr, xmlNodePtr context) {
-    xmlXPathContextPtr ctx = xmlXPathNewContext(d->tree);
-    xmlXPathObjectPtr result;
-    if (!ctx) luaL_error(L, "html: out of memory");
-    if (context) ctx->node = context;
-    silence_libxml();
-    result = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
-    xmlXPathFreeContext(ctx);
-    if (!result) luaL_error(L, "invalid XPath expression: %s", expr);
-    return result;
-}
+static const luaL_Reg doc_methods[] = {{"xpath", doc_xpath}, {"first", doc_first}, {"form", doc_form},
+                                       {"links", doc_links}, {"close", doc_close}, {NULL, NULL}};
 
-/* doc:xpath(expr) → list of strings, or a number/boolean/string */
-static int doc_xpath(lua_State *L) {
-    struct doc *d = check_doc(L);
-    const char *expr = luaL_checkstring(L, 2);
-    xmlXPathObjectPtr r = eval(L, d, expr, NULL);
-    switch (r->type) {
-    case XPATH_NODESET: {
-        int n = r->nodesetval ? r->nodesetval->nodeNr : 0;
-        lua_createtable(L, n, 0); /* ..., list */
-        for (int i = 0; i < n; i++) {
-            push_node_text(L, r->nodesetval->nodeTab[i]); /* ..., list, text */
-            lua_rawseti(L, -2, i + 1);                     /* ..., list */
-        }
-        break;
-    }
-    case XPATH_BOOLEAN: lua_pushboolean(L, r->boolval); break;
-    case XPATH_NUMBER: lua_pushnumber(L, r->floatval); break;
-    case XPATH_STRING: lua_pushstring(L, (const char *)r->stringval); break;
-    default: lua_pushnil(L); break;
-    }
-    xmlXPathFreeObject(r);
-    return 1;
-}
+static const luaL_Reg doc_metamethods[] = {{"__index", NULL}, /* set to doc_methods below */
+                                           {"__gc", doc_close},
+                                           {"__close", doc_close},
+                                           {"__tostring", doc_tostring},
+                                           {NULL, NULL}};
 
-/* doc:first(expr) → the first string of the node set, or nil */
-static int doc_first(lua_State *L) {
-    struct doc *d = check_doc(L);
-    xmlXPathObjectPtr r = eval(L, d, luaL_checkstring(L, 2), NULL);
-    if (r->type == XPATH_NODESET && r->nodesetval && r->nodesetval->nodeNr > 0)
-        push_node_text(L, r->nodesetval->nodeTab[0]);
-    else if (r->type == XPATH_STRING)
-        lua_pushstring(L, (const char *)r->stringval);
-    else
-        lua_pushnil(L);
-    xmlXPathFreeObject(r);
-    return 1;
-}
-
-/* A link or action resolved against the document's base URL. */
-static void push_resolved(lua_State *L, struct doc *d, const char *href) {
-    xmlChar *abs = d->base ? xmlBuildURI((const xmlChar *)href, (const xmlChar *)d->base) : NULL;
-    lua_pushstring(L, abs ? (const char *)abs : href);
-    xmlFree(abs);
-}
-
-static const char *attr(xmlNodePtr node, const char *name, xmlChar **owned) {
-    *owned = xmlGetProp(node, (const xmlChar *)name);
-    return *owned ? (const char *)*owned : NULL;
-}
-
-static void set_field(lua_State *L, int fields, const char *name, const char *value) {
-    lua_pushstring(L, value ? value : "");  /* ..., value */
-    lua_setfield(L, fields, name);          /* ... */
-}
-
-/* Collect a form's fields as a browser would submit them. */
-static void collect_fields(lua_State *L, struct doc *d, xmlNodePtr form, int fields, int hidden) {
-    xmlXPathObjectPtr r = eval(L, d, ".//input | .//textarea | .//select", form);
-    int n = (r->type == XPATH_NODESET && r->nodesetval) ? r->nodesetval->nodeNr : 0;
-    for (int i = 0; i < n; i++) {
-        xmlNodePtr el = r->nodesetval->nodeTab[i];
-        xmlChar *name_s = NULL, *type_s = NULL, *value_s = NULL, *checked = NULL;
-        const char *name = attr(el, "name", &name_s);
-        const char *type = attr(el, "type", &type_s);
-        if (!name) goto next;
-        if (strcasecmp((const char *)el->name, "textarea") == 0) {
-            xmlChar *text = xmlNodeGetContent(el);
-            set_field(L, fields, name, (const char *)text);
-            xmlFree(text);
-        } else if (strcasecmp((const char *)el->name, "select") == 0) {
-            xmlXPathObjectPtr opt = eval(L, d, ".//option[@selected]", el);
-            if (!(opt->nodesetval && opt->nodesetval->nodeNr > 0)) { /* none selected: the first */
-                xmlXPathFreeObject(opt);
-                opt = eval(L, d, ".//option", el);
-            }
-            if (opt->type == XPATH_NODESET && opt->nodesetval && opt->nodesetval->nodeNr > 0) {
-                xmlNodePtr o = opt->nodesetval->nodeTab[0];
-                xmlChar *v = xmlGetProp(o, (const xmlChar *)"value");
-                xmlChar *text = v ? NULL : xmlNodeGetContent(o);
-                set_field(L, fields, name, (const char *)(v ? v : text));
-                xmlFree(v);
-                xmlFree(text);
-            }
-            xmlXPathFreeObject(opt);
-        } else {
-            if (type && (strcasecmp(type, "submit") == 0 || strcasecmp(type, "button") == 0 ||
-                         strcasecmp(type, "image") == 0 || strcasecmp(type, "file") == 0 ||
-                         strcasecmp(type, "reset") == 0))
-                goto next;
-            if (type && (strcasecmp(type, "checkbox") == 0 || strcasecmp(type, "radio") == 0)) {
-                checked = xmlGetProp(el, (const xmlChar *)"checked");
-                if (!checked) goto next;
-            }
-            const char *value = attr(el, "value", &value_s);
-            if (type && (strcasecmp(type, "checkbox") == 0) && !value) value = "on";
-            set_field(L, fields, name, value);
-            if (type && strcasecmp(type, "hidden") == 0) set_field(L, hidden, name, value);
-        }
-    next:
-        xmlFree(name_s);
-        xmlFree(type_s);
-        xmlFree(value_s);
-        xmlFree(checked);
-    }
-    xmlXPathFreeObject(r);
-}
-
-/* Which form: an XPath (starts with / or (), else an id, else a name. */
-static xmlNodePtr find_form(lua_State *L, struct doc *d, const char *selector) {
-    char expr[512];
-    xmlNodePtr found = NULL;
-    const char *tries[3] = {"(//form)[1]", NULL, NULL};
-    char by_name[512];
-    if (selector && (selector[0] == '/' || selector[0] == '(')) {
-        tries[0] = selector;
-    } else if (selector) {
-        if (strchr(selector, '\'')) luaL_error(L, "doc:form: invalid form id or name '%s'", selector);
-        snprintf(expr, sizeof expr, "//form[@id='%s']", selector);
-        snprintf(by_name, sizeof by_name, "//form[@name='%s']", selector);
-        tries[0] = expr;
-        tries[1] = by_name;
-    }
-    for (int i = 0; i < 3 && tries[i] && !found; i++) {
-        xmlXPathObjectPtr r = eval(L, d, tries[i], NULL);
-        if (r->type == XPATH_NODESET && r->nodesetval && r->nodesetval->nodeNr > 0)
-            found = r->nodesetval->nodeTab[0];
-        xmlXPathFreeObject(r);
-    }
-    return found;
-}
-
-/* doc:form([selector]) → {action, method, fields, hidden} or nil, err */
-static int doc_form(lua_State *L) {
-    struct doc *d = check_doc(L);
-    const char *selector = luaL_optstring(L, 2, NULL);
-    xmlNodePtr form = find_form(L, d, selector);
-    xmlChar *action_s = NULL, *method_s = NULL;
-    if (!form) {
-        lua_pushnil(L);
-        lua_pushfstring(L, "no form matching %s", selector ? selector : "(any)");
-        return 2;
-    }
-    const char *action = attr(form, "action", &action_s);
-    const char *method = attr(form, "method", &method_s);
-    lua_createtable(L, 0, 4); /* ..., form */
-    if (action && *action)
-        push_resolved(L, d, action);
-    else
-        lua_pushstring(L, d->base ? d->base : ""); /* ..., form, action */
-    lua_setfield(L, -2, "action");                 /* ..., form */
-    char upper[16];
-    size_t i = 0;
-    for (const char *m = method && *method ? method : "GET"; m[i] && i < sizeof upper - 1; i++)
-        upper[i] = (char)toupper((unsigned char)m[i]);
-    upper[i] = '\0';
-    lua_pushstring(L, upper);                      /* ..., form, method */
-    lua_setfield(L, -2, "method");                 /* ..., form */
-    lua_newtable(L);                               /* ..., form, fields */
-    lua_newtable(L);                               /* ..., form, fields, hidden */
-    collect_fields(L, d, form, lua_gettop(L) - 1, lua_gettop(L));
-    lua_setfield(L, -3, "hidden");                 /* ..., form, fields */
-    lua_setfield(L, -2, "fields");                 /* ..., form */
-    xmlFree(action_s);
-    xmlFree(method_s);
-    return 1;
-}
-
-/* doc:links([pattern]) → every a/@href, resolved; filtered by a Lua pattern */
-static int doc_links(lua_State *L) {
-    struct doc *d = check_doc(L);
-    const char *pattern = luaL_optstring(L, 2, NULL);
-    xmlXPathObjectPtr r = eval(L, d, "//a[@href]", NULL);
-    int n = (r->type == XPATH_NODESET && r->nodesetval) ? r->nodesetval->nodeNr : 0, out = 0;
-    lua_newtable(L); /* ..., list */
-    for (int i = 0; i < n; i++) {
-        xmlChar *href = xmlGetProp(r->nodesetval->nodeTab[i], (const xmlChar *)"href");
-        push_resolved(L, d, (const char *)href); /* ..., list, link */
-        xmlFree(href);
-        if (pattern) {
-            lua_getglobal(L, "string");          /* ..., list, link, string */
-            lua_getfield(L, -1, "find");         /* ..., list, link, string, find */
-            lua_remove(L, -2);                   /* ..., list, link, find */
-            lua_pushvalue(L, -2);                /* ..., list, link, find, link */
-            lua_pushstring(L, pattern);          /* ..., list, link, find, link, pattern */
-            lua_call(L, 2, 1);                   /* ..., list, link, found */
-            int keep = !lua_isnil(L, -1);
-            lua_pop(L, 1);                       /* ..., list, link */
-            if (!keep) {
-                lua_pop(L, 1);                   /* ..., list */
-                continue;
-            }
-        }
-        lua_rawseti(L, -2, ++out); /* ..., list */
-    }
-    xmlXPathFreeObject(r);
-    return 1;
+static void createmeta(lua_State *L) {
+    luaL_newmetatable(L, DOC_MT);         /* html, mt */
+    luaL_setfuncs(L, doc_metamethods, 0); /* html, mt */
+    luaL_newlib(L, doc_methods);          /* html, mt, methods */
+    lua_setfield(L, -2, "__index");       /* html, mt */
+    lua_pop(L, 1);                        /* html */
 }
 
 int luaopen_html(lua_State *L) {
-    static const luaL_Reg methods[] = {{"xpath", doc_xpath}, {"first", doc_first}, {"form", doc_form},
-                                       {"links", doc_links}, {"close", doc_close}, {NULL, NULL}};
-    static const luaL_Reg funcs[] = {{"parse", html_parse}, {NULL, NULL}};
-    luaL_newmetatable(L, DOC_MT);       /* mt */
-    luaL_newlib(L, methods);            /* mt, methods */
-    lua_setfield(L, -2, "__index");     /* mt */
-    lua_pushcfunction(L, doc_close);    /* mt, close */
-    lua_setfield(L, -2, "__gc");        /* mt */
-    lua_pushcfunction(L, doc_close);    /* mt, close */
-    lua_setfield(L, -2, "__close");     /* mt */
-    lua_pop(L, 1);                      /* */
-    luaL_newlib(L, funcs);              /* html */
+    /* libxml2 sets up its globals lazily and not thread-safely: do it here,
+     * while the engine is still single-threaded. */
+    xmlInitParser();
+    luaL_newlib(L, html_funcs); /* html */
+    createmeta(L);              /* html */
     return 1;
 }

@@ -1,6 +1,6 @@
-/* html.h — the `html` module: libxml2's HTML parser with XPath, forms and
- * links for scenario authors (as Hurl does), so a step can read a CSRF token
- * or follow a link without regular expressions over markup. */
+/* html.h — the `html` module scenarios use to read pages: html.parse(text
+ * [, base_url]) returns a document with doc:xpath, doc:first, doc:form,
+ * doc:links and doc:close, over libxml2's forgiving HTML parser. */
 #ifndef TELLTALE_HTML_H
 #define TELLTALE_HTML_H
 

@@ -1,6 +1,8 @@
 /* json.c — JSON decode/encode between text and Lua values; see json.h. */
 #include "json.h"
 
+#include "buf.h"
+
 #include <lauxlib.h>
 #include <limits.h>
 #include <math.h>

@@ -1,30 +1,45 @@
-/* json.h — JSON for the engine: decode into Lua values, encode Lua values,
- * and escape strings for the Lua-free report writers.
+/* json.h — JSON in and out of Lua values, and the string writer the reports use.
  *
- * Conventions shared by both directions: JSON null is the light userdata
- * `json.null` (also db.null), decoded arrays carry a marker metatable so an
- * empty array encodes back as [] and not {}, and object keys are written
- * sorted so the same value always gives the same bytes. */
+ * Decoded JSON null is json.null, a light userdata NULL, not nil: nil would
+ * punch holes in arrays and drop keys from objects.  Decoded arrays carry a
+ * shared metatable marking them as arrays, so `[]` and `{}` both survive a
+ * round trip; json.array(t) sets the same mark on a table of your own. */
 #ifndef TELLTALE_JSON_H
 #define TELLTALE_JSON_H
 
-#include <lua.h>
 #include <stddef.h>
 
-#include "buf.h"
+#include <lua.h>
 
-/* Push the value text decodes to and return 0; on invalid JSON push nothing,
- * return -1 and describe the problem with its byte offset in err. */
+struct buf;
+
+/* Decode len bytes of text and push the value.  Returns 0; or -1, pushing
+ * nothing, with a message in err that gives the byte offset ("unexpected
+ * character 'x' at offset 12").  Integral numbers without '.' or exponent
+ * that fit in lua_Integer become integers, all others floats.  Nesting is
+ * limited to 200 arrays and objects; text after the value is an error. */
 int json_decode(lua_State *L, const char *text, size_t len, char *err, size_t errlen);
-/* Append the JSON of the value at idx to out; -1 with err naming the
- * offending value's path (functions, cycles, NaN, bad keys). */
+
+/* Append the JSON of the value at idx to out.  Returns 0; or -1 with a
+ * message in err naming what and where ("cannot encode function at
+ * .user.cb"), out left as it was.  A table is an array if it has the array
+ * mark (then its keys must be exactly 1..n) or if its keys are exactly 1..n,
+ * else an object with its keys sorted bytewise; number keys become strings.
+ * Tables are read raw: metamethods are ignored.  Cycles, nesting deeper than
+ * 200, NaN, infinities, functions, threads and userdata other than json.null
+ * are errors, and so is exceeding out's cap. */
 int json_encode(lua_State *L, int idx, struct buf *out, char *err, size_t errlen);
-/* Append s as a quoted, escaped JSON string. */
+
+/* Append s as a quoted JSON string: '"', '\\' and control characters are
+ * escaped, other bytes (UTF-8 or not) copied.  On a capped buffer that is
+ * full, the output is incomplete: check the cap before relying on it. */
 void json_write_string(struct buf *out, const char *s, size_t len);
+
+/* json.null: push it, or test whether the value at idx is it. */
 void json_push_null(lua_State *L);
 int json_is_null(lua_State *L, int idx);
 
-/* The `json` module: encode, decode, null, array. */
+/* The json module: encode, decode, null, array. */
 int luaopen_json(lua_State *L);
 
 #endif

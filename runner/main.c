@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "duration.h"
 #include "engine.h"
 #include "failure.h"
@@ -437,6 +438,7 @@ int main(int argc, char **argv) {
     }
 
 out:
+    db_pools_free();
     http_free(engine.http);
     loop_free(engine.loop);
     strlist_free(&files);

@@ -53,3 +53,37 @@ cli_case fail-fast 1 "1 failed, 1 skipped" -- "$BIN" run --parallel 1 --fail-fas
 
 # --timeout bounds the whole run.
 cli_case run-timeout 1 "the run's --timeout" -- "$BIN" run --timeout 300ms "$C/sleeper.lua"
+
+# PostgreSQL: a failing query in one scenario never breaks the next one on
+# the same pool (one connection, so it is the very same connection).
+mkdir -p "$TT_DIR/poison"
+cat > "$TT_DIR/poison/a.lua" <<'LUA'
+step("break", function() db.connect{ dsn = vars.DSN, pool = 1 }:query("SELECT 1 / 0") end)
+LUA
+cat > "$TT_DIR/poison/b.lua" <<'LUA'
+step("use", function()
+  local h = db.connect{ dsn = vars.DSN, pool = 1 }
+  expect(h:value("SELECT 2")):eq(2)
+  expect(h:connections()):eq(1)
+end)
+LUA
+cli_case db-next-scenario-clean 1 "2 scenarios: 1 passed, 1 failed" -- "$BIN" run --parallel 1 --var "DSN=$TT_PG_DSN" "$TT_DIR/poison"
+
+# PostgreSQL: 100 concurrent scenarios share a pool of 4 — direct and through
+# pgbouncer; the server itself never sees more than 4 of our connections.
+mkdir -p "$TT_DIR/many"
+for i in $(seq -w 1 100); do
+cat > "$TT_DIR/many/s$i.lua" <<'LUA'
+step("query", function()
+  -- A name of this run's own, so other runs' connections do not count.
+  local name = "many-" .. run.id
+  local h = db.connect{ dsn = vars.DSN, pool = 4, application_name = name }
+  for _ = 1, 5 do
+    expect(h:value("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", name)):le(4)
+  end
+  expect(h:connections()):le(4)
+end)
+LUA
+done
+cli_case db-100-on-pool-of-4 0 "100 scenarios: 100 passed" -- "$BIN" run --parallel 100 --var "DSN=$TT_PG_DSN" "$TT_DIR/many"
+cli_case db-100-through-pgbouncer 0 "100 scenarios: 100 passed" -- "$BIN" run --parallel 100 --var "DSN=$TT_PGB_DSN" "$TT_DIR/many"

@@ -11,6 +11,7 @@
 #   -- test: junit-has TEXT               in the --junit report
 #   -- test: within SECONDS               wall-clock bound on the run
 #   -- test: signal SIG AFTER             send SIG after AFTER seconds
+#   -- test: background SHELL             run SHELL alongside (services.sh functions available)
 # Every run's JSON report is checked against the documented schema and its
 # JUnit report against tests/junit.xsd.
 set -u
@@ -48,7 +49,7 @@ services_start || { echo "cannot start test services"; exit 1; }
 # $TT_HTTP and friends in a directive, and nothing else: quotes stay as written.
 expand_vars() {
     local s=$1 v
-    for v in TT_HTTP TT_HTTP_PORT TT_BLACKHOLE_PORT TT_CLOSED_PORT TT_DIR; do s=${s//\$$v/${!v}}; done
+    for v in TT_HTTP TT_HTTP_PORT TT_BLACKHOLE_PORT TT_CLOSED_PORT TT_DIR TT_PG_DSN TT_PG_WRITE_DSN TT_PGB_DSN TT_PG_PORT; do s=${s//\$$v/${!v}}; done
     printf '%s' "$s"
 }
 
@@ -63,6 +64,7 @@ run_case() {
             "-- test: exit "*) expect_exit=${line#-- test: exit } ;;
             "-- test: within "*) within=${line#-- test: within } ;;
             "-- test: signal "*) read -r sig sig_after <<< "${line#-- test: signal }" ;;
+            "-- test: background "*) ( eval "${line#-- test: background }" ) > "$TT_DIR/background.log" 2>&1 & ;;
         esac
     done < <(grep '^-- test: ' "$file")
 

@@ -1,0 +1,95 @@
+-- db.lua — the checks written on top of h:query: one, value, wait, fresh.
+-- Loaded by the prelude; adds methods to every database handle.
+
+local telltale = telltale
+local methods = db._methods
+
+local MAX_SHOWN_ROWS = 5
+
+-- A short picture of rows for failure details.
+local function show_rows(rows)
+  if #rows == 0 then return "(no rows)" end
+  local lines = {}
+  for i = 1, math.min(#rows, MAX_SHOWN_ROWS) do
+    local cells = {}
+    for _, col in ipairs(rows.columns) do
+      local v = rows[i][col]
+      cells[#cells + 1] = col .. "=" .. (v == db.null and "NULL" or type(v) == "table" and json.encode(v) or tostring(v))
+    end
+    lines[#lines + 1] = table.concat(cells, ", ")
+  end
+  if #rows > MAX_SHOWN_ROWS then lines[#lines + 1] = string.format("... %d rows in all", #rows) end
+  return table.concat(lines, "\n")
+end
+
+-- h:one(sql, ...) → the only row; zero or several rows fail (assertion).
+function methods:one(sql, ...)
+  local rows = self:query(sql, ...)
+  if #rows ~= 1 then
+    error(telltale.failure("assertion",
+      string.format("expected exactly one row, got %d", #rows),
+      "query: " .. sql .. "\n" .. show_rows(rows)), 2)
+  end
+  return rows[1]
+end
+
+-- h:value(sql, ...) → the first column of the only row.
+function methods:value(sql, ...)
+  local rows = self:query(sql, ...)
+  if #rows ~= 1 then
+    error(telltale.failure("assertion",
+      string.format("expected exactly one row, got %d", #rows),
+      "query: " .. sql .. "\n" .. show_rows(rows)), 2)
+  end
+  return rows[1][rows.columns[1]]
+end
+
+-- h:wait(sql, params, predicate [, opts]) → the first row for which
+-- predicate(row) holds (any row without a predicate), querying again until
+-- the step's deadline; then kind `missing` with the last result.
+function methods:wait(sql, params, predicate, opts)
+  params = params or {}
+  opts = opts or {}
+  local last
+  local ok, row = pcall(eventually, function()
+    last = self:query(sql, table.unpack(params, 1, params.n or #params))
+    for _, r in ipairs(last) do
+      if not predicate or predicate(r) then return r end
+    end
+    return nil
+  end, { timeout = opts.timeout, interval = opts.interval or "250ms" })
+  if ok then return row end
+  if telltale.is_failure(row) and row.kind == "missing" then
+    error(telltale.failure("missing",
+      string.format("no row %s: %s", predicate and "matching the predicate" or "returned", row.message:gsub("^condition ", "")),
+      "query: " .. sql .. "\nlast result:\n" .. (last and show_rows(last) or "(no successful query)")), 2)
+  end
+  error(row, 2)
+end
+
+-- h:fresh(sql, max_age) — sql returns one timestamp; older than max_age, or
+-- NULL, or no row, fails with kind `missing` saying how old it is.  The age
+-- is computed by the database's clock, so clock skew cannot fake freshness.
+function methods:fresh(sql, max_age)
+  local allowed = telltale.duration(max_age)
+  local rows = self:query(
+    "SELECT EXTRACT(EPOCH FROM (now() - fresh_q.t))::float8 * 1000 AS age_ms, fresh_q.t::text AS newest FROM (" ..
+    sql .. ") AS fresh_q(t)")
+  if #rows == 0 or rows[1].newest == db.null then
+    error(telltale.failure("missing", "no timestamp: the query returned " .. (#rows == 0 and "no row" or "NULL"),
+      "query: " .. sql), 2)
+  end
+  if #rows > 1 then
+    error(telltale.failure("assertion", string.format("fresh: expected one timestamp, got %d rows", #rows),
+      "query: " .. sql), 2)
+  end
+  local age = rows[1].age_ms
+  if age > allowed then
+    error(telltale.failure("missing",
+      string.format("newest row is %s old, allowed %s", telltale.format_duration(age), telltale.format_duration(allowed)),
+      "newest: " .. rows[1].newest .. "\nquery: " .. sql), 2)
+  end
+  return age
+end
+
+return db

@@ -1,0 +1,498 @@
+/* db.c — connection pools and queries over libpq's async API; see db.h.
+ *
+ * A connection is a small state machine driven by socket readiness:
+ *
+ *   CONNECTING → IDLE → BEGIN → QUERY → END → IDLE ...
+ *                         \______\______\__→ RESET (ROLLBACK) → IDLE or closed
+ *
+ * BEGIN sends "BEGIN [READ ONLY]; SET LOCAL statement_timeout = N" (simple
+ * protocol, one round trip), QUERY the user's statement with
+ * PQsendQueryParams (an unnamed statement), END "ROLLBACK" for reads and
+ * "COMMIT" for writes.  Whatever failed, the connection is checked before it
+ * serves again: in a transaction → RESET; broken or unknown → closed. */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loop.h"
+#include "redact.h"
+#include "xalloc.h"
+
+enum conn_state { CONN_CONNECTING, CONN_IDLE, CONN_BEGIN, CONN_QUERY, CONN_END, CONN_RESET };
+
+struct db_conn {
+    struct db_pool *pool;
+    PGconn *pg;
+    enum conn_state state;
+    struct loop_io io;
+    struct loop_timer connect_timer;
+    struct db_query *query; /* the query being served, or NULL */
+    struct db_conn *next;
+};
+
+struct db_query {
+    char *sql;
+    char **params;
+    int nparams;
+    bool write;
+    int64_t statement_timeout_ms;
+    db_done_fn *done;
+    void *data;
+    struct db_pool *pool;
+    struct db_conn *conn;    /* while running */
+    struct db_query *next;   /* while queued */
+    bool queued;
+    uint64_t started_ms;
+    int64_t duration_ms;
+    PGresult *result;
+    struct failure failure;
+};
+
+struct db_pool {
+    struct loop *loop;
+    char *dsn;
+    char *where;  /* host:port for messages */
+    int max_conns;
+    int64_t connect_timeout_ms;
+    struct db_conn *conns;
+    int nconns;
+    struct db_query *queue, *queue_tail;
+    struct db_pool *next;
+};
+
+static struct db_pool *pools;
+
+static void dispatch(struct db_pool *p);
+static void conn_close(struct db_conn *c);
+static void on_conn_io(struct loop *loop, struct loop_io *io, unsigned events);
+
+/* ---- queries ---- */
+
+struct db_query *db_query_new(const char *sql, int nparams, const char *const *params, bool write,
+                              int64_t statement_timeout_ms, db_done_fn *done, void *data) {
+    struct db_query *q = xcalloc(1, sizeof *q);
+    q->sql = xstrdup(sql);
+    q->nparams = nparams;
+    q->params = xcalloc((size_t)(nparams ? nparams : 1), sizeof *q->params);
+    for (int i = 0; i < nparams; i++) q->params[i] = params[i] ? xstrdup(params[i]) : NULL;
+    q->write = write;
+    q->statement_timeout_ms = statement_timeout_ms;
+    q->done = done;
+    q->data = data;
+    return q;
+}
+
+void db_query_free(struct db_query *q) {
+    if (!q) return;
+    for (int i = 0; i < q->nparams; i++) free(q->params[i]);
+    free(q->params);
+    free(q->sql);
+    if (q->result) PQclear(q->result);
+    failure_clear(&q->failure);
+    free(q);
+}
+
+PGresult *db_query_result(struct db_query *q) { return q->result; }
+const struct failure *db_query_failure(const struct db_query *q) { return &q->failure; }
+int64_t db_query_duration_ms(const struct db_query *q) { return q->duration_ms; }
+
+void db_query_describe(const struct db_query *q, struct buf *out) {
+    if (q->conn && q->conn->state != CONN_CONNECTING) {
+        buf_printf(out, "waiting for database %s to answer \"%.80s%s\"", q->pool->where, q->sql,
+                   strlen(q->sql) > 80 ? "..." : "");
+    } else if (q->pool && q->pool->nconns >= q->pool->max_conns) {
+        buf_printf(out, "waiting for a free connection to %s (pool of %d, all busy)", q->pool->where,
+                   q->pool->max_conns);
+    } else {
+        buf_printf(out, "connecting to database %s", q->pool ? q->pool->where : "");
+    }
+}
+
+static void finish_query(struct db_query *q) {
+    struct db_pool *p = q->pool;
+    q->duration_ms = (int64_t)(loop_clock_ms() - q->started_ms);
+    q->conn = NULL;
+    q->queued = false;
+    (void)p;
+    q->done(q, q->data);
+}
+
+/* ---- failures ---- */
+
+/* SQLSTATE classes: which kind of failure a server error is. */
+static enum failure_kind kind_for_sqlstate(const char *state) {
+    if (!state) return FAILURE_NETWORK;
+    if (strcmp(state, "57014") == 0) return FAILURE_TIMEOUT;   /* query_canceled: statement_timeout */
+    if (strncmp(state, "08", 2) == 0) return FAILURE_NETWORK;  /* connection exception */
+    if (strncmp(state, "28", 2) == 0) return FAILURE_NETWORK;  /* invalid authorization */
+    if (strncmp(state, "53", 2) == 0) return FAILURE_NETWORK;  /* insufficient resources (too many connections) */
+    if (strncmp(state, "57", 2) == 0) return FAILURE_NETWORK;  /* operator intervention: shutdown */
+    return FAILURE_SCRIPT; /* syntax, undefined column, read-only violation...: the check is broken */
+}
+
+static void result_failure(struct db_query *q, const PGresult *r) {
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+    enum failure_kind kind = kind_for_sqlstate(state);
+    struct buf detail;
+    if (q->failure.kind != FAILURE_NONE) return; /* keep the first */
+    if (kind == FAILURE_TIMEOUT)
+        failure_set(&q->failure, kind, "query exceeded its statement_timeout of %lldms",
+                    (long long)q->statement_timeout_ms);
+    else if (state && strcmp(state, "25006") == 0)
+        failure_set(&q->failure, kind, "%s (a write needs h:exec on a handle opened with { write = true })",
+                    primary ? primary : "read-only transaction");
+    else
+        failure_set(&q->failure, kind, "%s", primary ? primary : PQresultErrorMessage(r));
+    buf_init(&detail, 0);
+    buf_printf(&detail, "SQLSTATE %s\n%s", state ? state : "?????", PQresultErrorMessage(r));
+    if (hint) buf_printf(&detail, "hint: %s\n", hint);
+    buf_printf(&detail, "query: %s", q->sql);
+    failure_set_detail(&q->failure, buf_str(&detail));
+    failure_set_phase(&q->failure, "query");
+    buf_free(&detail);
+}
+
+static void conn_failure(struct db_query *q, struct db_conn *c, const char *what) {
+    const char *msg = c->pg ? PQerrorMessage(c->pg) : "";
+    char *clean = xstrdup(msg && *msg ? msg : "connection lost");
+    size_t n = strlen(clean);
+    while (n && (clean[n - 1] == '\n' || clean[n - 1] == ' ')) clean[--n] = '\0';
+    if (q->failure.kind == FAILURE_NONE) {
+        bool auth = strstr(clean, "authentication") || strstr(clean, "password");
+        failure_set(&q->failure, FAILURE_NETWORK, "%s %s: %s%s", what, c->pool->where,
+                    auth ? "authentication failed: " : "", clean);
+        failure_set_phase(&q->failure, auth ? "authentication" : "connect");
+    }
+    free(clean);
+}
+
+/* ---- connections ---- */
+
+static void watch(struct db_conn *c, unsigned events) {
+    c->io.fd = PQsocket(c->pg);
+    loop_io_set(c->pool->loop, &c->io, events);
+}
+
+static void conn_close(struct db_conn *c) {
+    struct db_pool *p = c->pool;
+    struct db_conn **pp;
+    loop_timer_stop(p->loop, &c->connect_timer);
+    if (c->io.events) loop_io_set(p->loop, &c->io, 0);
+    for (pp = &p->conns; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    p->nconns--;
+    if (c->pg) PQfinish(c->pg);
+    free(c);
+}
+
+/* A connection attempt failed: when no other connection can serve the
+ * queue, every waiting query fails with the reason (the DSN is wrong, the
+ * host unreachable); otherwise the others carry on. */
+static void connect_failed(struct db_conn *c, const char *why) {
+    struct db_pool *p = c->pool;
+    struct db_query fake = {0};
+    bool alone = p->nconns == 1;
+    fake.pool = p;
+    if (why)
+        failure_set(&fake.failure, FAILURE_NETWORK, "%s %s", why, p->where);
+    else
+        conn_failure(&fake, c, "cannot connect to database");
+    conn_close(c);
+    while (alone && p->queue) {
+        struct db_query *q = p->queue;
+        p->queue = q->next;
+        if (!p->queue) p->queue_tail = NULL;
+        failure_copy(&q->failure, &fake.failure);
+        finish_query(q);
+    }
+    failure_clear(&fake.failure);
+    dispatch(p);
+}
+
+static void on_connect_timeout(struct loop *loop, struct loop_timer *timer) {
+    (void)loop;
+    connect_failed(timer->data, "timed out connecting to database");
+}
+
+static void conn_open(struct db_pool *p) {
+    struct db_conn *c = xcalloc(1, sizeof *c);
+    c->pool = p;
+    c->state = CONN_CONNECTING;
+    c->io.fn = on_conn_io;
+    c->io.data = c;
+    loop_timer_init(&c->connect_timer, on_connect_timeout, c);
+    c->next = p->conns;
+    p->conns = c;
+    p->nconns++;
+    /* The DSN may be key=value or a URL: expand it as dbname, and name
+     * ourselves to the DBA unless the DSN already does. */
+    static const char *const keys[] = {"dbname", "fallback_application_name", NULL};
+    const char *values[] = {p->dsn, "telltale", NULL};
+    c->pg = PQconnectStartParams(keys, values, 1);
+    if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
+        connect_failed(c, NULL);
+        return;
+    }
+    PQsetnonblocking(c->pg, 1);
+    loop_timer_start(p->loop, &c->connect_timer, loop_clock_ms() + (uint64_t)p->connect_timeout_ms);
+    /* PQconnectStart wants to write first. */
+    watch(c, LOOP_WRITE);
+}
+
+static void send_or_fail(struct db_conn *c, int sent) {
+    if (!sent) {
+        conn_failure(c->query, c, "lost connection to database");
+        struct db_query *q = c->query;
+        c->query = NULL;
+        conn_close(c);
+        finish_query(q);
+        return;
+    }
+    /* Non-blocking: the command may not all be on the wire yet. */
+    watch(c, PQflush(c->pg) == 1 ? LOOP_READ | LOOP_WRITE : LOOP_READ);
+}
+
+static void start_query(struct db_conn *c, struct db_query *q) {
+    char begin[160];
+    c->query = q;
+    q->conn = c;
+    c->state = CONN_BEGIN;
+    snprintf(begin, sizeof begin, "BEGIN%s; SET LOCAL statement_timeout = %lld", q->write ? "" : " READ ONLY",
+             (long long)(q->statement_timeout_ms > 0 ? q->statement_timeout_ms : 0));
+    send_or_fail(c, PQsendQuery(c->pg, begin));
+}
+
+/* The connection has finished everything it was doing: make sure it is
+ * clean before it serves again. */
+static void conn_settle(struct db_conn *c) {
+    PGTransactionStatusType ts = PQtransactionStatus(c->pg);
+    if (PQstatus(c->pg) != CONNECTION_OK || ts == PQTRANS_UNKNOWN || ts == PQTRANS_ACTIVE) {
+        conn_close(c);
+    } else if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+        if (c->state == CONN_RESET) { /* ROLLBACK did not clean it: never reuse */
+            conn_close(c);
+        } else {
+            c->state = CONN_RESET;
+            send_or_fail(c, PQsendQuery(c->pg, "ROLLBACK"));
+            return;
+        }
+    } else {
+        c->state = CONN_IDLE;
+        watch(c, LOOP_READ); /* notice the server closing an idle connection */
+    }
+}
+
+/* One result of the current phase.  Returns false when the connection was
+ * closed under us. */
+static void take_result(struct db_conn *c, PGresult *r) {
+    struct db_query *q = c->query;
+    ExecStatusType st = PQresultStatus(r);
+    bool error = st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR;
+    if (q && error) result_failure(q, r);
+    if (q && c->state == CONN_QUERY && !error && !q->result) {
+        q->result = r;
+        return;
+    }
+    PQclear(r);
+}
+
+/* All results of the current phase are in: move on. */
+static void phase_done(struct db_conn *c) {
+    struct db_query *q = c->query;
+    switch (c->state) {
+    case CONN_BEGIN:
+        if (q->failure.kind != FAILURE_NONE) break;
+        c->state = CONN_QUERY;
+        send_or_fail(c, PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *)q->params, NULL,
+                                          NULL, 0));
+        return;
+    case CONN_QUERY:
+        if (q->failure.kind != FAILURE_NONE) break;
+        c->state = CONN_END;
+        send_or_fail(c, PQsendQuery(c->pg, q->write ? "COMMIT" : "ROLLBACK"));
+        return;
+    default: break;
+    }
+    /* END reached, or a phase failed: the query is over. */
+    c->query = NULL;
+    if (q) {
+        if (q->failure.kind != FAILURE_NONE && q->result) {
+            PQclear(q->result);
+            q->result = NULL;
+        }
+        finish_query(q);
+    }
+    conn_settle(c);
+    dispatch(c->pool);
+}
+
+static void on_connecting(struct db_conn *c) {
+    switch (PQconnectPoll(c->pg)) {
+    case PGRES_POLLING_READING: watch(c, LOOP_READ); return;
+    case PGRES_POLLING_WRITING: watch(c, LOOP_WRITE); return;
+    case PGRES_POLLING_OK:
+        loop_timer_stop(c->pool->loop, &c->connect_timer);
+        c->state = CONN_IDLE;
+        watch(c, LOOP_READ);
+        dispatch(c->pool);
+        return;
+    default: connect_failed(c, NULL); return;
+    }
+}
+
+static void on_conn_io(struct loop *loop, struct loop_io *io, unsigned events) {
+    struct db_conn *c = io->data;
+    (void)loop;
+    if (c->state == CONN_CONNECTING) {
+        on_connecting(c);
+        return;
+    }
+    if ((events & LOOP_WRITE) && PQflush(c->pg) == 0) watch(c, LOOP_READ);
+    if (!(events & (LOOP_READ | LOOP_ERROR))) return;
+    if (!PQconsumeInput(c->pg)) {
+        struct db_query *q = c->query;
+        if (q) conn_failure(q, c, "lost connection to database");
+        c->query = NULL;
+        conn_close(c);
+        if (q) finish_query(q);
+        return;
+    }
+    if (c->state == CONN_IDLE) {
+        /* Unprompted input on an idle connection: a notice, or the server
+         * closing it.  Drop it if it is no longer usable. */
+        if (PQstatus(c->pg) != CONNECTION_OK) conn_close(c);
+        return;
+    }
+    while (!PQisBusy(c->pg)) {
+        PGresult *r = PQgetResult(c->pg);
+        if (!r) {
+            phase_done(c);
+            return;
+        }
+        take_result(c, r);
+    }
+}
+
+/* ---- pools ---- */
+
+static void dispatch(struct db_pool *p) {
+    while (p->queue) {
+        struct db_conn *idle = NULL;
+        for (struct db_conn *c = p->conns; c; c = c->next)
+            if (c->state == CONN_IDLE) idle = c;
+        if (!idle) {
+            int connecting = 0;
+            for (struct db_conn *c = p->conns; c; c = c->next)
+                if (c->state == CONN_CONNECTING) connecting++;
+            int waiting = 0;
+            for (struct db_query *q = p->queue; q; q = q->next) waiting++;
+            /* Open a connection per waiting query, up to the pool size. */
+            if (p->nconns < p->max_conns && connecting < waiting) conn_open(p);
+            return;
+        }
+        struct db_query *q = p->queue;
+        p->queue = q->next;
+        if (!p->queue) p->queue_tail = NULL;
+        q->queued = false;
+        q->next = NULL;
+        start_query(idle, q);
+    }
+}
+
+void db_submit(struct db_pool *p, struct db_query *q) {
+    q->pool = p;
+    q->started_ms = loop_clock_ms();
+    q->queued = true;
+    q->next = NULL;
+    if (p->queue_tail)
+        p->queue_tail->next = q;
+    else
+        p->queue = q;
+    p->queue_tail = q;
+    dispatch(p);
+}
+
+void db_cancel(struct db_query *q) {
+    struct db_pool *p = q->pool;
+    if (!p) return;
+    if (q->queued) {
+        struct db_query **pp;
+        for (pp = &p->queue; *pp; pp = &(*pp)->next)
+            if (*pp == q) {
+                *pp = q->next;
+                break;
+            }
+        p->queue_tail = NULL;
+        for (struct db_query *it = p->queue; it; it = it->next) p->queue_tail = it;
+        q->queued = false;
+    } else if (q->conn) {
+        /* Mid-query: closing the socket is the only cancel that cannot
+         * block the loop (PQcancel connects synchronously). */
+        q->conn->query = NULL;
+        conn_close(q->conn);
+        q->conn = NULL;
+        dispatch(p);
+    }
+}
+
+int db_pool_open_connections(const struct db_pool *p) { return p->nconns; }
+
+static void describe_target(struct db_pool *p, PQconninfoOption *opts) {
+    const char *host = NULL, *port = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val) continue;
+        if (strcmp(o->keyword, "host") == 0 || (strcmp(o->keyword, "hostaddr") == 0 && !host)) host = o->val;
+        if (strcmp(o->keyword, "port") == 0) port = o->val;
+        if (strcmp(o->keyword, "password") == 0) redact_add_secret(o->val);
+        if (strcmp(o->keyword, "connect_timeout") == 0 && atoi(o->val) > 0)
+            p->connect_timeout_ms = (int64_t)atoi(o->val) * 1000;
+    }
+    struct buf b;
+    buf_init(&b, 0);
+    buf_printf(&b, "%s:%s", host ? host : "localhost", port ? port : "5432");
+    p->where = buf_take(&b);
+}
+
+struct db_pool *db_pool_get(struct loop *loop, const char *dsn, int max_conns, struct failure *f) {
+    struct db_pool *p;
+    char *err = NULL;
+    PQconninfoOption *opts;
+    for (p = pools; p; p = p->next)
+        if (strcmp(p->dsn, dsn) == 0) return p;
+    opts = PQconninfoParse(dsn, &err);
+    if (!opts) {
+        char *clean = redact_text(err ? err : "invalid connection string");
+        failure_set(f, FAILURE_SCRIPT, "invalid database connection string: %s", clean);
+        free(clean);
+        if (err) PQfreemem(err);
+        return NULL;
+    }
+    p = xcalloc(1, sizeof *p);
+    p->loop = loop;
+    p->dsn = xstrdup(dsn);
+    p->max_conns = max_conns > 0 ? max_conns : DB_DEFAULT_POOL;
+    p->connect_timeout_ms = DB_DEFAULT_CONNECT_TIMEOUT_MS;
+    describe_target(p, opts);
+    PQconninfoFree(opts);
+    p->next = pools;
+    pools = p;
+    return p;
+}
+
+void db_pools_free(void) {
+    while (pools) {
+        struct db_pool *p = pools;
+        pools = p->next;
+        while (p->conns) conn_close(p->conns);
+        free(p->dsn);
+        free(p->where);
+        free(p);
+    }
+}

@@ -1,0 +1,40 @@
+-- PostgreSQL values arrive as Lua values: integers, exact numerics, floats,
+-- booleans, NULL as db.null, json decoded, arrays as lists, timestamps ISO-8601.
+-- test: args --var "DSN=$TT_PG_DSN"
+-- test: exit 0
+step("types", function()
+  local h = db.connect(vars.DSN)
+  local rows = h:query("SELECT * FROM types")
+  expect(#rows):eq(1)
+  local r = rows[1]
+  expect(math.type(r.i2)):eq("integer")
+  expect(r.i2):eq(-2)
+  expect(r.i4):eq(42)
+  expect(r.i8):eq(9007199254740993)
+  expect(r.f8):eq(1.5)
+  expect(r.num):eq(12.25)
+  expect(r.big):eq("123456789012345678901234567890.5") -- too precise for a double: kept as text
+  expect(r.flag):eq(true)
+  expect(r.label):eq("hello")
+  expect(r.doc.a):eq({ 1, 2 })
+  expect(r.doc.b):eq(json.null)
+  expect(r.tags):eq({ "x", "y z", db.null })
+  expect(r.nums):eq({ 1, 2, 3 })
+  expect(r.at):eq("2026-11-29T01:15:07.123+00:00")
+  expect(r.day):eq("2026-11-29")
+  expect(r.nothing):eq(db.null)
+  expect(rows.columns[1]):eq("i2")
+  expect(#rows.columns):eq(14)
+end)
+
+step("parameters, one and value", function()
+  local h = db.connect(vars.DSN)
+  expect(h:value("SELECT $1::int + $2::int", 40, 2)):eq(42)
+  expect(h:value("SELECT $1::text IS NULL", db.null)):eq(true)
+  expect(h:value("SELECT $1::jsonb ->> 'k'", { k = "v" })):eq("v")
+  expect(h:one("SELECT 'it''s' AS s, $1::text AS p", "a'b; DROP TABLE users; --").p):eq("a'b; DROP TABLE users; --")
+  local ok, err = pcall(h.one, h, "SELECT 1 WHERE false")
+  expect(ok):falsy()
+  expect(err.kind):eq("assertion")
+  expect(err.message):eq("expected exactly one row, got 0")
+end)
