@@ -33,7 +33,7 @@ LUALIB := $(sort $(wildcard lib/*.lua))
 DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev
 DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 postgresql pgbouncer
 
-.PHONY: all unit deps test test-unit test-e2e test-asan bench install lint format clean
+.PHONY: all unit deps demo demo-down test bench install lint format clean
 
 all: $(BIN) unit
 
@@ -77,6 +77,20 @@ test: deps
 	$(MAKE) SANITIZE=1 all
 	bash tests/run.sh ./telltale build/unit
 	bash tests/run.sh build-asan/telltale build-asan/unit
+
+# The example scenarios against the demo stack (left running; make demo-down).
+DEMO_DIR := /tmp/telltale-demo
+demo: deps all
+	@bash docker/demo/stack.sh up
+	@echo
+	@./telltale run -v --vars-file $(DEMO_DIR)/demo.env --junit $(DEMO_DIR)/junit.xml \
+	  --json $(DEMO_DIR)/report.json --artifacts $(DEMO_DIR)/artifacts scenarios/; \
+	rc=$$?; echo; \
+	echo "reports: $(DEMO_DIR)/report.json, $(DEMO_DIR)/junit.xml; responses: $(DEMO_DIR)/artifacts/"; \
+	echo "the stack keeps running; stop it with: make demo-down"; exit $$rc
+
+demo-down:
+	@bash docker/demo/stack.sh down
 
 bench: deps all
 	bash tests/bench/run.sh

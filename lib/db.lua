@@ -45,8 +45,9 @@ function methods:value(sql, ...)
 end
 
 -- h:wait(sql, params, predicate [, opts]) → the first row for which
--- predicate(row) holds (any row without a predicate), querying again until
--- the step's deadline; then kind `missing` with the last result.
+-- predicate(row) holds (any row without a predicate), querying again every
+-- opts.interval (250ms) until the step's deadline (or opts.timeout); then
+-- kind `missing` with the last result.
 function methods:wait(sql, params, predicate, opts)
   params = params or {}
   opts = opts or {}
@@ -57,7 +58,7 @@ function methods:wait(sql, params, predicate, opts)
       if not predicate or predicate(r) then return r end
     end
     return nil
-  end, { timeout = opts.timeout, interval = opts.interval or "250ms" })
+  end, { timeout = opts.timeout, interval = opts.interval or "250ms", backoff = 1 })
   if ok then return row end
   if telltale.is_failure(row) and row.kind == "missing" then
     error(telltale.failure("missing",

@@ -3,8 +3,8 @@
 --   local row = eventually(function() return find_row() end, { timeout = "10s", interval = "200ms" })
 --
 -- Calls fn until it returns a truthy value without raising, sleeping
--- between attempts with backoff (interval, growing 1.5x up to 2s or the
--- interval if larger).  It never runs past the step's deadline: it keeps a
+-- between attempts with backoff (interval, growing `backoff` times, 1.5 by
+-- default, up to 2s or the interval if larger; backoff = 1 polls evenly).  It never runs past the step's deadline: it keeps a
 -- small margin so that, on expiry, the step fails with kind `missing` and
 -- the last error or value in the detail, instead of being cut off by the
 -- step timeout.
@@ -33,6 +33,10 @@ return function(fn, opts)
   if opts.timeout ~= nil then budget = math.min(budget, telltale.duration(opts.timeout)) end
   local interval = opts.interval ~= nil and telltale.duration(opts.interval) or DEFAULT_INTERVAL_MS
   local max_interval = math.max(interval, MAX_INTERVAL_MS)
+  local backoff = opts.backoff or 1.5
+  if type(backoff) ~= "number" or backoff < 1 then
+    error("bad option 'backoff' to 'eventually' (a number >= 1 expected)", 2)
+  end
   local started = telltale.now()
   local deadline = started + budget
   local attempts, last = 0, nil
@@ -45,7 +49,7 @@ return function(fn, opts)
     local now = telltale.now()
     if now >= deadline then break end
     sleep(math.min(interval, deadline - now) / 1000)
-    interval = math.min(interval * 1.5, max_interval)
+    interval = math.min(interval * backoff, max_interval)
   end
 
   local waited = (telltale.now() - started) / 1000

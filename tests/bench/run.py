@@ -8,9 +8,12 @@ the same run (machines are noisy: read the ratios, not the absolute numbers).
    against local nginx, CPU per request, next to floor.c (bare C loop, one
    reused libcurl handle) — the target is within 1.5x of the floor;
 3. concurrency: 1,000 scenarios each sleeping, at once: peak RSS (target
-   under 200 MB) and CPU while waiting (target under 5% of a core).
+   under 200 MB) and CPU while waiting (target under 5% of a core);
+4. PostgreSQL: 100 scenarios x 20 queries on a pool of 4, queries/s and
+   client CPU per query, next to floor_pq.c (bare libpq loop, same
+   statements); and h:wait's detection latency after an insert.
 
-Servers come from tests/lib/services.sh (nginx on loopback)."""
+Servers come from tests/lib/services.sh (nginx, PostgreSQL on loopback)."""
 import os
 import resource
 import statistics
@@ -107,12 +110,58 @@ def concurrency(tt):
     ])
 
 
+def database(tt, floor_pq, dsn):
+    scenarios, per = 100, 20
+    queries = scenarios * per
+    fw, fc, _ = run_timed([floor_pq, dsn, str(queries)])
+    with tempfile.TemporaryDirectory() as d:
+        src = open(os.path.join(HERE, "queries.lua")).read()
+        for i in range(scenarios):
+            with open(os.path.join(d, "q%03d.lua" % i), "w") as fp:
+                fp.write(src)
+        tw, tc, _ = run_timed([tt, "run", "--parallel", str(scenarios), "--var", "DSN=" + dsn, d])
+    table("PostgreSQL: %d scenarios x %d checked queries, pool of 4" % (scenarios, per),
+          ["runner", "queries/s", "client CPU us/query", "x floor (CPU)"], [
+        ["floor_pq.c: C loop, one libpq connection, same statements (baseline)", "%.0f" % (queries / fw),
+         "%.1f" % (fc / queries * 1e6), "1.00"],
+        ["telltale (100 Lua scenarios, pool of 4, checks)", "%.0f" % (queries / tw), "%.1f" % (tc / queries * 1e6),
+         "%.2f" % (tc / fc)],
+    ])
+
+
+def wait_latency(tt, dsn, psql_app):
+    """h:wait's detection latency after an insert, at its default interval
+    (250 ms): the row is inserted by psql while telltale waits."""
+    lags = []
+    for i in range(10):
+        email = "bench-%d-%d@example.test" % (os.getpid(), i)
+        with tempfile.NamedTemporaryFile("r", suffix=".json") as rep:
+            p = subprocess.Popen([tt, "run", "--json", rep.name, "--var", "DSN=" + dsn, "--var", "EMAIL=" + email,
+                                  os.path.join(HERE, "wait_latency.lua")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.3 + 0.07 * i)  # land at different points of the poll cycle
+            subprocess.run(psql_app + ["-qc", "INSERT INTO users (email) VALUES ('%s')" % email], check=True)
+            p.wait()
+            import json
+            logs = json.load(open(rep.name))["scenarios"][0]["steps"][0]["logs"]
+            lags.append(float(logs[0].split("=")[1]))
+    lags.sort()
+    table("h:wait detection latency after an insert (default 250 ms interval, 10 runs)", ["measure", "ms"], [
+        ["p50", "%.0f" % statistics.median(lags)],
+        ["max", "%.0f" % lags[-1]],
+        ["interval (the bound)", "250"],
+    ])
+
+
 def main():
     tt, floor_bin, base = sys.argv[1], sys.argv[2], sys.argv[3]
+    floor_pq, dsn, psql_app = sys.argv[4], sys.argv[5], sys.argv[6].split()
     print("telltale benchmarks, %s" % time.strftime("%Y-%m-%d %H:%M"))
     startup(tt, base)
     engine_cost(tt, base, floor_bin)
     concurrency(tt)
+    database(tt, floor_pq, dsn)
+    wait_latency(tt, dsn, psql_app)
 
 
 if __name__ == "__main__":

@@ -6,5 +6,7 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 . "$HERE/lib/services.sh"
 trap 'services_stop; rm -rf "$TT_DIR"' EXIT
 cc -O2 -o "$TT_DIR/floor" "$HERE/bench/floor.c" $(pkg-config --cflags --libs libcurl)
+cc -O2 -o "$TT_DIR/floor_pq" "$HERE/bench/floor_pq.c" $(pkg-config --cflags --libs libpq)
 services_start
-python3 "$HERE/bench/run.py" "$(pwd)/telltale" "$TT_DIR/floor" "$TT_HTTP"
+python3 "$HERE/bench/run.py" "$(pwd)/telltale" "$TT_DIR/floor" "$TT_HTTP" "$TT_DIR/floor_pq" "$TT_PG_DSN" \
+    "runuser -u postgres -- psql -h $TT_DIR/pgsock -p $TT_PG_PORT -U writer -d app"

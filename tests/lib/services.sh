@@ -37,7 +37,8 @@ services_start() {
     cp "$root"/nginx/*.html "$TT_DIR/www/static/" 2>/dev/null || true
     sed -e "s#@DIR@#$TT_DIR#g" -e "s#@PORT@#$TT_HTTP_PORT#g" -e "s#@ECHO_PORT@#$TT_ECHO_PORT#g" \
         -e "s#@ROOT@#$TT_DIR/www#g" "$root/nginx/nginx.conf.in" > "$TT_DIR/nginx.conf"
-    python3 "$root/lib/echo_server.py" "$TT_ECHO_PORT" "$TT_BLACKHOLE_PORT" &
+    # setsid: its own session, so it outlives a caller that exits (make demo).
+    setsid python3 "$root/lib/echo_server.py" "$TT_ECHO_PORT" "$TT_BLACKHOLE_PORT" < /dev/null > /dev/null 2>&1 &
     TT_PIDS="$TT_PIDS $!"
     /usr/sbin/nginx -c "$TT_DIR/nginx.conf" -p "$TT_DIR" 2>"$TT_DIR/nginx-start.log" || {
         echo "services: nginx failed to start:" >&2
