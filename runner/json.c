@@ -83,7 +83,8 @@ static int digits(struct dec *d) {
 
 /* The grammar is checked here; the conversion is Lua's own, which gives an
  * integer for a plain numeral that fits and a float for anything else,
- * including integers too large for lua_Integer. */
+ * including integers too large for lua_Integer.  1e400 is refused: as inf
+ * it could not be encoded back. */
 static int parse_number(struct dec *d) {
     const char *s = d->p;
     if (*d->p == '-') d->p++;
@@ -103,7 +104,7 @@ static int parse_number(struct dec *d) {
     lua_pushlstring(d->L, s, (size_t)(d->p - s));                /* ..., numeral */
     if (lua_stringtonumber(d->L, lua_tostring(d->L, -1)) == 0 || /* ..., numeral, number */
         (!lua_isinteger(d->L, -1) && !isfinite(lua_tonumber(d->L, -1))))
-        return dec_fail(d, s, "number out of range"); /* 1e400: inf has no JSON form to go back to */
+        return dec_fail(d, s, "number out of range");
     lua_remove(d->L, -2); /* ..., number */
     return 0;
 }
@@ -188,6 +189,14 @@ static int open_nested(struct dec *d) {
     return 0;
 }
 
+/* If p is at the closing bracket: step past it, out of the container. */
+static int closes(struct dec *d, char close) {
+    if (d->p >= d->end || *d->p != close) return 0;
+    d->p++;
+    d->depth--;
+    return 1;
+}
+
 /* After an element: 0 and past the comma if another follows, 1 and past
  * the closing bracket if the container ends, -1 on anything else. */
 static int next_element(struct dec *d, char close) {
@@ -196,12 +205,7 @@ static int next_element(struct dec *d, char close) {
         d->p++;
         return 0;
     }
-    if (d->p < d->end && *d->p == close) {
-        d->p++;
-        d->depth--;
-        return 1;
-    }
-    return unexpected(d);
+    return closes(d, close) ? 1 : unexpected(d);
 }
 
 static int parse_array(struct dec *d) {
@@ -211,11 +215,7 @@ static int parse_array(struct dec *d) {
     lua_newtable(d->L);               /* ..., array */
     lua_pushvalue(d->L, d->array_mt); /* ..., array, mt */
     lua_setmetatable(d->L, -2);       /* ..., array */
-    if (d->p < d->end && *d->p == ']') {
-        d->p++;
-        d->depth--;
-        return 0;
-    }
+    if (closes(d, ']')) return 0;
     do {
         if (parse_value(d) != 0) /* ..., array, value */
             return -1;
@@ -229,11 +229,7 @@ static int parse_object(struct dec *d) {
     int rc;
     if (open_nested(d) != 0) return -1;
     lua_newtable(d->L); /* ..., object */
-    if (d->p < d->end && *d->p == '}') {
-        d->p++;
-        d->depth--;
-        return 0;
-    }
+    if (closes(d, '}')) return 0;
     do {
         skip_ws(d);
         if (d->p >= d->end || *d->p != '"') return unexpected(d);

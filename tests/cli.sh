@@ -98,3 +98,16 @@ if tail -n +2 "$TT_DIR/readme-example.lua" | diff - "$HERE/../scenarios/health.l
 else
     fail "cli/readme-example-is-scenarios-health" "README's first example differs from scenarios/health.lua" "$TT_DIR/readme.diff"
 fi
+
+# Each scenario run has its own cookie jar: a cookie set by one scenario is
+# not sent by the next.
+mkdir -p "$TT_DIR/jar"
+printf 'step("set", function() http.get(vars.BASE .. "/cookie/set") end)\n' > "$TT_DIR/jar/a.lua"
+printf 'step("check", function() expect(http.get(vars.BASE .. "/cookie/check").body):eq("cookie=\\n") end)\n' > "$TT_DIR/jar/b.lua"
+cli_case cookie-jar-per-scenario 0 "2 scenarios: 2 passed" -- "$BIN" run --parallel 1 --var "BASE=$TT_HTTP" "$TT_DIR/jar"
+
+# make install puts a working binary (with its Lua library inside) in PREFIX.
+if [ "$(basename "$BIN")" = telltale ] && [ "$(dirname "$BIN")" = "$(cd "$HERE/.." && pwd)" ]; then
+    cli_case install 0 "" -- make -s -C "$HERE/.." install PREFIX="$TT_DIR/prefix"
+    cli_case installed-runs 0 "1 scenarios: 1 passed" -- "$TT_DIR/prefix/bin/telltale" run "$C/good.lua"
+fi

@@ -31,11 +31,16 @@ services_start() {
     TT_ECHO_PORT=$(free_port)
     TT_BLACKHOLE_PORT=$(free_port)
     TT_CLOSED_PORT=$(free_port) # nothing listens here: connection refused
+    TT_TLS_PORT=$(free_port)
+    mkdir -p "$TT_DIR/tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+        -keyout "$TT_DIR/tls/key.pem" -out "$TT_DIR/tls/cert.pem" > /dev/null 2>&1 \
+        || { echo "services: openssl could not make a test certificate" >&2; return 1; }
     mkdir -p "$TT_DIR/www/static"
     chmod 755 "$TT_DIR" # nginx workers run unprivileged
     head -c 2097152 /dev/zero | tr '\0' 'x' > "$TT_DIR/www/static/big.txt"
     cp "$root"/nginx/*.html "$TT_DIR/www/static/" 2>/dev/null || true
-    sed -e "s#@DIR@#$TT_DIR#g" -e "s#@PORT@#$TT_HTTP_PORT#g" -e "s#@ECHO_PORT@#$TT_ECHO_PORT#g" \
+    sed -e "s#@DIR@#$TT_DIR#g" -e "s#@PORT@#$TT_HTTP_PORT#g" -e "s#@ECHO_PORT@#$TT_ECHO_PORT#g" -e "s#@TLS_PORT@#$TT_TLS_PORT#g" \
         -e "s#@ROOT@#$TT_DIR/www#g" "$root/nginx/nginx.conf.in" > "$TT_DIR/nginx.conf"
     # setsid: its own session, so it outlives a caller that exits (make demo).
     setsid python3 "$root/lib/echo_server.py" "$TT_ECHO_PORT" "$TT_BLACKHOLE_PORT" < /dev/null > /dev/null 2>&1 &
@@ -47,8 +52,10 @@ services_start() {
     }
     wait_for_port "$TT_HTTP_PORT" nginx || return 1
     wait_for_port "$TT_ECHO_PORT" echo_server.py || return 1
+    wait_for_port "$TT_TLS_PORT" "nginx (TLS)" || return 1
     TT_HTTP="http://127.0.0.1:$TT_HTTP_PORT"
-    export TT_HTTP TT_HTTP_PORT TT_BLACKHOLE_PORT TT_CLOSED_PORT TT_DIR
+    TT_HTTPS="https://127.0.0.1:$TT_TLS_PORT"
+    export TT_HTTP TT_HTTPS TT_HTTP_PORT TT_BLACKHOLE_PORT TT_CLOSED_PORT TT_DIR
     postgres_start || return 1
 }
 

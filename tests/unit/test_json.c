@@ -205,6 +205,10 @@ static void test_depth(void **state) {
     text[400] = '\0';
     decode_ok(L, text); /* exactly the limit */
     lua_pop(L, 1);
+    eval(L, "return '[' .. string.rep('[1],{\"a\":{}},', 300) .. '[]]'"); /* deep in total, not nested */
+    decode_ok(L, lua_tostring(L, -1));
+    assert_int_equal(lua_rawlen(L, -1), 601);
+    lua_pop(L, 2);
     memset(text, '[', 201);
     memset(text + 201, ']', 201);
     text[402] = '\0';
@@ -217,15 +221,15 @@ static void test_depth(void **state) {
     encode_fails(L, deep_error);
 }
 
-/* Enough elements that a slot leaked per element would overrun the Lua stack.
- * 2266690 is the length of Python's json.dumps(..., sort_keys=True) of the same. */
+/* Enough scalar elements that a slot leaked per element would run off the
+ * end of the Lua stack (nothing on that path grows it).  2066690 is the
+ * length of Python's json.dumps(..., sort_keys=True) of the same value. */
 static void test_large(void **state) {
     lua_State *L = *state;
-    eval(L, "local t = {} for i = 1, 100000 do t[i] = {i} end"
-            " local o = {} for i = 1, 100000 do o['k' .. i] = i end"
+    eval(L, "local t, o = {}, {} for i = 1, 100000 do t[i] = i; o['k' .. i] = i end"
             " local s = json.encode({t, o}) local back = json.decode(s)"
-            " return #s .. ' ' .. #back[1] .. ' ' .. back[1][100000][1] .. ' ' .. back[2].k99999");
-    assert_string_equal(lua_tostring(L, -1), "2266690 100000 100000 99999");
+            " return #s .. ' ' .. #back[1] .. ' ' .. back[1][100000] .. ' ' .. back[2].k99999");
+    assert_string_equal(lua_tostring(L, -1), "2066690 100000 100000 99999");
     lua_pop(L, 1);
 }
 
