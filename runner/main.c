@@ -108,8 +108,13 @@ static int vars_from_json(struct options *opt, const char *path, const struct bu
     lua_State *L = luaL_newstate();
     char err[256];
     int rc = 0;
-    if (json_decode(L, buf_str(text), text->len, err, sizeof err) != 0 || !lua_istable(L, -1)) {
-        fprintf(stderr, "telltale: --vars-file %s: %s\n", path, lua_istable(L, -1) ? err : "expected a JSON object");
+    if (json_decode(L, buf_str(text), text->len, err, sizeof err) != 0) {
+        fprintf(stderr, "telltale: --vars-file %s: invalid JSON: %s\n", path, err);
+        lua_close(L);
+        return EXIT_USAGE;
+    }
+    if (!lua_istable(L, -1)) {
+        fprintf(stderr, "telltale: --vars-file %s: expected a JSON object\n", path);
         lua_close(L);
         return EXIT_USAGE;
     }

@@ -111,3 +111,9 @@ if [ "$(basename "$BIN")" = telltale ] && [ "$(dirname "$BIN")" = "$(cd "$HERE/.
     cli_case install 0 "" -- make -s -C "$HERE/.." install PREFIX="$TT_DIR/prefix"
     cli_case installed-runs 0 "1 scenarios: 1 passed" -- "$TT_DIR/prefix/bin/telltale" run "$C/good.lua"
 fi
+
+# --vars-file FILE.json: an object of names to values; broken JSON is a usage error.
+printf '{"FROM_FILE": "file value", "QUOTED": "a b"}' > "$TT_DIR/vars.json"
+cli_case vars-file-json 0 "1 passed" -- "$BIN" run --vars-file "$TT_DIR/vars.json" --var CLI=1 "$C/vars.lua"
+printf '{"FROM_FILE": ' > "$TT_DIR/bad.json"
+cli_case vars-file-bad-json 2 "--vars-file $TT_DIR/bad.json: invalid JSON" -- "$BIN" run --vars-file "$TT_DIR/bad.json" "$C/vars.lua"
