@@ -16,3 +16,4 @@ end
 expect = require("telltale.expect")
 eventually = require("telltale.eventually")
 require("telltale.db")
+require("telltale.mail")

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "json.h"
 #include "loop.h"
+#include "mail.h"
 #include "redact.h"
 #include "report_console.h"
 #include "report_json.h"
@@ -444,6 +445,7 @@ int main(int argc, char **argv) {
 
 out:
     db_pools_free();
+    mail_boxes_free();
     http_free(engine.http);
     loop_free(engine.loop);
     strlist_free(&files);

@@ -285,6 +285,10 @@ static void start_scenario(struct run *run, size_t index) {
     }
 
     L = task_lua(sc->task);
+    lua_getglobal(L, "run");                              /* run */
+    lua_pushnumber(L, (lua_Number)r->started_at_ms / 1000.0); /* run, t */
+    lua_setfield(L, -2, "started_at");                   /* run */
+    lua_pop(L, 1);                                        /* */
     lua_newtable(L); /* ctx: shared by the steps and teardowns of this run */
     sc->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     sc->started_ms = loop_now(run->engine->loop);

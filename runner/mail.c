@@ -1,0 +1,471 @@
+/* mail.c — IMAP mailboxes on worker threads; see mail.h.
+ *
+ * Threads: the worker owns the libetpan session and never touches Lua or
+ * the loop; it appends decoded messages and status changes to the box's
+ * inbox under the box's mutex and wakes the loop (loop_wake).  The loop
+ * thread moves them to the box's message list and notifies watchers.  The
+ * worker's only blocking points are libetpan calls (bounded by
+ * mailstream_network_delay) and select() on its wake pipe, so a shutdown
+ * is prompt. */
+#include "mail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libetpan/libetpan.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "redact.h"
+#include "xalloc.h"
+
+#define MAX_MESSAGES 2000          /* kept per mailbox; the oldest go first */
+#define MAX_BACKOFF_MS 5000
+#define IDLE_REFRESH_MS (10 * 60 * 1000) /* servers drop IDLE after 30 min */
+#define NETWORK_TIMEOUT_S 15       /* any single IMAP command */
+
+struct mail_watch {
+    struct mail_box *box;
+    mail_notify_fn *fn;
+    void *data;
+    struct mail_watch *next;
+};
+
+struct mail_box {
+    struct loop *loop;
+    char *key; /* host:port/user/folder */
+    char *host, *user, *password, *folder;
+    int port;
+    bool tls, insecure;
+    int64_t poll_ms, since_unix;
+    pthread_t thread;
+    int wake[2]; /* pipe: interrupts the worker's waits */
+
+    pthread_mutex_t lock; /* guards the fields below, shared with the worker */
+    struct mail_entry *inbox;
+    size_t ninbox, inbox_alloc;
+    char *status;      /* "connected (IDLE)", "reconnecting: ..." */
+    bool connected;
+    struct failure fatal; /* a final error: login refused, no such folder */
+    bool changed;
+    bool stop;
+
+    /* loop thread only */
+    struct mail_entry *list;
+    size_t nlist;
+    struct mail_watch *watches;
+    struct mail_box *next;
+};
+
+static struct mail_box *boxes;
+
+/* ---- worker → loop ---- */
+
+static void set_status(struct mail_box *b, bool connected, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_status(struct mail_box *b, bool connected, const char *fmt, ...) {
+    struct buf s;
+    va_list ap;
+    buf_init(&s, 0);
+    va_start(ap, fmt);
+    buf_vprintf(&s, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&b->lock);
+    free(b->status);
+    b->status = buf_take(&s);
+    b->connected = connected;
+    b->changed = true;
+    pthread_mutex_unlock(&b->lock);
+    loop_wake(b->loop);
+}
+
+static void deliver(struct mail_box *b, struct mail_entry *e) {
+    pthread_mutex_lock(&b->lock);
+    if (b->ninbox == b->inbox_alloc) {
+        b->inbox_alloc = b->inbox_alloc ? b->inbox_alloc * 2 : 16;
+        b->inbox = xrealloc(b->inbox, b->inbox_alloc * sizeof *b->inbox);
+    }
+    b->inbox[b->ninbox++] = *e;
+    b->changed = true;
+    pthread_mutex_unlock(&b->lock);
+    loop_wake(b->loop);
+}
+
+static void entry_free(struct mail_entry *e) {
+    free(e->raw);
+    mime_message_free(&e->msg);
+}
+
+/* Loop thread: take what the workers produced, tell the watchers. */
+static void on_async(struct loop *loop, void *data) {
+    (void)loop;
+    (void)data;
+    for (struct mail_box *b = boxes; b; b = b->next) {
+        bool changed;
+        pthread_mutex_lock(&b->lock);
+        changed = b->changed;
+        b->changed = false;
+        for (size_t i = 0; i < b->ninbox; i++) {
+            if (b->nlist == MAX_MESSAGES) {
+                entry_free(&b->list[0]);
+                memmove(b->list, b->list + 1, (b->nlist - 1) * sizeof *b->list);
+                b->nlist--;
+            }
+            if (b->nlist % 64 == 0) b->list = xrealloc(b->list, (b->nlist + 64) * sizeof *b->list);
+            b->list[b->nlist++] = b->inbox[i];
+        }
+        b->ninbox = 0;
+        pthread_mutex_unlock(&b->lock);
+        if (!changed) continue;
+        /* Watchers are told once; each may unwatch or watch again. */
+        struct mail_watch *w = b->watches;
+        b->watches = NULL;
+        while (w) {
+            struct mail_watch *next = w->next;
+            w->fn(w->data);
+            free(w);
+            w = next;
+        }
+    }
+}
+
+/* ---- the worker ---- */
+
+static bool stopping(struct mail_box *b) {
+    bool s;
+    pthread_mutex_lock(&b->lock);
+    s = b->stop;
+    pthread_mutex_unlock(&b->lock);
+    return s;
+}
+
+/* Sleep up to ms, or until woken; true when woken by fd becoming readable. */
+static bool wait_for(struct mail_box *b, int fd, int64_t ms) {
+    fd_set set;
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    char drain[64];
+    FD_ZERO(&set);
+    FD_SET(b->wake[0], &set);
+    if (fd >= 0) FD_SET(fd, &set);
+    if (select((fd > b->wake[0] ? fd : b->wake[0]) + 1, &set, NULL, NULL, &tv) <= 0) return false;
+    if (FD_ISSET(b->wake[0], &set))
+        while (read(b->wake[0], drain, sizeof drain) > 0) {
+        }
+    return fd >= 0 && FD_ISSET(fd, &set);
+}
+
+static int64_t internaldate_unix(const struct mailimap_date_time *d) {
+    struct tm tm = {0};
+    int zone = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;
+    int64_t offset = (int64_t)(zone / 100 * 3600 + zone % 100 * 60) * (d->dt_zone < 0 ? -1 : 1);
+    tm.tm_year = d->dt_year - 1900;
+    tm.tm_mon = d->dt_month - 1;
+    tm.tm_mday = d->dt_day;
+    tm.tm_hour = d->dt_hour;
+    tm.tm_min = d->dt_min;
+    tm.tm_sec = d->dt_sec;
+    return (int64_t)timegm(&tm) - offset;
+}
+
+/* UID FETCH set (UID INTERNALDATE BODY.PEEK[]) and deliver every message
+ * with a UID >= first; returns the highest UID seen, or 0 on an error. */
+static int fetch_from(struct mail_box *b, mailimap *imap, struct mailimap_set *set, uint32_t first, uint32_t *last) {
+    struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+    clist *result = NULL;
+    int rc;
+    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+    rc = mailimap_uid_fetch(imap, set, ft, &result);
+    mailimap_fetch_type_free(ft);
+    if (rc != MAILIMAP_NO_ERROR) return -1;
+    for (clistiter *it = clist_begin(result); it; it = clist_next(it)) {
+        struct mailimap_msg_att *att = clist_content(it);
+        struct mail_entry e = {0};
+        const char *body = NULL;
+        size_t body_len = 0;
+        for (clistiter *j = clist_begin(att->att_list); j; j = clist_next(j)) {
+            struct mailimap_msg_att_item *item = clist_content(j);
+            if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC) continue;
+            struct mailimap_msg_att_static *st = item->att_data.att_static;
+            if (st->att_type == MAILIMAP_MSG_ATT_UID) e.uid = st->att_data.att_uid;
+            if (st->att_type == MAILIMAP_MSG_ATT_INTERNALDATE)
+                e.received_unix = internaldate_unix(st->att_data.att_internal_date);
+            if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION) {
+                body = st->att_data.att_body_section->sec_body_part;
+                body_len = st->att_data.att_body_section->sec_length;
+            }
+        }
+        /* "first:*" also answers the newest message when nothing is newer. */
+        if (e.uid < first || !body) continue;
+        if (e.uid > *last) *last = e.uid;
+        if (e.received_unix && e.received_unix < b->since_unix) continue;
+        struct failure f = {0};
+        e.raw = xstrndup(body, body_len);
+        e.raw_len = body_len;
+        if (mime_parse(e.raw, e.raw_len, &e.msg, &f) != 0) {
+            /* A malformed message is still a message: keep its raw text. */
+            memset(&e.msg, 0, sizeof e.msg);
+            e.msg.subject = xstrdup("");
+            e.msg.from = xstrdup("");
+            e.msg.date = xstrdup("");
+            e.msg.message_id = xstrdup("");
+            failure_clear(&f);
+        }
+        deliver(b, &e);
+    }
+    mailimap_fetch_list_free(result);
+    return 0;
+}
+
+static int fetch_new(struct mail_box *b, mailimap *imap, uint32_t *last) {
+    struct mailimap_set *set = mailimap_set_new_interval(*last + 1, 0);
+    int rc = fetch_from(b, imap, set, *last + 1, last);
+    mailimap_set_free(set);
+    return rc;
+}
+
+/* First session: the messages since `since` (IMAP SEARCH SINCE has day
+ * granularity), then everything new.  Never the whole mailbox. */
+static int fetch_initial(struct mail_box *b, mailimap *imap, uint32_t *last) {
+    time_t since = (time_t)b->since_unix;
+    struct tm tm;
+    clist *found = NULL;
+    gmtime_r(&since, &tm);
+    struct mailimap_search_key *key =
+        mailimap_search_key_new_since(mailimap_date_new(tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900));
+    int rc = mailimap_uid_search(imap, NULL, key, &found);
+    mailimap_search_key_free(key);
+    if (rc != MAILIMAP_NO_ERROR) return -1;
+    if (!clist_isempty(found)) {
+        struct mailimap_set *set = mailimap_set_new_empty();
+        uint32_t lowest = UINT32_MAX;
+        for (clistiter *it = clist_begin(found); it; it = clist_next(it)) {
+            uint32_t uid = *(uint32_t *)clist_content(it);
+            mailimap_set_add_single(set, uid);
+            if (uid < lowest) lowest = uid;
+        }
+        rc = fetch_from(b, imap, set, lowest, last);
+        mailimap_set_free(set);
+    }
+    mailimap_search_result_free(found);
+    return rc;
+}
+
+static const char *imap_error(int rc) {
+    switch (rc) {
+    case MAILIMAP_ERROR_CONNECTION_REFUSED: return "connection refused";
+    case MAILIMAP_ERROR_STREAM: return "connection lost or timed out";
+    case MAILIMAP_ERROR_SSL: return "TLS handshake failed";
+    case MAILIMAP_ERROR_LOGIN: return "login refused (wrong user or password?)";
+    case MAILIMAP_ERROR_SELECT: return "cannot select the folder";
+    case MAILIMAP_ERROR_BAD_STATE: return "bad state";
+    default: return "IMAP error";
+    }
+}
+
+static void *worker(void *arg) {
+    struct mail_box *b = arg;
+    uint32_t last = 0;
+    bool first_session = true;
+    int64_t backoff = 200;
+
+    while (!stopping(b)) {
+        mailimap *imap = mailimap_new(0, NULL);
+        struct mailimap_capability_data *caps = NULL;
+        bool idle;
+        int rc;
+
+        rc = b->tls ? mailimap_ssl_connect(imap, b->host, (uint16_t)b->port)
+                    : mailimap_socket_connect(imap, b->host, (uint16_t)b->port);
+        if (rc != MAILIMAP_NO_ERROR && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
+            rc != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+            set_status(b, false, "cannot connect to %s:%d: %s", b->host, b->port, imap_error(rc));
+            goto retry;
+        }
+        rc = mailimap_login(imap, b->user, b->password);
+        if (rc != MAILIMAP_NO_ERROR) {
+            pthread_mutex_lock(&b->lock);
+            failure_set(&b->fatal, FAILURE_NETWORK, "IMAP authentication failed for %s at %s:%d", b->user, b->host,
+                        b->port);
+            failure_set_phase(&b->fatal, "authentication");
+            b->changed = true;
+            pthread_mutex_unlock(&b->lock);
+            loop_wake(b->loop);
+            mailimap_free(imap);
+            return NULL;
+        }
+        rc = mailimap_select(imap, b->folder);
+        if (rc != MAILIMAP_NO_ERROR) {
+            pthread_mutex_lock(&b->lock);
+            failure_set(&b->fatal, FAILURE_NETWORK, "cannot select IMAP folder '%s' at %s:%d", b->folder, b->host,
+                        b->port);
+            b->changed = true;
+            pthread_mutex_unlock(&b->lock);
+            loop_wake(b->loop);
+            mailimap_logout(imap);
+            mailimap_free(imap);
+            return NULL;
+        }
+        if (mailimap_capability(imap, &caps) == MAILIMAP_NO_ERROR) mailimap_capability_data_free(caps);
+        idle = b->poll_ms <= 0 && mailimap_has_idle(imap);
+        rc = first_session ? fetch_initial(b, imap, &last) : fetch_new(b, imap, &last);
+        if (rc != 0) goto lost;
+        first_session = false;
+        backoff = 200;
+        set_status(b, true, "connected to %s:%d (%s)", b->host, b->port, idle ? "IDLE" : "polling");
+
+        while (!stopping(b)) {
+            if (idle) {
+                if (mailimap_idle(imap) != MAILIMAP_NO_ERROR) goto lost;
+                wait_for(b, mailimap_idle_get_fd(imap), IDLE_REFRESH_MS);
+                if (mailimap_idle_done(imap) != MAILIMAP_NO_ERROR) goto lost;
+            } else {
+                wait_for(b, -1, b->poll_ms > 0 ? b->poll_ms : 2000);
+            }
+            if (stopping(b)) break;
+            if (fetch_new(b, imap, &last) != 0) goto lost;
+        }
+        mailimap_logout(imap);
+        mailimap_free(imap);
+        break;
+    lost:
+        set_status(b, false, "connection to %s:%d lost, reconnecting", b->host, b->port);
+    retry:
+        mailimap_free(imap);
+        wait_for(b, -1, backoff);
+        backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
+    }
+    return NULL;
+}
+
+/* ---- the loop side ---- */
+
+struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *cfg, struct failure *f) {
+    static bool async_set;
+    struct buf key;
+    struct mail_box *b;
+    buf_init(&key, 0);
+    buf_printf(&key, "%s:%d/%s/%s", cfg->host, cfg->port, cfg->user, cfg->folder);
+    for (b = boxes; b; b = b->next)
+        if (strcmp(b->key, buf_str(&key)) == 0) {
+            buf_free(&key);
+            return b;
+        }
+    if (!async_set) {
+        loop_set_async(loop, on_async, NULL);
+        mailstream_network_delay.tv_sec = NETWORK_TIMEOUT_S;
+        mailstream_network_delay.tv_usec = 0;
+        async_set = true;
+    }
+    b = xcalloc(1, sizeof *b);
+    b->loop = loop;
+    b->key = buf_take(&key);
+    b->host = xstrdup(cfg->host);
+    b->port = cfg->port;
+    b->tls = cfg->tls;
+    b->insecure = cfg->insecure;
+    b->user = xstrdup(cfg->user);
+    b->password = xstrdup(cfg->password);
+    b->folder = xstrdup(cfg->folder);
+    b->poll_ms = cfg->poll_ms;
+    b->since_unix = cfg->since_unix;
+    b->status = xstrdup("connecting");
+    redact_add_secret(cfg->password);
+    pthread_mutex_init(&b->lock, NULL);
+    if (pipe2(b->wake, O_NONBLOCK | O_CLOEXEC) != 0 || pthread_create(&b->thread, NULL, worker, b) != 0) {
+        failure_set(f, FAILURE_INTERNAL, "cannot start the IMAP worker: %s", strerror(errno));
+        return NULL; /* leaked on purpose: a process that cannot make a thread is ending */
+    }
+    b->next = boxes;
+    boxes = b;
+    return b;
+}
+
+const struct mail_entry *mail_box_messages(struct mail_box *b, size_t *count) {
+    *count = b->nlist;
+    return b->list;
+}
+
+void mail_box_status(struct mail_box *b, struct buf *out) {
+    pthread_mutex_lock(&b->lock);
+    buf_puts(out, b->status ? b->status : "");
+    pthread_mutex_unlock(&b->lock);
+}
+
+bool mail_box_failed(struct mail_box *b, struct failure *f) {
+    bool failed;
+    pthread_mutex_lock(&b->lock);
+    failed = b->fatal.kind != FAILURE_NONE;
+    if (failed) failure_copy(f, &b->fatal);
+    pthread_mutex_unlock(&b->lock);
+    return failed;
+}
+
+int mail_box_connections(struct mail_box *b) {
+    int n = 0;
+    for (struct mail_box *it = boxes; it; it = it->next) {
+        pthread_mutex_lock(&it->lock);
+        if (strcmp(it->host, b->host) == 0 && it->port == b->port && it->connected) n++;
+        pthread_mutex_unlock(&it->lock);
+    }
+    return n;
+}
+
+struct mail_watch *mail_box_watch(struct mail_box *b, mail_notify_fn *fn, void *data) {
+    struct mail_watch *w = xcalloc(1, sizeof *w);
+    w->box = b;
+    w->fn = fn;
+    w->data = data;
+    w->next = b->watches;
+    b->watches = w;
+    return w;
+}
+
+void mail_box_unwatch(struct mail_watch *w) {
+    for (struct mail_watch **pp = &w->box->watches; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            free(w);
+            return;
+        }
+}
+
+void mail_boxes_free(void) {
+    while (boxes) {
+        struct mail_box *b = boxes;
+        boxes = b->next;
+        pthread_mutex_lock(&b->lock);
+        b->stop = true;
+        pthread_mutex_unlock(&b->lock);
+        /* One byte wakes the worker; a full pipe means it is awake already. */
+        ssize_t woke = write(b->wake[1], "x", 1);
+        (void)woke;
+        pthread_join(b->thread, NULL);
+        close(b->wake[0]);
+        close(b->wake[1]);
+        for (size_t i = 0; i < b->ninbox; i++) entry_free(&b->inbox[i]);
+        for (size_t i = 0; i < b->nlist; i++) entry_free(&b->list[i]);
+        for (struct mail_watch *w = b->watches, *next; w; w = next) {
+            next = w->next;
+            free(w);
+        }
+        free(b->inbox);
+        free(b->list);
+        free(b->status);
+        failure_clear(&b->fatal);
+        free(b->key);
+        free(b->host);
+        free(b->user);
+        free(b->password);
+        free(b->folder);
+        pthread_mutex_destroy(&b->lock);
+        free(b);
+    }
+}

@@ -1,0 +1,66 @@
+/* mail.h — IMAP mailboxes watched from worker threads.
+ *
+ * libetpan's IMAP client blocks, so each mailbox — one per server, user and
+ * folder in the whole process, however many scenarios wait on it — gets
+ * one worker thread holding one connection.  The worker logs in, selects the
+ * folder, and from then on fetches only new UIDs (IDLE where the server
+ * has it, else polling UIDNEXT every `poll`), decodes each message
+ * (mime.c) and hands it to the loop thread, which keeps them in the
+ * mailbox's list and wakes whoever waits.  A dropped connection is
+ * re-established with backoff; a login failure is final. */
+#ifndef TELLTALE_MAIL_H
+#define TELLTALE_MAIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "failure.h"
+#include "mime.h"
+
+struct loop;
+struct mail_box;
+
+struct mail_box_config {
+    const char *host;
+    int port;
+    bool tls;       /* imaps:// */
+    bool insecure;  /* accept any certificate */
+    const char *user;
+    const char *password;
+    const char *folder;
+    int64_t poll_ms;
+    int64_t since_unix; /* the first mail of interest: older ones are never fetched */
+};
+
+/* A message in a mailbox's list (loop thread only). */
+struct mail_entry {
+    uint32_t uid;
+    int64_t received_unix; /* the server's INTERNALDATE */
+    char *raw;
+    size_t raw_len;
+    struct mail_message msg;
+};
+
+/* The mailbox for cfg, created (and its worker started) on first use.
+ * Returns NULL with f filled on a bad configuration. */
+struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *cfg, struct failure *f);
+void mail_boxes_free(void);
+
+/* Messages received so far, in UID order; *count is set. */
+const struct mail_entry *mail_box_messages(struct mail_box *mb, size_t *count);
+/* Connection state for failure details: "connected (IDLE)", "reconnecting:
+ * <reason>".  A final error (login refused) is returned through f: then
+ * waiting is pointless. */
+void mail_box_status(struct mail_box *mb, struct buf *out);
+bool mail_box_failed(struct mail_box *mb, struct failure *f);
+/* IMAP connections this process has open to the mailbox's server. */
+int mail_box_connections(struct mail_box *mb);
+
+/* Be told once when the mailbox's list grows or its state changes. */
+typedef void mail_notify_fn(void *data);
+struct mail_watch;
+struct mail_watch *mail_box_watch(struct mail_box *mb, mail_notify_fn *fn, void *data);
+void mail_box_unwatch(struct mail_watch *w);
+
+#endif
