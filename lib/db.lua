@@ -22,26 +22,27 @@ local function show_rows(rows)
   return table.concat(lines, "\n")
 end
 
--- h:one(sql, ...) → the only row; zero or several rows fail (assertion).
-function methods:one(sql, ...)
+-- The only row of a query and its columns; zero or several rows fail
+-- (assertion), reported at the caller's caller: the scenario line.
+local function only_row(self, sql, ...)
   local rows = self:query(sql, ...)
   if #rows ~= 1 then
     error(telltale.failure("assertion",
       string.format("expected exactly one row, got %d", #rows),
-      "query: " .. sql .. "\n" .. show_rows(rows)), 2)
+      "query: " .. sql .. "\n" .. show_rows(rows)), 3)
   end
-  return rows[1]
+  return rows[1], rows.columns
+end
+
+-- h:one(sql, ...) → the only row.
+function methods:one(sql, ...)
+  return (only_row(self, sql, ...))
 end
 
 -- h:value(sql, ...) → the first column of the only row.
 function methods:value(sql, ...)
-  local rows = self:query(sql, ...)
-  if #rows ~= 1 then
-    error(telltale.failure("assertion",
-      string.format("expected exactly one row, got %d", #rows),
-      "query: " .. sql .. "\n" .. show_rows(rows)), 2)
-  end
-  return rows[1][rows.columns[1]]
+  local row, columns = only_row(self, sql, ...)
+  return row[columns[1]]
 end
 
 -- h:wait(sql, params, predicate [, opts]) → the first row for which
