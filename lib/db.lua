@@ -52,14 +52,23 @@ end
 function methods:wait(sql, params, predicate, opts)
   params = params or {}
   opts = opts or {}
-  local last
+  local last, broken
   local ok, row = pcall(eventually, function()
-    last = self:query(sql, table.unpack(params, 1, params.n or #params))
+    local qok, rows = pcall(self.query, self, sql, table.unpack(params, 1, params.n or #params))
+    -- A broken query (syntax, unknown column) will not heal by waiting:
+    -- stop and report it.  Network errors are retried: the server may come back.
+    if not qok and telltale.is_failure(rows) and rows.kind == "script" then
+      broken = rows
+      return true
+    end
+    if not qok then error(rows, 0) end
+    last = rows
     for _, r in ipairs(last) do
       if not predicate or predicate(r) then return r end
     end
     return nil
   end, { timeout = opts.timeout, interval = opts.interval or "250ms", backoff = 1 })
+  if broken then error(broken, 2) end
   if ok then return row end
   if telltale.is_failure(row) and row.kind == "missing" then
     error(telltale.failure("missing",

@@ -52,6 +52,7 @@ struct db_query {
 
 struct db_pool {
     struct loop *loop;
+    struct loop_timer dispatch_timer; /* queries start from the loop, never inside db_submit */
     char *dsn;
     char *where;  /* host:port for messages */
     int max_conns;
@@ -173,6 +174,10 @@ static void conn_failure(struct db_query *q, struct db_conn *c, const char *what
 /* ---- connections ---- */
 
 static void watch(struct db_conn *c, unsigned events) {
+    /* While connecting, libpq may close its socket and open another (the
+     * next host, the next address) under the same fd number: register
+     * afresh so epoll watches the new socket. */
+    if (c->state == CONN_CONNECTING || PQsocket(c->pg) != c->io.fd) loop_io_set(c->pool->loop, &c->io, 0);
     c->io.fd = PQsocket(c->pg);
     loop_io_set(c->pool->loop, &c->io, events);
 }
@@ -406,6 +411,11 @@ static void dispatch(struct db_pool *p) {
     }
 }
 
+static void on_dispatch(struct loop *loop, struct loop_timer *timer) {
+    (void)loop;
+    dispatch(timer->data);
+}
+
 void db_submit(struct db_pool *p, struct db_query *q) {
     q->pool = p;
     q->started_ms = loop_clock_ms();
@@ -416,7 +426,9 @@ void db_submit(struct db_pool *p, struct db_query *q) {
     else
         p->queue = q;
     p->queue_tail = q;
-    dispatch(p);
+    /* A connection can fail at once (bad DSN): its callback must not run
+     * before the caller has parked, or the wake-up would be lost. */
+    loop_timer_start(p->loop, &p->dispatch_timer, loop_clock_ms());
 }
 
 void db_cancel(struct db_query *q) {
@@ -479,6 +491,7 @@ struct db_pool *db_pool_get(struct loop *loop, const char *dsn, int max_conns, s
     p->dsn = xstrdup(dsn);
     p->max_conns = max_conns > 0 ? max_conns : DB_DEFAULT_POOL;
     p->connect_timeout_ms = DB_DEFAULT_CONNECT_TIMEOUT_MS;
+    loop_timer_init(&p->dispatch_timer, on_dispatch, p);
     describe_target(p, opts);
     PQconninfoFree(opts);
     p->next = pools;
@@ -490,6 +503,7 @@ void db_pools_free(void) {
     while (pools) {
         struct db_pool *p = pools;
         pools = p->next;
+        loop_timer_stop(p->loop, &p->dispatch_timer);
         while (p->conns) conn_close(p->conns);
         free(p->dsn);
         free(p->where);

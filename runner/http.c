@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "loop.h"
+#include "redact.h"
 #include "xalloc.h"
 
 /* Cap on one response's header block: a server that streams headers
@@ -138,6 +139,16 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp) {
     return size * n;
 }
 
+void http_note_set_cookie(const char *line, size_t len) {
+    const char *eq, *end = line + len;
+    if (len <= 11 || strncasecmp(line, "set-cookie:", 11) != 0 || !(eq = memchr(line, '=', len))) return;
+    const char *v = eq + 1, *stop = v;
+    while (stop < end && *stop != ';' && *stop != '\r' && *stop != '\n') stop++;
+    char *value = xstrndup(v, (size_t)(stop - v));
+    redact_add_secret(value);
+    free(value);
+}
+
 static size_t on_header(char *data, size_t size, size_t n, void *userp) {
     struct http_transfer *x = userp;
     size_t len = size * n;
@@ -147,6 +158,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp) {
         buf_reset(&x->headers);
         buf_reset(&x->body);
     }
+    http_note_set_cookie(data, len);
     return buf_append(&x->headers, data, len) == BUF_OK ? len : 0;
 }
 

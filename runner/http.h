@@ -45,6 +45,10 @@ int http_start(struct http *h, struct http_transfer *x, struct failure *f);
 void http_cancel(struct http *h, struct http_transfer *x);
 /* Describe where a transfer is (or stopped): "connecting to 127.0.0.1:80"... */
 void http_phase(struct http_transfer *x, const char *method, struct buf *out);
+/* A session cookie is a credential: a "Set-Cookie:" header line's value
+ * is registered as a secret.  Called for every response header, and by the
+ * trace before curl logs the cookie it just stored. */
+void http_note_set_cookie(const char *line, size_t len);
 /* Turn a finished, unsuccessful transfer into a failure: `network` with
  * the reason (dns, refused, reset, tls), `timeout` with the phase, or
  * `http` for a body over its cap or too many redirects. */

@@ -115,6 +115,19 @@ static int trace_cb(CURL *easy, curl_infotype type, char *data, size_t size, voi
     case CURLINFO_DATA_IN: prefix = "{ "; break;
     default: return 0;
     }
+    if (type == CURLINFO_HEADER_IN) http_note_set_cookie(data, size);
+    /* curl logs a cookie it stores (`Added cookie name="value" ...`) before
+     * it shows us the Set-Cookie header: hide that value first. */
+    if (type == CURLINFO_TEXT && (size > 13 && (strncmp(data, "Added cookie ", 13) == 0 ||
+                                                strncmp(data, "Replaced cookie ", 16) == 0))) {
+        const char *q1 = memchr(data, '"', size);
+        const char *q2 = q1 ? memchr(q1 + 1, '"', size - (size_t)(q1 + 1 - data)) : NULL;
+        if (q2) {
+            char *value = xstrndup(q1 + 1, (size_t)(q2 - q1 - 1));
+            redact_add_secret(value);
+            free(value);
+        }
+    }
     if ((type == CURLINFO_DATA_IN || type == CURLINFO_DATA_OUT) && size > 2048) size = 2048;
     clean = redact_textn(data, size);
     for (char *line = clean, *next; line && *line; line = next) {

@@ -89,7 +89,9 @@ static int add_var(struct options *opt, const char *kv) {
     const char *eq = strchr(kv, '=');
     if (!eq || !valid_var_name(kv, (size_t)(eq - kv)))
         return usage_error("invalid --var '%s': expected NAME=VALUE with NAME made of letters, digits and _", kv);
-    if (redact_name_is_secret(kv)) redact_add_secret(eq + 1);
+    char *name = xstrndup(kv, (size_t)(eq - kv));
+    if (redact_name_is_secret(name)) redact_add_secret(eq + 1);
+    free(name);
     strlist_push(&opt->vars, kv);
     return 0;
 }

@@ -14,8 +14,41 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char **secrets;
 static size_t nsecrets, secrets_alloc;
 
+static void add_one(const char *value);
+
+/* A secret also travels URL-encoded (query strings, form bodies): hide
+ * that spelling too, with %20 and with + for spaces. */
+static void add_encoded(const char *value) {
+    static const char hex[] = "0123456789ABCDEF";
+    struct buf pct, plus;
+    buf_init(&pct, 0);
+    buf_init(&plus, 0);
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (isalnum(*p) || strchr("-._~", *p)) {
+            buf_append(&pct, p, 1);
+            buf_append(&plus, p, 1);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            buf_append(&pct, e, 3);
+            if (*p == ' ')
+                buf_puts(&plus, "+");
+            else
+                buf_append(&plus, e, 3);
+        }
+    }
+    if (strcmp(buf_str(&pct), value) != 0) add_one(buf_str(&pct));
+    if (strcmp(buf_str(&plus), buf_str(&pct)) != 0) add_one(buf_str(&plus));
+    buf_free(&pct);
+    buf_free(&plus);
+}
+
 void redact_add_secret(const char *value) {
     if (!value || strlen(value) < 3) return;
+    add_one(value);
+    add_encoded(value);
+}
+
+static void add_one(const char *value) {
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < nsecrets; i++)
         if (strcmp(secrets[i], value) == 0) goto out;

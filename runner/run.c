@@ -174,9 +174,19 @@ static void run_teardown(struct scen *sc) {
     struct step_result *sr = &sc->result->teardown[sc->step];
     int64_t budget = td->timeout_ms;
     const char *reason = "its timeout";
+    uint64_t now = loop_now(sc->run->engine->loop);
     if (sc->run->stopping && opt->teardown_grace_ms < budget) {
         budget = opt->teardown_grace_ms;
         reason = "the shutdown grace period";
+    }
+    /* Past the run's --timeout, teardowns still run, within the grace period. */
+    if (sc->run->deadline_ms != UINT64_MAX) {
+        uint64_t limit = sc->run->deadline_ms + (uint64_t)opt->teardown_grace_ms;
+        int64_t left = limit > now ? (int64_t)(limit - now) : 0;
+        if (left < budget) {
+            budget = left;
+            reason = "the run's --timeout plus the grace period";
+        }
     }
     sr->attempts = 1;
     task_set_label(sc->task, sc->def.name, td->name);
@@ -314,7 +324,18 @@ static void stop_all(struct run *run, enum failure_kind kind, const char *why) {
     run->stopping = true;
     for (size_t i = 0; i < run->files->len; i++) {
         struct scen *sc = run->running[i];
-        if (sc && (!sc->in_teardown || run->hard_stop)) task_kill(sc->task, &f);
+        if (sc && (!sc->in_teardown || run->hard_stop)) {
+            task_kill(sc->task, &f);
+        } else if (sc) {
+            /* A teardown already running gets the grace period too, so the
+             * process ends before a supervisor's SIGKILL. */
+            uint64_t grace = loop_now(run->engine->loop) + (uint64_t)run->engine->opt->teardown_grace_ms;
+            if (grace < sc->item_started_ms + (uint64_t)sc->deadline_budget_ms) {
+                sc->deadline_reason = "the shutdown grace period";
+                sc->deadline_budget_ms = (int64_t)(grace - sc->item_started_ms);
+                task_shorten_deadline(sc->task, grace);
+            }
+        }
     }
     failure_clear(&f);
 }
@@ -366,7 +387,9 @@ static int exit_code(const struct run *run) {
     for (size_t i = 0; i < run->files->len; i++) {
         if (!run->included[i]) continue;
         if (run->results[i].status == SCENARIO_ERROR) error = true;
-        if (run->results[i].status == SCENARIO_FAILED) failed = true;
+        /* A scenario that never ran did not pass: a CI gate must not go
+         * green because --timeout cut the run short. */
+        if (run->results[i].status == SCENARIO_FAILED || run->results[i].status == SCENARIO_SKIPPED) failed = true;
     }
     return error ? EXIT_USAGE : failed ? EXIT_FAILED : EXIT_PASSED;
 }

@@ -112,12 +112,14 @@ static void cancel_wait(struct task *t) {
 static void finish(struct task *t, struct failure *f) {
     task_done_fn *done = t->done;
     void *data = t->done_data;
+    /* No call is running from here on: a __close handler that lua_resetthread
+     * runs below cannot start an operation that would wake us later. */
+    t->done = NULL;
+    t->done_data = NULL;
     loop_timer_stop(t->engine->loop, &t->start_timer);
     loop_timer_stop(t->engine->loop, &t->deadline_timer);
     cancel_wait(t);
     release_coroutine(t);
-    t->done = NULL;
-    t->done_data = NULL;
     t->cpu_expired = t->cpu_interrupted = false;
     /* Lua may have run for a while since the loop last read the clock:
      * durations measured by done must see the real time. */
@@ -201,7 +203,7 @@ static void resume(struct task *t, int nargs) {
             find_where(t, t->co, &f);
         }
         finish(t, &f);
-    } else if (status == LUA_OK) {
+    } else if (status == LUA_OK && !t->cpu_expired) {
         finish(t, NULL);
     } else {
         error_to_failure(t, t->co, &f);
@@ -233,7 +235,9 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
      * a `pcall` cannot swallow the kill.  Where yielding is impossible
      * (inside a C call such as table.sort), raise instead; the hook keeps
      * firing, so it raises again until a yieldable point is reached. */
-    if (lua_isyieldable(L)) {
+    /* Only the step's own coroutine yields to us: yielding a coroutine the
+     * scenario made would hand control back to the scenario instead. */
+    if (L == t->co && lua_isyieldable(L)) {
         lua_yield(L, 0); /* from a hook this returns; Lua yields once we do */
         return;
     }
@@ -312,6 +316,12 @@ void task_call(struct task *t, int fn_ref, int arg_ref, uint64_t deadline_ms, ta
     loop_timer_start(t->engine->loop, &t->start_timer, loop_now(t->engine->loop));
 }
 
+void task_shorten_deadline(struct task *t, uint64_t deadline_ms) {
+    if (!t->done || deadline_ms >= t->deadline_ms) return;
+    t->deadline_ms = deadline_ms;
+    if (loop_timer_armed(&t->deadline_timer)) loop_timer_start(t->engine->loop, &t->deadline_timer, deadline_ms);
+}
+
 void task_kill(struct task *t, const struct failure *f) {
     struct failure copy = {0};
     if (!t->done) return;
@@ -323,7 +333,9 @@ void task_kill(struct task *t, const struct failure *f) {
 
 static const char *why_not_parkable(lua_State *L) {
     struct task *t = task_from_lua(L);
-    if (!t->co || !t->done) return "this operation waits, so it can only run inside a step or teardown";
+    if (!t->co || !t->done || !lua_isyieldable(L))
+        return "this operation waits, so it can only run inside a step or teardown (and not inside a __close or "
+               "__gc handler or a C callback)";
     if (L != t->co)
         return "this operation waits, so it cannot run inside a coroutine the scenario created; "
                "call it from the step function itself";

@@ -64,6 +64,8 @@ const char *task_file(const struct task *t);
  * (monotonic).  Starts on the next loop iteration, never synchronously, so
  * done is never called from inside task_call. */
 void task_call(struct task *t, int fn_ref, int arg_ref, uint64_t deadline_ms, task_done_fn *done, void *data);
+/* Bring the running call's deadline forward (never later). */
+void task_shorten_deadline(struct task *t, uint64_t deadline_ms);
 /* Stop the running call now: cancel its wait, abandon the coroutine and
  * report f (copied) through done.  No-op when nothing runs. */
 void task_kill(struct task *t, const struct failure *f);

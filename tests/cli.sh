@@ -117,3 +117,9 @@ printf '{"FROM_FILE": "file value", "QUOTED": "a b"}' > "$TT_DIR/vars.json"
 cli_case vars-file-json 0 "1 passed" -- "$BIN" run --vars-file "$TT_DIR/vars.json" --var CLI=1 "$C/vars.lua"
 printf '{"FROM_FILE": ' > "$TT_DIR/bad.json"
 cli_case vars-file-bad-json 2 "--vars-file $TT_DIR/bad.json: invalid JSON" -- "$BIN" run --vars-file "$TT_DIR/bad.json" "$C/vars.lua"
+
+# --timeout that keeps a scenario from starting is a failure, not a pass.
+mkdir -p "$TT_DIR/cut"
+printf 'step("quick", function() end)\nteardown(function() sleep(1) end)\n' > "$TT_DIR/cut/a.lua"
+cp "$C/good.lua" "$TT_DIR/cut/b.lua"
+cli_case timeout-skips-fail 1 "1 passed, 0 failed, 1 skipped" -- "$BIN" run --parallel 1 --timeout 500ms "$TT_DIR/cut"
