@@ -31,7 +31,8 @@ LUALIB := $(sort $(wildcard lib/*.lua))
 
 # Debian packages: to build, to test, to run the demo.
 DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev
-DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer
+DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
+             dovecot-imapd dovecot-lmtpd postfix
 
 .PHONY: all unit deps demo demo-down test bench install lint format clean
 

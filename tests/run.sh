@@ -50,7 +50,7 @@ services_start || { echo "cannot start test services"; exit 1; }
 # $TT_HTTP and friends in a directive, and nothing else: quotes stay as written.
 expand_vars() {
     local s=$1 v
-    for v in TT_HTTPS TT_HTTP TT_HTTP_PORT TT_BLACKHOLE_PORT TT_CLOSED_PORT TT_DIR TT_PG_DSN TT_PG_WRITE_DSN TT_PGB_DSN TT_PG_PORT; do s=${s//\$$v/${!v}}; done
+    for v in TT_HTTPS TT_HTTP TT_HTTP_PORT TT_BLACKHOLE_PORT TT_CLOSED_PORT TT_DIR TT_PG_DSN TT_PG_WRITE_DSN TT_PGB_DSN TT_PG_PORT TT_IMAP_PORT TT_IMAPS_PORT TT_SMTP_PORT TT_MAIL_PASSWORD; do s=${s//\$$v/${!v}}; done
     printf '%s' "$s"
 }
 

@@ -2,8 +2,15 @@
 """Dynamic endpoints nginx cannot serve alone: echo a request body back,
 answer slowly, or accept connections and never answer (black hole).
 
-usage: echo_server.py ECHO_PORT BLACKHOLE_PORT
+usage: echo_server.py ECHO_PORT BLACKHOLE_PORT [SMTP_PORT_FILE]
+
+POST /mail {"to", "subject", "text", "html"} sends that e-mail through the
+test MTA, as an application would (the SMTP port is read from the file when
+the first mail is sent: the MTA starts after this helper).
 """
+import email.message
+import json
+import smtplib
 import socket
 import sys
 import threading
@@ -28,6 +35,19 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         if self.path.startswith("/echo"):
             self._reply(200, body, self.headers.get("Content-Type", "text/plain"))
+        elif self.path.startswith("/mail"):
+            req = json.loads(body)
+            m = email.message.EmailMessage()
+            m["From"] = req.get("from", "app@example.test")
+            m["To"] = req["to"]
+            m["Subject"] = req["subject"]
+            m.set_content(req.get("text", ""))
+            if req.get("html"):
+                m.add_alternative(req["html"], subtype="html")
+            port = int(open(SMTP_PORT_FILE).read())
+            with smtplib.SMTP("127.0.0.1", port, local_hostname="localhost", timeout=10) as s:
+                s.send_message(m)
+            self._reply(202, "queued\n")
         else:
             self._reply(404, "not found\n")
 
@@ -53,8 +73,13 @@ def blackhole(port):
         time.sleep(3600)
 
 
+SMTP_PORT_FILE = None
+
+
 def main():
+    global SMTP_PORT_FILE
     echo_port, hole_port = int(sys.argv[1]), int(sys.argv[2])
+    SMTP_PORT_FILE = sys.argv[3] if len(sys.argv) > 3 else None
     threading.Thread(target=blackhole, args=(hole_port,), daemon=True).start()
     ThreadingHTTPServer(("127.0.0.1", echo_port), Handler).serve_forever()
 

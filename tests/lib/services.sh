@@ -6,6 +6,7 @@
 # Ports: a free range is picked per run so two runs never collide.
 
 TT_DIR=${TT_DIR:-$(mktemp -d /tmp/telltale-test.XXXXXX)}
+. "$(dirname "${BASH_SOURCE[0]}")/mail.sh"
 TT_PIDS=""
 
 free_port() {
@@ -43,7 +44,8 @@ services_start() {
     sed -e "s#@DIR@#$TT_DIR#g" -e "s#@PORT@#$TT_HTTP_PORT#g" -e "s#@ECHO_PORT@#$TT_ECHO_PORT#g" -e "s#@TLS_PORT@#$TT_TLS_PORT#g" \
         -e "s#@ROOT@#$TT_DIR/www#g" "$root/nginx/nginx.conf.in" > "$TT_DIR/nginx.conf"
     # setsid: its own session, so it outlives a caller that exits (make demo).
-    setsid python3 "$root/lib/echo_server.py" "$TT_ECHO_PORT" "$TT_BLACKHOLE_PORT" < /dev/null > /dev/null 2>&1 &
+    setsid python3 "$root/lib/echo_server.py" "$TT_ECHO_PORT" "$TT_BLACKHOLE_PORT" "$TT_DIR/smtp-port" \
+        < /dev/null > "$TT_DIR/echo_server.log" 2>&1 &
     TT_PIDS="$TT_PIDS $!"
     /usr/sbin/nginx -c "$TT_DIR/nginx.conf" -p "$TT_DIR" 2>"$TT_DIR/nginx-start.log" || {
         echo "services: nginx failed to start:" >&2
@@ -57,9 +59,13 @@ services_start() {
     TT_HTTPS="https://127.0.0.1:$TT_TLS_PORT"
     export TT_HTTP TT_HTTPS TT_HTTP_PORT TT_BLACKHOLE_PORT TT_CLOSED_PORT TT_DIR
     postgres_start || return 1
+    mail_start || return 1
+    # The echo helper plays an app that sends mail: it learns the MTA now.
+    printf '%s\n' "$TT_SMTP_PORT" > "$TT_DIR/smtp-port"
 }
 
 services_stop() {
+    [ -n "${TT_SMTP_PORT:-}" ] && mail_stop
     postgres_stop
     if [ -f "$TT_DIR/nginx.pid" ]; then
         kill "$(cat "$TT_DIR/nginx.pid")" 2>/dev/null
