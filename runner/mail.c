@@ -26,7 +26,7 @@
 
 #define MAX_MESSAGES 2000          /* kept per mailbox; the oldest go first */
 #define MAX_BACKOFF_MS 5000
-#define IDLE_REFRESH_MS (30 * 1000) /* re-check even if a notification was lost */
+#define IDLE_REFRESH_MS (10 * 1000) /* re-check even if a notification was lost */
 #define NETWORK_TIMEOUT_S 15       /* any single IMAP command */
 
 struct mail_watch {
@@ -324,13 +324,15 @@ static void *worker(void *arg) {
         while (!stopping(b)) {
             if (idle) {
                 /* Mail that lands between our last fetch and IDLE is
-                 * announced (EXISTS) in the IDLE command's own response,
-                 * which libetpan has already read: the socket will stay
-                 * quiet, so look at the count instead of waiting. */
+                 * announced (EXISTS) together with IDLE's "+ idling": then
+                 * libetpan has parsed it (the count moved) or holds it in
+                 * its read buffer, and the socket stays quiet — so look
+                 * there before waiting on the socket. */
                 uint32_t exists = imap->imap_selection_info ? imap->imap_selection_info->sel_exists : 0;
                 if (mailimap_idle(imap) != MAILIMAP_NO_ERROR) goto lost;
-                if (!imap->imap_selection_info || imap->imap_selection_info->sel_exists == exists)
-                    wait_for(b, mailimap_idle_get_fd(imap), IDLE_REFRESH_MS);
+                bool pending = (imap->imap_selection_info && imap->imap_selection_info->sel_exists != exists) ||
+                               (imap->imap_stream && imap->imap_stream->read_buffer_len > 0);
+                if (!pending) wait_for(b, mailimap_idle_get_fd(imap), IDLE_REFRESH_MS);
                 if (mailimap_idle_done(imap) != MAILIMAP_NO_ERROR) goto lost;
             } else {
                 wait_for(b, -1, b->poll_ms > 0 ? b->poll_ms : 2000);

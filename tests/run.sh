@@ -26,7 +26,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export NO_COLOR=1
 
 . "$HERE/lib/services.sh"
-trap 'services_stop; rm -rf "$TT_DIR"' EXIT
+trap 'services_stop; [ -n "${TT_KEEP:-}" ] || rm -rf "$TT_DIR"' EXIT
 passed=0
 failed=0
 failures=""
