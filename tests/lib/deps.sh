@@ -13,6 +13,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks how to configure the system MTA; the tests run their own
+# private instance, so the system one gets no configuration (and no port 25).
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null
 apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
     echo "apt-get install failed for:$missing"
     exit 1

@@ -94,6 +94,8 @@ else:
 '
 imap() { python3 -c "$IMAP_PY" "$@"; }
 
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
 # wait_file PATH — for the background IDLE client's progress marks.
 wait_file() {
     for _ in $(seq 100); do
@@ -124,7 +126,7 @@ echo "second message" | mail_send "canary+abc@example.test" "plus abc" - || fail
 echo "third message" | mail_send "canary+xyz@example.test" "plus xyz" - || fail "mail_send to canary+xyz@"
 t=$(date +%s%N)
 imap count 3 5 "plain address" "plus abc" "plus xyz" || fail "delivery of 3 messages"
-echo "delivered: 3 messages in INBOX, $(((($(date +%s%N) - t)) / 1000000)) ms after the last send"
+echo "delivered: 3 messages in INBOX, $(ms_since "$t") ms after the last send"
 
 imap imaps || fail "IMAPS login"
 imap badpass || fail "wrong password"
@@ -139,7 +141,7 @@ echo "idle: EXISTS $(cat "$TT_DIR/idle/exists") ms after the send"
 
 t=$(date +%s%N)
 mail_restart_dovecot || fail "mail_restart_dovecot"
-echo "restarted dovecot in $(((($(date +%s%N) - t)) / 1000000)) ms"
+echo "restarted dovecot in $(ms_since "$t") ms"
 wait "$idle_pid" || fail "the idling client was not disconnected by the restart"
 imap count 4 0 "while idling" || fail "IMAP after the restart"
 sids="$sids $(sed 1q "$TT_DIR/mail/run/master.pid")"
@@ -153,4 +155,4 @@ done
 for p in "$TT_SMTP_PORT" "$TT_IMAP_PORT" "$TT_IMAPS_PORT"; do
     (exec 3<> /dev/tcp/127.0.0.1/"$p") 2> /dev/null && fail "port $p still answers after mail_stop"
 done
-echo "mail/check.sh: ok in $(((($(date +%s%N) - t0)) / 1000000)) ms"
+echo "mail/check.sh: ok in $(ms_since "$t0") ms"
