@@ -112,11 +112,9 @@ void db_query_describe(const struct db_query *q, struct buf *out) {
 }
 
 static void finish_query(struct db_query *q) {
-    struct db_pool *p = q->pool;
     q->duration_ms = (int64_t)(loop_clock_ms() - q->started_ms);
     q->conn = NULL;
     q->queued = false;
-    (void)p;
     q->done(q, q->data);
 }
 
@@ -463,8 +461,8 @@ static void describe_target(struct db_pool *p, PQconninfoOption *opts) {
         if (strcmp(o->keyword, "host") == 0 || (strcmp(o->keyword, "hostaddr") == 0 && !host)) host = o->val;
         if (strcmp(o->keyword, "port") == 0) port = o->val;
         if (strcmp(o->keyword, "password") == 0) redact_add_secret(o->val);
-        if (strcmp(o->keyword, "connect_timeout") == 0 && atoi(o->val) > 0)
-            p->connect_timeout_ms = (int64_t)atoi(o->val) * 1000;
+        if (strcmp(o->keyword, "connect_timeout") == 0 && strtol(o->val, NULL, 10) > 0)
+            p->connect_timeout_ms = (int64_t)strtol(o->val, NULL, 10) * 1000;
     }
     struct buf b;
     buf_init(&b, 0);

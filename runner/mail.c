@@ -41,7 +41,7 @@ struct mail_box {
     char *key; /* host:port/user/folder */
     char *host, *user, *password, *folder;
     int port;
-    bool tls, insecure;
+    bool tls;
     int64_t poll_ms, since_unix;
     pthread_t thread;
     int wake[2]; /* pipe: interrupts the worker's waits */
@@ -378,7 +378,6 @@ struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *c
     b->host = xstrdup(cfg->host);
     b->port = cfg->port;
     b->tls = cfg->tls;
-    b->insecure = cfg->insecure;
     b->user = xstrdup(cfg->user);
     b->password = xstrdup(cfg->password);
     b->folder = xstrdup(cfg->folder);

@@ -25,7 +25,6 @@ struct mail_box_config {
     const char *host;
     int port;
     bool tls;       /* imaps:// */
-    bool insecure;  /* accept any certificate */
     const char *user;
     const char *password;
     const char *folder;

@@ -45,7 +45,8 @@ static int mail_mailbox(lua_State *L) {
     struct failure f = {0};
     CURLU *u;
     char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-    const char *url;
+    const char *url, *error = NULL;
+    struct mail_box *box = NULL;
     struct handle *h;
 
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -54,9 +55,6 @@ static int mail_mailbox(lua_State *L) {
     cfg.user = opt_string(L, "user", NULL);
     cfg.password = opt_string(L, "password", NULL);
     if (!cfg.user || !cfg.password) return luaL_error(L, "mail.mailbox needs 'user' and 'password'");
-    lua_getfield(L, 1, "insecure"); /* 1, insecure */
-    cfg.insecure = lua_toboolean(L, -1);
-    lua_pop(L, 1); /* 1 */
     /* IDLE unless the scenario asks to poll (poll = "100ms", or idle =
      * false); a server without IDLE is polled every 2s.  poll_ms = 0 asks
      * the worker for IDLE. */
@@ -65,41 +63,42 @@ static int mail_mailbox(lua_State *L) {
     if (!lua_isnil(L, -1) && !lua_toboolean(L, -1) && cfg.poll_ms == 0) cfg.poll_ms = 2000;
     lua_pop(L, 1); /* 1 */
 
+    lua_getfield(L, 1, "insecure"); /* 1, insecure */
+    bool insecure = lua_toboolean(L, -1);
+    lua_pop(L, 1); /* 1 */
+    lua_getglobal(L, "run");           /* 1, run */
+    lua_getfield(L, -1, "started_at"); /* 1, run, t */
+    cfg.since_unix = (int64_t)lua_tonumber(L, -1);
+    lua_settop(L, 1);
+
     u = curl_url();
     if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) ||
         (strcasecmp(scheme, "imap") != 0 && strcasecmp(scheme, "imaps") != 0)) {
-        curl_free(scheme);
-        curl_free(host);
-        curl_url_cleanup(u);
-        return luaL_error(L, "mail.mailbox: '%s' is not an imap:// or imaps:// URL", url);
+        error = lua_pushfstring(L, "mail.mailbox: '%s' is not an imap:// or imaps:// URL", url);
+        goto cleanup;
     }
     cfg.tls = strcasecmp(scheme, "imaps") == 0;
+    /* libetpan does not check certificates; claiming we did would be a lie. */
+    if (cfg.tls && !insecure) {
+        error = "mail.mailbox: certificate verification for imaps:// is not implemented yet; "
+                "pass insecure = true to connect without it";
+        goto cleanup;
+    }
     curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
     curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE);
     cfg.host = host;
-    cfg.port = port ? atoi(port) : (cfg.tls ? 993 : 143);
+    cfg.port = port ? (int)strtol(port, NULL, 10) : (cfg.tls ? 993 : 143);
     cfg.folder = path && strlen(path) > 1 ? path + 1 : "INBOX";
-    lua_getglobal(L, "run");             /* 1, run */
-    lua_getfield(L, -1, "started_at");   /* 1, run, t */
-    cfg.since_unix = (int64_t)lua_tonumber(L, -1);
-    lua_settop(L, 1);
-    if (cfg.tls && !cfg.insecure) {
-        curl_free(scheme);
-        curl_free(host);
-        curl_free(port);
-        curl_free(path);
-        curl_url_cleanup(u);
-        /* libetpan does not check certificates; claiming we did would be a lie. */
-        return luaL_error(L, "mail.mailbox: certificate verification for imaps:// is not implemented yet; "
-                             "pass insecure = true to connect without it");
-    }
-    struct mail_box *box = mail_box_get(task_engine(task_from_lua(L))->loop, &cfg, &f);
+    box = mail_box_get(task_engine(task_from_lua(L))->loop, &cfg, &f);
+
+cleanup:
     curl_free(scheme);
     curl_free(host);
     curl_free(port);
     curl_free(path);
     curl_url_cleanup(u);
+    if (error) return luaL_error(L, "%s", error);
     if (!box) return core_raise_failure(L, &f);
     h = lua_newuserdatauv(L, sizeof *h, 0); /* 1, h */
     h->box = box;

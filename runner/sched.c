@@ -156,10 +156,9 @@ static void find_where(struct task *t, lua_State *co, struct failure *f) {
     }
 }
 
-static void timeout_failure(struct task *t, struct failure *f, const char *phase) {
+static void timeout_failure(struct failure *f, const char *phase) {
     failure_set(f, FAILURE_TIMEOUT, "deadline exceeded while %s", phase);
     failure_set_phase(f, phase);
-    (void)t;
 }
 
 /* Turn the error value on top of co into a failure: a structured failure
@@ -173,7 +172,7 @@ static void error_to_failure(struct task *t, lua_State *co, struct failure *f) {
             failure_set(f, FAILURE_ABORTED, "interrupted while %s", phase);
             failure_set_phase(f, phase);
         } else {
-            timeout_failure(t, f, phase);
+            timeout_failure(f, phase);
         }
         return;
     }
@@ -270,7 +269,7 @@ static void on_deadline(struct loop *loop, struct loop_timer *timer) {
         t->wait.describe(t->wait.data, &phase);
     else
         buf_puts(&phase, "running");
-    timeout_failure(t, &f, buf_str(&phase));
+    timeout_failure(&f, buf_str(&phase));
     if (t->co) find_where(t, t->co, &f);
     buf_free(&phase);
     finish(t, &f);
