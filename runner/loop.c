@@ -8,6 +8,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -30,6 +31,8 @@ struct loop {
     int batch_len, batch_pos;
     loop_async_fn *async_fn;
     void *async_data;
+    pthread_mutex_t posts_lock; /* guards the posted list: other threads append */
+    struct loop_post *posts, **posts_tail;
 };
 
 uint64_t loop_clock_ms(void) {
@@ -48,10 +51,22 @@ static void on_async(struct loop *loop, struct loop_io *io, unsigned events) {
     while (read(io->fd, &count, sizeof count) > 0) {
     }
     if (loop->async_fn) loop->async_fn(loop, loop->async_data);
+    pthread_mutex_lock(&loop->posts_lock);
+    struct loop_post *p = loop->posts;
+    loop->posts = NULL;
+    loop->posts_tail = &loop->posts;
+    pthread_mutex_unlock(&loop->posts_lock);
+    while (p) {
+        struct loop_post *next = p->next; /* the callback may free p */
+        p->fn(loop, p->data);
+        p = next;
+    }
 }
 
 struct loop *loop_new(void) {
     struct loop *loop = xcalloc(1, sizeof *loop);
+    pthread_mutex_init(&loop->posts_lock, NULL);
+    loop->posts_tail = &loop->posts;
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (loop->epfd < 0) goto fail;
     loop->async_io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -69,6 +84,7 @@ void loop_free(struct loop *loop) {
     if (!loop) return;
     if (loop->async_io.fd > 0) close(loop->async_io.fd);
     if (loop->epfd >= 0) close(loop->epfd);
+    pthread_mutex_destroy(&loop->posts_lock);
     free(loop->heap);
     free(loop);
 }
@@ -185,6 +201,15 @@ void loop_wake(struct loop *loop) {
     uint64_t one = 1;
     /* EAGAIN means the counter is already non-zero: the loop will wake. */
     if (write(loop->async_io.fd, &one, sizeof one) < 0) return;
+}
+
+void loop_post(struct loop *loop, struct loop_post *post) {
+    post->next = NULL;
+    pthread_mutex_lock(&loop->posts_lock);
+    *loop->posts_tail = post;
+    loop->posts_tail = &post->next;
+    pthread_mutex_unlock(&loop->posts_lock);
+    loop_wake(loop);
 }
 
 /* ---- iteration ---- */

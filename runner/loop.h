@@ -60,6 +60,16 @@ typedef void loop_async_fn(struct loop *loop, void *data);
 void loop_set_async(struct loop *loop, loop_async_fn *fn, void *data);
 void loop_wake(struct loop *loop);
 
+/* Run post->fn(loop, post->data) once on the loop thread; safe to call from
+ * any thread.  The node is intrusive: the poster keeps it alive until the
+ * callback runs.  Posts run in order, after the async callback. */
+struct loop_post {
+    loop_async_fn *fn;
+    void *data;
+    struct loop_post *next;
+};
+void loop_post(struct loop *loop, struct loop_post *post);
+
 /* Run one iteration: wait for at most the nearest timer, dispatch events and
  * due timers.  Returns -1 only if epoll itself fails. */
 int loop_run_once(struct loop *loop);

@@ -20,6 +20,7 @@
 #include "json.h"
 #include "loop.h"
 #include "mail.h"
+#include "worker.h"
 #include "redact.h"
 #include "report_console.h"
 #include "report_json.h"
@@ -446,6 +447,7 @@ int main(int argc, char **argv) {
     }
 
 out:
+    worker_join_all(); /* before the loop goes: a finished job posts to it */
     db_pools_free();
     mail_boxes_free();
     http_free(engine.http);

@@ -16,6 +16,7 @@
 #include "core_lua.h"
 #include "db_lua.h"
 #include "mail_lua.h"
+#include "net_lua.h"
 #include "embed.h"
 #include "engine.h"
 #include "html.h"
@@ -226,7 +227,8 @@ static void open_libs(lua_State *L, const struct engine *e, const struct scenari
     luaL_requiref(L, "html", luaopen_html, 1); /* http, json, html */
     luaL_requiref(L, "db", luaopen_db, 1);     /* http, json, html, db */
     luaL_requiref(L, "mail", luaopen_mail, 1); /* http, json, html, db, mail */
-    lua_pop(L, 5);                             /* */
+    luaL_requiref(L, "net", luaopen_net, 1);   /* http, json, html, db, mail, net */
+    lua_pop(L, 6);                             /* */
     lua_pushglobaltable(L);                    /* _G */
     luaL_setfuncs(L, decl, 0);                 /* _G */
     lua_pop(L, 1);                             /* */

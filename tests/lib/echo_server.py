@@ -2,7 +2,7 @@
 """Dynamic endpoints nginx cannot serve alone: echo a request body back,
 answer slowly, or accept connections and never answer (black hole).
 
-usage: echo_server.py ECHO_PORT BLACKHOLE_PORT [SMTP_PORT_FILE]
+usage: echo_server.py ECHO_PORT BLACKHOLE_PORT [SMTP_PORT_FILE [FILTERED_PORT]]
 
 POST /mail {"to", "subject", "text", "html"} sends that e-mail through the
 test MTA, as an application would (the SMTP port is read from the file when
@@ -73,6 +73,27 @@ def blackhole(port):
         time.sleep(3600)
 
 
+def filtered(port):
+    # What a firewall that drops packets looks like, on loopback: a listen
+    # queue of one, filled by our own connections, so the kernel drops
+    # every further SYN and a client's connect times out.
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(0)
+    fillers = []
+    for _ in range(3):
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.setblocking(False)
+        try:
+            c.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(c)
+    while True:
+        time.sleep(3600)
+
+
 SMTP_PORT_FILE = None
 
 
@@ -81,6 +102,8 @@ def main():
     echo_port, hole_port = int(sys.argv[1]), int(sys.argv[2])
     SMTP_PORT_FILE = sys.argv[3] if len(sys.argv) > 3 else None
     threading.Thread(target=blackhole, args=(hole_port,), daemon=True).start()
+    if len(sys.argv) > 4:
+        threading.Thread(target=filtered, args=(int(sys.argv[4]),), daemon=True).start()
     ThreadingHTTPServer(("127.0.0.1", echo_port), Handler).serve_forever()
 
 

@@ -1,7 +1,7 @@
 # services.sh — start and stop the real servers the tests talk to (nginx,
 # a Python helper, PostgreSQL, pgbouncer), on
 # loopback only, under one temp dir.  Source it, then:
-#   services_start   sets TT_HTTP (nginx base URL), TT_BLACKHOLE_PORT, TT_CLOSED_PORT
+#   services_start   sets TT_HTTP (nginx base URL), TT_BLACKHOLE_PORT, TT_CLOSED_PORT, TT_FILTERED_PORT
 #   services_stop    stops everything it started (also on exit)
 # Ports: a free range is picked per run so two runs never collide.
 
@@ -32,6 +32,7 @@ services_start() {
     TT_ECHO_PORT=$(free_port)
     TT_BLACKHOLE_PORT=$(free_port)
     TT_CLOSED_PORT=$(free_port) # nothing listens here: connection refused
+    TT_FILTERED_PORT=$(free_port) # SYNs dropped: connect times out
     TT_TLS_PORT=$(free_port)
     mkdir -p "$TT_DIR/tls"
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
@@ -44,7 +45,7 @@ services_start() {
     sed -e "s#@DIR@#$TT_DIR#g" -e "s#@PORT@#$TT_HTTP_PORT#g" -e "s#@ECHO_PORT@#$TT_ECHO_PORT#g" -e "s#@TLS_PORT@#$TT_TLS_PORT#g" \
         -e "s#@ROOT@#$TT_DIR/www#g" "$root/nginx/nginx.conf.in" > "$TT_DIR/nginx.conf"
     # setsid: its own session, so it outlives a caller that exits (make demo).
-    setsid python3 "$root/lib/echo_server.py" "$TT_ECHO_PORT" "$TT_BLACKHOLE_PORT" "$TT_DIR/smtp-port" \
+    setsid python3 "$root/lib/echo_server.py" "$TT_ECHO_PORT" "$TT_BLACKHOLE_PORT" "$TT_DIR/smtp-port" "$TT_FILTERED_PORT" \
         < /dev/null > "$TT_DIR/echo_server.log" 2>&1 &
     TT_PIDS="$TT_PIDS $!"
     /usr/sbin/nginx -c "$TT_DIR/nginx.conf" -p "$TT_DIR" 2>"$TT_DIR/nginx-start.log" || {
@@ -57,7 +58,7 @@ services_start() {
     wait_for_port "$TT_TLS_PORT" "nginx (TLS)" || return 1
     TT_HTTP="http://127.0.0.1:$TT_HTTP_PORT"
     TT_HTTPS="https://127.0.0.1:$TT_TLS_PORT"
-    export TT_HTTP TT_HTTPS TT_HTTP_PORT TT_BLACKHOLE_PORT TT_CLOSED_PORT TT_DIR
+    export TT_HTTP TT_HTTPS TT_HTTP_PORT TT_BLACKHOLE_PORT TT_CLOSED_PORT TT_FILTERED_PORT TT_DIR
     postgres_start || return 1
     mail_start || return 1
     # The echo helper plays an app that sends mail: it learns the MTA now.

@@ -1,0 +1,25 @@
+/* worker.h — blocking work on its own thread, finished on the loop thread.
+ *
+ * libetpan's SMTP client, getaddrinfo and TLS handshakes block.  A job runs
+ * such work on a thread of its own and hands the result back to the loop
+ * thread, where `done` wakes whoever waits.  A waiter that gives up (its
+ * deadline passed, the run is stopping) abandons the job: the thread runs
+ * to the end of its own bounded timeouts, and its data is freed then. */
+#ifndef TELLTALE_WORKER_H
+#define TELLTALE_WORKER_H
+
+struct loop;
+struct worker_job;
+
+typedef void worker_fn(void *data);
+
+/* Start run(data) on a new thread; then, on the loop thread, done(data)
+ * (unless abandoned) and free_data(data).  Returns NULL if no thread can be
+ * made (data is not freed then). */
+struct worker_job *worker_start(struct loop *loop, worker_fn *run, worker_fn *done, worker_fn *free_data, void *data);
+/* Loop thread: the result is no longer wanted; done will not be called. */
+void worker_abandon(struct worker_job *job);
+/* Wait for every job still running and free their data (process exit). */
+void worker_join_all(void);
+
+#endif
