@@ -39,9 +39,9 @@ struct mail_watch {
 struct mail_box {
     struct loop *loop;
     char *key; /* host:port/user/folder */
-    char *host, *user, *password, *folder;
-    int port;
-    bool tls;
+    struct mail_endpoint ep;
+    char *folder;
+    struct mail_trace *trace; /* --trace; NULL otherwise */
     int64_t poll_ms, since_unix;
     pthread_t thread;
     int wake[2]; /* pipe: interrupts the worker's waits */
@@ -63,6 +63,7 @@ struct mail_box {
 };
 
 static struct mail_box *boxes;
+static bool tracing; /* --trace: each mailbox collects its dialogue */
 
 /* ---- worker → loop ---- */
 
@@ -102,6 +103,22 @@ static void entry_free(struct mail_entry *e) {
     mime_message_free(&e->msg);
 }
 
+/* --trace lines of a mailbox, redacted, on stderr like HTTP's. */
+static void print_trace(struct mail_box *b) {
+    struct buf text;
+    char *clean;
+    buf_init(&text, 0);
+    mail_trace_take(b->trace, &text);
+    clean = text.len ? redact_textn(text.data, text.len) : NULL;
+    for (char *line = clean, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        fprintf(stderr, "[imap %s@%s:%d] %s\n", b->ep.user, b->ep.host, b->ep.port, line);
+    }
+    free(clean);
+    buf_free(&text);
+}
+
 /* Loop thread: take what the workers produced, tell the watchers. */
 static void on_async(struct loop *loop, void *data) {
     (void)loop;
@@ -122,6 +139,7 @@ static void on_async(struct loop *loop, void *data) {
         }
         b->ninbox = 0;
         pthread_mutex_unlock(&b->lock);
+        if (b->trace) print_trace(b);
         if (!changed) continue;
         /* Watchers are told once; each may unwatch or watch again. */
         struct mail_watch *w = b->watches;
@@ -258,16 +276,116 @@ static int fetch_initial(struct mail_box *b, mailimap *imap, uint32_t *last) {
     return rc;
 }
 
-static const char *imap_error(int rc) {
-    switch (rc) {
-    case MAILIMAP_ERROR_CONNECTION_REFUSED: return "connection refused";
-    case MAILIMAP_ERROR_STREAM: return "connection lost or timed out";
-    case MAILIMAP_ERROR_SSL: return "TLS handshake failed";
-    case MAILIMAP_ERROR_LOGIN: return "login refused (wrong user or password?)";
-    case MAILIMAP_ERROR_SELECT: return "cannot select the folder";
-    case MAILIMAP_ERROR_BAD_STATE: return "bad state";
-    default: return "IMAP error";
+/* mailimap_connect installs its own stream logger, which forwards here. */
+static void imap_logger(mailimap *imap, int log_type, const char *data, size_t size, void *context) {
+    mail_trace_log(imap->imap_stream, log_type, data, size, context);
+}
+
+static bool has_starttls(mailimap *imap) {
+    struct mailimap_capability_data *caps = NULL;
+    /* Servers often list capabilities in the greeting; else ask. */
+    if (!imap->imap_connection_info || !imap->imap_connection_info->imap_capability) {
+        if (mailimap_capability(imap, &caps) != MAILIMAP_NO_ERROR) return false;
+        mailimap_capability_data_free(caps);
     }
+    return mailimap_has_extension(imap, "STARTTLS");
+}
+
+/* Connect, read the greeting and switch to TLS as ep asks.  Returns 0, or
+ * -1 with f filled; *fatal is set when retrying cannot help (the
+ * certificate is not trusted, STARTTLS required but not offered). */
+static int imap_open(mailimap *imap, const struct mail_endpoint *ep, int64_t timeout_ms, struct mail_trace *t,
+                     struct mail_probe_result *probe, struct failure *f, bool *fatal) {
+    mailstream *s;
+    int rc;
+    *fatal = false;
+    mailimap_set_timeout(imap, (time_t)((timeout_ms + 999) / 1000));
+    if (t) mailimap_set_logger(imap, imap_logger, t);
+    s = mailwire_open(ep, timeout_ms, probe, f);
+    if (!s) {
+        *fatal = f->phase && strcmp(f->phase, "tls") == 0;
+        return -1;
+    }
+    rc = mailimap_connect(imap, s);
+    if (rc != MAILIMAP_NO_ERROR && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+        if (rc == MAILIMAP_ERROR_STREAM)
+            failure_set(f, FAILURE_NETWORK,
+                        "connected to %s:%d but no IMAP greeting came within %lld ms: a black hole, or not an IMAP "
+                        "server",
+                        ep->host, ep->port, (long long)timeout_ms);
+        else
+            failure_set(f, FAILURE_NETWORK, "IMAP server %s:%d turned the connection away", ep->host, ep->port);
+        failure_set_phase(f, "greeting");
+        return -1;
+    }
+    if (probe && imap->imap_response) probe->greeting = xstrdup(imap->imap_response);
+    if (ep->tls == MAIL_TLS_REQUIRED || (ep->tls == MAIL_TLS_OPTIONAL && has_starttls(imap))) {
+        if (!has_starttls(imap)) {
+            failure_set(f, FAILURE_NETWORK, "IMAP server %s:%d does not offer STARTTLS (starttls = true)", ep->host,
+                        ep->port);
+            failure_set_phase(f, "tls");
+            *fatal = true;
+            return -1;
+        }
+        if (mailimap_socket_starttls(imap) != MAILIMAP_NO_ERROR) {
+            failure_set(f, FAILURE_NETWORK, "STARTTLS with %s:%d failed", ep->host, ep->port);
+            failure_set_phase(f, "tls");
+            return -1;
+        }
+        if (mailwire_check_certificate(imap->imap_stream, ep, f) != 0) {
+            *fatal = true;
+            return -1;
+        }
+        if (probe) probe->tls = true;
+    }
+    return 0;
+}
+
+static void push_capabilities(mailimap *imap, struct strlist *out) {
+    struct mailimap_capability_data *caps = NULL;
+    if (mailimap_capability(imap, &caps) != MAILIMAP_NO_ERROR) return;
+    for (clistiter *it = clist_begin(caps->cap_list); it; it = clist_next(it)) {
+        struct mailimap_capability *c = clist_content(it);
+        struct buf name;
+        buf_init(&name, 0);
+        if (c->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE) buf_printf(&name, "AUTH=%s", c->cap_data.cap_auth_type);
+        else buf_puts(&name, c->cap_data.cap_name ? c->cap_data.cap_name : "");
+        strlist_push(out, buf_str(&name));
+        buf_free(&name);
+    }
+    mailimap_capability_data_free(caps);
+}
+
+int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct mail_trace *probe_trace,
+                    struct mail_probe_result *out, struct failure *f) {
+    mailimap *imap = mailimap_new(0, NULL);
+    bool fatal;
+    int rc = -1;
+    if (imap_open(imap, ep, timeout_ms, probe_trace, out, f, &fatal) != 0) goto cleanup;
+    push_capabilities(imap, &out->capabilities);
+    if (ep->user) {
+        if (mailimap_login(imap, ep->user, ep->password) != MAILIMAP_NO_ERROR) {
+            failure_set(f, FAILURE_NETWORK, "IMAP authentication failed for %s at %s:%d", ep->user, ep->host,
+                        ep->port);
+            failure_set_phase(f, "authentication");
+            goto cleanup;
+        }
+        out->authenticated = true;
+    }
+    mailimap_logout(imap);
+    rc = 0;
+cleanup:
+    mailimap_free(imap);
+    return rc;
+}
+
+/* A final error: waiting on this mailbox is pointless.  Takes f's content. */
+static void set_fatal(struct mail_box *b, struct failure *f) {
+    pthread_mutex_lock(&b->lock);
+    failure_move(&b->fatal, f);
+    b->changed = true;
+    pthread_mutex_unlock(&b->lock);
+    loop_wake(b->loop);
 }
 
 static void *worker(void *arg) {
@@ -278,48 +396,40 @@ static void *worker(void *arg) {
 
     while (!stopping(b)) {
         mailimap *imap = mailimap_new(0, NULL);
-        struct mailimap_capability_data *caps = NULL;
-        bool idle;
-        int rc;
+        struct failure f = {0};
+        bool idle, fatal;
 
-        rc = b->tls ? mailimap_ssl_connect(imap, b->host, (uint16_t)b->port)
-                    : mailimap_socket_connect(imap, b->host, (uint16_t)b->port);
-        if (rc != MAILIMAP_NO_ERROR && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
-            rc != MAILIMAP_NO_ERROR_AUTHENTICATED) {
-            set_status(b, false, "cannot connect to %s:%d: %s", b->host, b->port, imap_error(rc));
+        if (imap_open(imap, &b->ep, NETWORK_TIMEOUT_S * 1000, b->trace, NULL, &f, &fatal) != 0) {
+            if (fatal) {
+                set_fatal(b, &f);
+                mailimap_free(imap);
+                return NULL;
+            }
+            set_status(b, false, "%s", f.message);
+            failure_clear(&f);
             goto retry;
         }
-        rc = mailimap_login(imap, b->user, b->password);
-        if (rc != MAILIMAP_NO_ERROR) {
-            pthread_mutex_lock(&b->lock);
-            failure_set(&b->fatal, FAILURE_NETWORK, "IMAP authentication failed for %s at %s:%d", b->user, b->host,
-                        b->port);
-            failure_set_phase(&b->fatal, "authentication");
-            b->changed = true;
-            pthread_mutex_unlock(&b->lock);
-            loop_wake(b->loop);
+        if (mailimap_login(imap, b->ep.user, b->ep.password) != MAILIMAP_NO_ERROR) {
+            failure_set(&f, FAILURE_NETWORK, "IMAP authentication failed for %s at %s:%d", b->ep.user, b->ep.host,
+                        b->ep.port);
+            failure_set_phase(&f, "authentication");
+            set_fatal(b, &f);
             mailimap_free(imap);
             return NULL;
         }
-        rc = mailimap_select(imap, b->folder);
-        if (rc != MAILIMAP_NO_ERROR) {
-            pthread_mutex_lock(&b->lock);
-            failure_set(&b->fatal, FAILURE_NETWORK, "cannot select IMAP folder '%s' at %s:%d", b->folder, b->host,
-                        b->port);
-            b->changed = true;
-            pthread_mutex_unlock(&b->lock);
-            loop_wake(b->loop);
+        if (mailimap_select(imap, b->folder) != MAILIMAP_NO_ERROR) {
+            failure_set(&f, FAILURE_NETWORK, "cannot select IMAP folder '%s' at %s:%d", b->folder, b->ep.host,
+                        b->ep.port);
+            set_fatal(b, &f);
             mailimap_logout(imap);
             mailimap_free(imap);
             return NULL;
         }
-        if (mailimap_capability(imap, &caps) == MAILIMAP_NO_ERROR) mailimap_capability_data_free(caps);
         idle = b->poll_ms <= 0 && mailimap_has_idle(imap);
-        rc = first_session ? fetch_initial(b, imap, &last) : fetch_new(b, imap, &last);
-        if (rc != 0) goto lost;
+        if ((first_session ? fetch_initial(b, imap, &last) : fetch_new(b, imap, &last)) != 0) goto lost;
         first_session = false;
         backoff = 200;
-        set_status(b, true, "connected to %s:%d (%s)", b->host, b->port, idle ? "IDLE" : "polling");
+        set_status(b, true, "connected to %s:%d (%s)", b->ep.host, b->ep.port, idle ? "IDLE" : "polling");
 
         while (!stopping(b)) {
             if (idle) {
@@ -344,7 +454,7 @@ static void *worker(void *arg) {
         mailimap_free(imap);
         break;
     lost:
-        set_status(b, false, "connection to %s:%d lost, reconnecting", b->host, b->port);
+        set_status(b, false, "connection to %s:%d lost, reconnecting", b->ep.host, b->ep.port);
     retry:
         mailimap_free(imap);
         wait_for(b, -1, backoff);
@@ -360,7 +470,7 @@ struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *c
     struct buf key;
     struct mail_box *b;
     buf_init(&key, 0);
-    buf_printf(&key, "%s:%d/%s/%s", cfg->host, cfg->port, cfg->user, cfg->folder);
+    buf_printf(&key, "%s:%d/%s/%s", cfg->ep.host, cfg->ep.port, cfg->ep.user, cfg->folder);
     for (b = boxes; b; b = b->next)
         if (strcmp(b->key, buf_str(&key)) == 0) {
             buf_free(&key);
@@ -375,16 +485,16 @@ struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *c
     b = xcalloc(1, sizeof *b);
     b->loop = loop;
     b->key = buf_take(&key);
-    b->host = xstrdup(cfg->host);
-    b->port = cfg->port;
-    b->tls = cfg->tls;
-    b->user = xstrdup(cfg->user);
-    b->password = xstrdup(cfg->password);
+    mail_endpoint_copy(&b->ep, &cfg->ep);
+    if (tracing) {
+        b->trace = xcalloc(1, sizeof *b->trace);
+        mail_trace_init(b->trace);
+    }
     b->folder = xstrdup(cfg->folder);
     b->poll_ms = cfg->poll_ms;
     b->since_unix = cfg->since_unix;
     b->status = xstrdup("connecting");
-    redact_add_secret(cfg->password);
+    redact_add_secret(cfg->ep.password);
     pthread_mutex_init(&b->lock, NULL);
     if (pipe2(b->wake, O_NONBLOCK | O_CLOEXEC) != 0 || pthread_create(&b->thread, NULL, worker, b) != 0) {
         failure_set(f, FAILURE_INTERNAL, "cannot start the IMAP worker: %s", strerror(errno));
@@ -419,7 +529,7 @@ int mail_box_connections(struct mail_box *b) {
     int n = 0;
     for (struct mail_box *it = boxes; it; it = it->next) {
         pthread_mutex_lock(&it->lock);
-        if (strcmp(it->host, b->host) == 0 && it->port == b->port && it->connected) n++;
+        if (strcmp(it->ep.host, b->ep.host) == 0 && it->ep.port == b->ep.port && it->connected) n++;
         pthread_mutex_unlock(&it->lock);
     }
     return n;
@@ -443,6 +553,8 @@ void mail_box_unwatch(struct mail_watch *w) {
             return;
         }
 }
+
+void mail_trace_start(void) { tracing = true; }
 
 void mail_boxes_free(void) {
     while (boxes) {
@@ -468,10 +580,13 @@ void mail_boxes_free(void) {
         free(b->status);
         failure_clear(&b->fatal);
         free(b->key);
-        free(b->host);
-        free(b->user);
-        free(b->password);
+        mail_endpoint_free(&b->ep);
         free(b->folder);
+        if (b->trace) {
+            print_trace(b);
+            mail_trace_free(b->trace);
+            free(b->trace);
+        }
         pthread_mutex_destroy(&b->lock);
         free(b);
     }

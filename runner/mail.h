@@ -16,17 +16,14 @@
 
 #include "buf.h"
 #include "failure.h"
+#include "mailwire.h"
 #include "mime.h"
 
 struct loop;
 struct mail_box;
 
 struct mail_box_config {
-    const char *host;
-    int port;
-    bool tls;       /* imaps:// */
-    const char *user;
-    const char *password;
+    struct mail_endpoint ep; /* copied */
     const char *folder;
     int64_t poll_ms;
     int64_t since_unix; /* the first mail of interest: older ones are never fetched */
@@ -45,6 +42,16 @@ struct mail_entry {
  * Returns NULL with f filled on a bad configuration. */
 struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *cfg, struct failure *f);
 void mail_boxes_free(void);
+
+/* Show the IMAP dialogue of every mailbox made from now on (--trace), on
+ * stderr, credentials redacted. */
+void mail_trace_start(void);
+
+/* Connect to an IMAP server as mail.probe does: greeting, CAPABILITY,
+ * STARTTLS as ep asks, LOGIN when ep has credentials.  Blocks (worker
+ * thread).  Returns 0, or -1 with f filled (kind network). */
+int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct mail_trace *trace,
+                    struct mail_probe_result *out, struct failure *f);
 
 /* Messages received so far, in UID order; *count is set. */
 const struct mail_entry *mail_box_messages(struct mail_box *mb, size_t *count);

@@ -7,6 +7,7 @@
 #include "mail_lua.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,10 @@
 #include "engine.h"
 #include "loop.h"
 #include "mail.h"
+#include "redact.h"
 #include "sched.h"
+#include "smtp.h"
+#include "worker_lua.h"
 #include "xalloc.h"
 
 #define MAILBOX_MT "telltale.mail.mailbox"
@@ -39,22 +43,97 @@ static const char *opt_string(lua_State *L, const char *key, const char *def) {
     return v;
 }
 
-/* mail.mailbox{ url =, user =, password =, insecure =, poll =, idle = } */
+enum scheme { SCHEME_IMAP, SCHEME_SMTP };
+
+/* The url and connection options of mail.mailbox/send/probe (table at 1)
+ * into ep (owned: mail_endpoint_free).  Raises on misuse. */
+static enum scheme check_endpoint(lua_State *L, const char *fname, bool smtp_ok, bool imap_ok,
+                                  struct mail_endpoint *ep) {
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    const char *url = opt_string(L, "url", NULL), *error = NULL, *tls;
+    enum scheme kind = SCHEME_IMAP;
+    bool implicit = false;
+
+    memset(ep, 0, sizeof *ep);
+    if (!url) {
+        error = lua_pushfstring(L, "%s needs a 'url' like %s", fname,
+                                imap_ok ? "imaps://host:993/INBOX" : "smtp://host:587");
+        goto cleanup;
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) || curl_url_get(u, CURLUPART_HOST, &host, 0)) {
+        error = lua_pushfstring(L, "%s: '%s' is not a URL", fname, url);
+        goto cleanup;
+    }
+    if (imap_ok && (strcasecmp(scheme, "imap") == 0 || strcasecmp(scheme, "imaps") == 0)) {
+        kind = SCHEME_IMAP;
+        implicit = strcasecmp(scheme, "imaps") == 0;
+    } else if (smtp_ok && (strcasecmp(scheme, "smtp") == 0 || strcasecmp(scheme, "smtps") == 0)) {
+        kind = SCHEME_SMTP;
+        implicit = strcasecmp(scheme, "smtps") == 0;
+    } else {
+        error = lua_pushfstring(L, "%s: '%s' is not %s URL", fname, url,
+                                smtp_ok && imap_ok ? "an imap(s):// or smtp(s)://"
+                                : imap_ok          ? "an imap:// or imaps://"
+                                                   : "an smtp:// or smtps://");
+        goto cleanup;
+    }
+    ep->host = xstrdup(host);
+    curl_url_get(u, CURLUPART_PORT, &port, 0);
+    ep->port = port                   ? (int)strtol(port, NULL, 10)
+               : kind == SCHEME_IMAP ? (implicit ? 993 : 143)
+                                     : (implicit ? 465 : 25);
+    /* imap://: STARTTLS only when asked (starttls = true); smtp://: when
+     * offered, unless asked for more or less. */
+    lua_getfield(L, 1, "starttls"); /* 1, starttls */
+    tls = lua_isboolean(L, -1) ? (lua_toboolean(L, -1) ? "required" : "off") : lua_tostring(L, -1);
+    if (!tls) tls = kind == SCHEME_IMAP ? "off" : "optional";
+    if (implicit) ep->tls = MAIL_TLS_IMPLICIT;
+    else if (strcmp(tls, "required") == 0) ep->tls = MAIL_TLS_REQUIRED;
+    else if (strcmp(tls, "optional") == 0) ep->tls = MAIL_TLS_OPTIONAL;
+    else if (strcmp(tls, "off") == 0) ep->tls = MAIL_TLS_OFF;
+    else error = lua_pushfstring(L, "%s: starttls must be \"required\", \"optional\" or \"off\"", fname);
+    lua_pop(L, 1); /* 1 */
+    lua_getfield(L, 1, "insecure"); /* 1, insecure */
+    ep->insecure = lua_toboolean(L, -1);
+    lua_pop(L, 1); /* 1 */
+    const char *ca = opt_string(L, "ca", NULL);
+    ep->ca_file = ca ? xstrdup(ca) : NULL;
+    const char *user = opt_string(L, "user", NULL), *password = opt_string(L, "password", NULL);
+    if (user && !password) error = lua_pushfstring(L, "%s: 'user' needs a 'password'", fname);
+    ep->user = user ? xstrdup(user) : NULL;
+    ep->password = password ? xstrdup(password) : NULL;
+    if (password) redact_add_secret(password);
+
+cleanup:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    if (error) {
+        mail_endpoint_free(ep);
+        luaL_error(L, "%s", error);
+    }
+    return kind;
+}
+
+/* mail.mailbox{ url =, user =, password =, starttls =, insecure =, ca =,
+ * poll =, idle = } */
 static int mail_mailbox(lua_State *L) {
     struct mail_box_config cfg = {0};
     struct failure f = {0};
     CURLU *u;
-    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-    const char *url, *error = NULL;
-    struct mail_box *box = NULL;
+    char *path = NULL;
+    struct mail_box *box;
     struct handle *h;
 
     luaL_checktype(L, 1, LUA_TTABLE);
-    url = opt_string(L, "url", NULL);
-    if (!url) return luaL_error(L, "mail.mailbox needs a 'url' like imaps://host:993/INBOX");
-    cfg.user = opt_string(L, "user", NULL);
-    cfg.password = opt_string(L, "password", NULL);
-    if (!cfg.user || !cfg.password) return luaL_error(L, "mail.mailbox needs 'user' and 'password'");
+    check_endpoint(L, "mail.mailbox", false, true, &cfg.ep);
+    if (!cfg.ep.user) {
+        mail_endpoint_free(&cfg.ep);
+        return luaL_error(L, "mail.mailbox needs 'user' and 'password'");
+    }
     /* IDLE unless the scenario asks to poll (poll = "100ms", or idle =
      * false); a server without IDLE is polled every 2s.  poll_ms = 0 asks
      * the worker for IDLE. */
@@ -62,43 +141,20 @@ static int mail_mailbox(lua_State *L) {
     lua_getfield(L, 1, "idle"); /* 1, idle */
     if (!lua_isnil(L, -1) && !lua_toboolean(L, -1) && cfg.poll_ms == 0) cfg.poll_ms = 2000;
     lua_pop(L, 1); /* 1 */
-
-    lua_getfield(L, 1, "insecure"); /* 1, insecure */
-    bool insecure = lua_toboolean(L, -1);
-    lua_pop(L, 1); /* 1 */
     lua_getglobal(L, "run");           /* 1, run */
     lua_getfield(L, -1, "started_at"); /* 1, run, t */
     cfg.since_unix = (int64_t)lua_tonumber(L, -1);
     lua_settop(L, 1);
 
     u = curl_url();
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) ||
-        (strcasecmp(scheme, "imap") != 0 && strcasecmp(scheme, "imaps") != 0)) {
-        error = lua_pushfstring(L, "mail.mailbox: '%s' is not an imap:// or imaps:// URL", url);
-        goto cleanup;
-    }
-    cfg.tls = strcasecmp(scheme, "imaps") == 0;
-    /* libetpan does not check certificates; claiming we did would be a lie. */
-    if (cfg.tls && !insecure) {
-        error = "mail.mailbox: certificate verification for imaps:// is not implemented yet; "
-                "pass insecure = true to connect without it";
-        goto cleanup;
-    }
-    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+    curl_url_set(u, CURLUPART_URL, opt_string(L, "url", NULL), CURLU_NON_SUPPORT_SCHEME);
     curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE);
-    cfg.host = host;
-    cfg.port = port ? (int)strtol(port, NULL, 10) : (cfg.tls ? 993 : 143);
     cfg.folder = path && strlen(path) > 1 ? path + 1 : "INBOX";
+    if (task_engine(task_from_lua(L))->opt->trace) mail_trace_start();
     box = mail_box_get(task_engine(task_from_lua(L))->loop, &cfg, &f);
-
-cleanup:
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
     curl_free(path);
     curl_url_cleanup(u);
-    if (error) return luaL_error(L, "%s", error);
+    mail_endpoint_free(&cfg.ep);
     if (!box) return core_raise_failure(L, &f);
     h = lua_newuserdatauv(L, sizeof *h, 0); /* 1, h */
     h->box = box;
@@ -248,13 +304,181 @@ static int mailbox_changed(lua_State *L) {
     return task_park(L, &w, (lua_KContext)op, changed_done);
 }
 
+/* ---- mail.send and mail.probe: one session on a worker thread ---- */
+
+struct mail_call {
+    struct smtp_job *job; /* also carries an IMAP probe's endpoint and results */
+    enum scheme scheme;
+    bool send;
+    char message_id[160];
+    char *label; /* "scenario/step", for trace lines printed after the step moved on */
+};
+
+static void call_run(void *data) {
+    struct mail_call *c = data;
+    struct smtp_job *j = c->job;
+    if (c->scheme == SCHEME_IMAP) mail_imap_probe(&j->ep, j->timeout_ms, j->trace, &j->probe, &j->f);
+    else smtp_run(j);
+}
+
+static void call_free(void *data) {
+    struct mail_call *c = data;
+    if (c->job->trace) {
+        struct buf text;
+        buf_init(&text, 0);
+        mail_trace_take(c->job->trace, &text);
+        char *clean = text.len ? redact_textn(text.data, text.len) : NULL;
+        for (char *line = clean, *next; line && *line; line = next) {
+            next = strchr(line, '\n');
+            if (next) *next++ = '\0';
+            fprintf(stderr, "[%s] %s %s\n", c->label, c->scheme == SCHEME_IMAP ? "imap" : "smtp", line);
+        }
+        free(clean);
+        buf_free(&text);
+    }
+    smtp_job_free(c->job);
+    free(c->label);
+    free(c);
+}
+
+static void call_describe(void *data, struct buf *out) {
+    struct mail_call *c = data;
+    buf_printf(out, "%s %s:%d", c->send ? "sending mail via" : "probing", c->job->ep.host, c->job->ep.port);
+}
+
+static const struct worker_call mail_call_how = {call_run, call_free, call_describe};
+
+static int call_done(lua_State *L, int status, lua_KContext ctx) {
+    struct mail_call *c = (struct mail_call *)ctx;
+    struct smtp_job *j = c->job;
+    (void)status;
+    if (j->f.kind != FAILURE_NONE) {
+        struct failure f = {0};
+        failure_copy(&f, &j->f);
+        return core_raise_failure(L, &f);
+    }
+    lua_newtable(L); /* result */
+    if (c->send) {
+        const char *queued = j->reply ? strstr(j->reply, "queued as ") : NULL;
+        lua_pushinteger(L, j->reply_code);
+        lua_setfield(L, -2, "code");
+        set_str(L, "reply", j->reply);
+        set_str(L, "message_id", c->message_id);
+        if (queued) {
+            queued += strlen("queued as ");
+            lua_pushlstring(L, queued, strcspn(queued, " \r\n"));
+            lua_setfield(L, -2, "queue_id");
+        }
+    }
+    set_str(L, "address", j->probe.address);
+    lua_pushinteger(L, j->probe.connect_ms);
+    lua_setfield(L, -2, "connect_ms");
+    set_str(L, "greeting", j->probe.greeting);
+    push_list(L, &j->probe.capabilities);
+    lua_setfield(L, -2, "capabilities");
+    lua_pushboolean(L, j->probe.tls);
+    lua_setfield(L, -2, "tls");
+    lua_pushboolean(L, j->probe.authenticated);
+    lua_setfield(L, -2, "authenticated");
+    return 1;
+}
+
+/* A string or a list of strings at field key into out. */
+static void opt_addresses(lua_State *L, const char *key, struct strlist *out) {
+    int t = lua_getfield(L, 1, key); /* 1, v */
+    if (t == LUA_TSTRING) strlist_push(out, lua_tostring(L, -1));
+    else if (t == LUA_TTABLE)
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) { /* 1, v, s */
+            strlist_push(out, lua_tostring(L, -1));
+            lua_pop(L, 1); /* 1, v */
+        }
+    lua_settop(L, 1);
+}
+
+/* Everything that may raise is checked before anything is allocated. */
+static struct mail_call *new_call(lua_State *L, const char *fname, bool smtp_ok, bool imap_ok) {
+    struct mail_call *c;
+    struct task *t = task_from_lua(L);
+    struct buf label;
+    struct mail_endpoint ep;
+    int64_t remaining = task_remaining_ms(L);
+    int64_t timeout = core_opt_duration_field(L, 1, "timeout", remaining);
+    enum scheme scheme = check_endpoint(L, fname, smtp_ok, imap_ok, &ep);
+    c = xcalloc(1, sizeof *c);
+    c->job = xcalloc(1, sizeof *c->job);
+    c->job->ep = ep;
+    c->scheme = scheme;
+    c->job->timeout_ms = timeout < remaining ? timeout : remaining;
+    if (task_engine(t)->opt->trace) {
+        c->job->trace = xcalloc(1, sizeof *c->job->trace);
+        mail_trace_init(c->job->trace);
+    }
+    buf_init(&label, 0);
+    buf_printf(&label, "%s/%s", task_scenario(t), task_step(t));
+    c->label = buf_take(&label);
+    return c;
+}
+
+/* mail.send{ url =, starttls =, user =, password =, from =, to =, cc =,
+ * bcc =, subject =, text =, html =, headers = } → { code, reply,
+ * queue_id, message_id, ... } */
+static int mail_send(lua_State *L) {
+    struct strlist cc = {0}, bcc = {0}, names = {0}, values = {0};
+    struct smtp_message m = {0};
+    struct mail_call *c;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    task_check_parkable(L);
+    m.from = opt_string(L, "from", NULL);
+    m.subject = opt_string(L, "subject", "");
+    m.text = opt_string(L, "text", NULL);
+    m.html = opt_string(L, "html", NULL);
+    if (!m.from || lua_getfield(L, 1, "to") == LUA_TNIL) return luaL_error(L, "mail.send needs 'from' and 'to'");
+    lua_settop(L, 1);
+    c = new_call(L, "mail.send", true, false);
+    c->send = true;
+    opt_addresses(L, "to", &c->job->to);
+    opt_addresses(L, "cc", &cc);
+    opt_addresses(L, "bcc", &bcc);
+    m.to = &c->job->to;
+    m.cc = &cc;
+    if (lua_getfield(L, 1, "headers") == LUA_TTABLE) /* 1, headers */
+        for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) /* 1, headers, k, v */
+            if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING &&
+                !strpbrk(lua_tostring(L, -2), ": \r\n")) {
+                strlist_push(&names, lua_tostring(L, -2));
+                strlist_push(&values, lua_tostring(L, -1));
+            }
+    lua_settop(L, 1);
+    m.header_names = &names;
+    m.header_values = &values;
+    c->job->from = xstrdup(m.from);
+    c->job->message = smtp_build_message(&m, c->message_id, sizeof c->message_id, &c->job->message_len);
+    for (size_t i = 0; i < cc.len; i++) strlist_push(&c->job->to, cc.items[i]);
+    for (size_t i = 0; i < bcc.len; i++) strlist_push(&c->job->to, bcc.items[i]);
+    strlist_free(&cc);
+    strlist_free(&bcc);
+    strlist_free(&names);
+    strlist_free(&values);
+    return worker_park(L, c, &mail_call_how, call_done);
+}
+
+/* mail.probe{ url =, starttls =, user =, password =, insecure =, ca =,
+ * timeout = } → { address, connect_ms, greeting, capabilities, tls,
+ * authenticated } */
+static int mail_probe(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    task_check_parkable(L);
+    return worker_park(L, new_call(L, "mail.probe", true, true), &mail_call_how, call_done);
+}
+
 int luaopen_mail(lua_State *L) {
     static const luaL_Reg methods[] = {{"_messages", mailbox_messages},
                                        {"_status", mailbox_status},
                                        {"_changed", mailbox_changed},
                                        {"connections", mailbox_connections},
                                        {NULL, NULL}};
-    static const luaL_Reg funcs[] = {{"mailbox", mail_mailbox}, {NULL, NULL}};
+    static const luaL_Reg funcs[] = {
+        {"mailbox", mail_mailbox}, {"send", mail_send}, {"probe", mail_probe}, {NULL, NULL}};
     luaL_newmetatable(L, MAILBOX_MT);  /* mt */
     luaL_newlib(L, methods);           /* mt, methods */
     lua_pushvalue(L, -1);              /* mt, methods, methods */

@@ -118,7 +118,6 @@ int net_verify_chain(const unsigned char *const *der, const size_t *der_len, siz
         {GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)(uintptr_t)GNUTLS_KP_TLS_WWW_SERVER, 0},
     };
 
-    failure_set_phase(f, "tls");
     if (n == 0) {
         failure_set(f, FAILURE_NETWORK, "TLS: %s sent no certificate", host);
         goto cleanup;
@@ -156,8 +155,8 @@ int net_verify_chain(const unsigned char *const *der, const size_t *der_len, siz
         goto cleanup;
     }
     rc = 0;
-    failure_clear(f);
 cleanup:
+    if (rc != 0) failure_set_phase(f, "tls");
     for (size_t i = 0; i < loaded; i++) gnutls_x509_crt_deinit(certs[i]);
     free(certs);
     gnutls_free(why.data);

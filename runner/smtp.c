@@ -153,7 +153,6 @@ static int starttls(mailsmtp *smtp, struct smtp_job *job) {
     bool offered = smtp->esmtp & MAILSMTP_ESMTP_STARTTLS;
     if (ep->tls == MAIL_TLS_OFF || ep->tls == MAIL_TLS_IMPLICIT || (ep->tls == MAIL_TLS_OPTIONAL && !offered))
         return 0;
-    failure_set_phase(&job->f, "tls");
     if (!offered) {
         failure_set(&job->f, FAILURE_NETWORK,
                     "SMTP server %s does not offer STARTTLS (starttls = \"required\"): mail would go unencrypted",
@@ -168,7 +167,6 @@ static int starttls(mailsmtp *smtp, struct smtp_job *job) {
     }
     if (mailwire_check_certificate(smtp->stream, ep, &job->f) != 0) return -1;
     job->probe.tls = true;
-    failure_clear(&job->f);
     return hello(smtp, job);
 }
 

@@ -2,6 +2,8 @@
 # over LMTP to Dovecot, which serves IMAP and IMAPS.  Source it after
 # services.sh (it uses HERE, TT_DIR, free_port and wait_for_port), then:
 #   mail_start            sets TT_SMTP_PORT TT_IMAP_PORT TT_IMAPS_PORT
+#                         TT_SUBMISSION_PORT (STARTTLS + AUTH required)
+#                         TT_MAIL_CA (the servers' self-signed certificate)
 #                         TT_MAIL_USER TT_MAIL_PASSWORD TT_MAIL_DOMAIN
 #   mail_send TO SUBJECT BODYFILE|-   submit one message over SMTP
 #   mail_restart_dovecot  drop every IMAP connection; same ports afterwards
@@ -20,6 +22,7 @@ mail_fill() {
     sed -e "s#@DIR@#$TT_DIR/mail#g" -e "s#@RUN@#${TT_DIR##*/}#g" \
         -e "s#@SMTP_PORT@#$TT_SMTP_PORT#g" -e "s#@IMAP_PORT@#$TT_IMAP_PORT#g" \
         -e "s#@IMAPS_PORT@#$TT_IMAPS_PORT#g" -e "s#@DOMAIN@#$TT_MAIL_DOMAIN#g" \
+        -e "s#@SUBMISSION_PORT@#$TT_SUBMISSION_PORT#g" \
         -e "s#@USER@#$TT_MAIL_USER#g" -e "s#@PASSWORD@#$TT_MAIL_PASSWORD#g" \
         -e "s#@UID@#$(id -u "$TT_MAIL_OWNER")#g" -e "s#@GID@#$(id -g "$TT_MAIL_OWNER")#g" "$1"
 }
@@ -103,6 +106,8 @@ mail_start() {
     TT_SMTP_PORT=$(free_port)
     TT_IMAP_PORT=$(free_port)
     TT_IMAPS_PORT=$(free_port)
+    TT_SUBMISSION_PORT=$(free_port)
+    TT_MAIL_CA="$m/tls/cert.pem"
     mkdir -p "$m/tls" "$m/home/$TT_MAIL_USER" "$m/postfix/etc" "$m/postfix/queue"
     # The mail user's imap processes and Postfix's lmtp client walk down here.
     chmod 755 "$TT_DIR" "$m" "$m/home"
@@ -128,7 +133,9 @@ mail_start() {
     postfix -c "$m/postfix/etc" start > "$m/postfix-start.log" 2>&1 \
         || { echo "mail: postfix failed to start:" >&2; mail_logs; return 1; }
     wait_for_port "$TT_SMTP_PORT" "postfix (SMTP)" || { mail_logs; return 1; }
-    export TT_SMTP_PORT TT_IMAP_PORT TT_IMAPS_PORT TT_MAIL_USER TT_MAIL_PASSWORD TT_MAIL_DOMAIN
+    wait_for_port "$TT_SUBMISSION_PORT" "postfix (submission)" || { mail_logs; return 1; }
+    export TT_SMTP_PORT TT_IMAP_PORT TT_IMAPS_PORT TT_SUBMISSION_PORT TT_MAIL_CA TT_MAIL_USER TT_MAIL_PASSWORD \
+        TT_MAIL_DOMAIN
 }
 
 mail_stop() {
