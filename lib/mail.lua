@@ -34,6 +34,19 @@ end
 
 function Message:raw() return self._raw end
 
+local box_of = setmetatable({}, { __mode = "k" }) -- message → its mailbox
+
+-- msg:delete() — flag the message \Deleted and expunge it; returns once the
+-- server has done so (e.g. to keep a shared canary inbox small).
+function Message:delete()
+  local mb = box_of[self]
+  mb:_delete(self.uid)
+  while mb:_message(self.uid) do
+    mb:_status() -- raises a final error at once
+    mb:_changed(telltale.remaining())
+  end
+end
+
 -- A criterion: a string matches as a substring, {pattern = "..."} as a Lua pattern.
 local function check(what, criterion, value)
   if criterion == nil then return true end
@@ -52,16 +65,40 @@ local function check(what, criterion, value)
     type(criterion) == "table" and criterion.pattern or criterion)
 end
 
-local function matches(msg, opts)
-  local body = (msg.text or "") .. "\n" .. (msg.html or "")
+-- The criteria a message's header answers; the body is fetched only for
+-- the messages that pass these.
+local function matches_header(msg, opts)
   for _, c in ipairs({
-    { "to", opts.to, msg.to }, { "from", opts.from, msg.from },
-    { "subject", opts.subject, msg.subject }, { "body", opts.body, body },
+    { "to", opts.to, msg.to }, { "from", opts.from, msg.from }, { "subject", opts.subject, msg.subject },
   }) do
     local ok, why = check(c[1], c[2], c[3])
     if not ok then return false, why end
   end
   return true
+end
+
+-- The message with its body: asks the mailbox's connection for it and
+-- waits; nil when it disappeared or the deadline came first.
+local function complete(mb, msg, deadline)
+  if not msg._complete then mb:_fetch_body(msg.uid) end
+  while true do
+    local now_msg = mb:_message(msg.uid)
+    if not now_msg then return nil end
+    if now_msg._complete then return now_msg end
+    local now = telltale.now()
+    if now >= deadline then return nil end
+    mb:_changed(deadline - now)
+  end
+end
+
+local function candidate(mb, msg, opts, deadline)
+  local ok, why = matches_header(msg, opts)
+  if not ok then return nil, why end
+  local full = complete(mb, msg, deadline)
+  if not full then return nil, "its body could not be fetched before the deadline" end
+  ok, why = check("body", opts.body, (full.text or "") .. "\n" .. (full.html or ""))
+  if not ok then return nil, why end
+  return full
 end
 
 -- mb:wait{ to =, from =, subject =, body =, since =, timeout = } → message.
@@ -82,8 +119,14 @@ function methods:wait(opts)
     list, after = self:_messages(since, after)
     for _, msg in ipairs(list) do
       arrived = arrived + 1
-      local ok, why = matches(msg, opts)
-      if ok then return setmetatable(msg, Message) end
+      local found, why = candidate(self, msg, opts, deadline)
+      if found then
+        box_of[found] = self
+        found._complete = nil
+        local saved = self:_save(found.uid)
+        if saved then log("message saved as " .. saved) end
+        return setmetatable(found, Message)
+      end
       if #near < MAX_NEAR_MISSES then near[#near + 1] = string.format("uid %d: %s", msg.uid, why) end
     end
     local now = telltale.now()

@@ -54,6 +54,8 @@ struct mail_box {
     struct failure fatal; /* a final error: login refused, no such folder */
     bool changed;
     bool stop;
+    uint32_t *want_body, *want_delete; /* requests from the loop thread */
+    size_t nwant_body, nwant_delete, want_body_alloc, want_delete_alloc;
 
     /* loop thread only */
     struct mail_entry *list;
@@ -129,6 +131,20 @@ static void on_async(struct loop *loop, void *data) {
         changed = b->changed;
         b->changed = false;
         for (size_t i = 0; i < b->ninbox; i++) {
+            struct mail_entry *same = (struct mail_entry *)mail_box_message(b, b->inbox[i].uid);
+            if (same) {
+                /* The complete message, or news that it is gone. */
+                entry_free(same);
+                if (b->inbox[i].gone) {
+                    size_t at = (size_t)(same - b->list);
+                    memmove(same, same + 1, (b->nlist - at - 1) * sizeof *same);
+                    b->nlist--;
+                } else {
+                    *same = b->inbox[i];
+                }
+                continue;
+            }
+            if (b->inbox[i].gone) continue;
             if (b->nlist == MAX_MESSAGES) {
                 entry_free(&b->list[0]);
                 memmove(b->list, b->list + 1, (b->nlist - 1) * sizeof *b->list);
@@ -191,15 +207,19 @@ static int64_t internaldate_unix(const struct mailimap_date_time *d) {
     return (int64_t)timegm(&tm) - offset;
 }
 
-/* UID FETCH set (UID INTERNALDATE BODY.PEEK[]) and deliver every message
- * with a UID >= first; returns the highest UID seen, or 0 on an error. */
-static int fetch_from(struct mail_box *b, mailimap *imap, struct mailimap_set *set, uint32_t first, uint32_t *last) {
+/* UID FETCH set (UID INTERNALDATE BODY.PEEK[HEADER] or BODY.PEEK[]) and
+ * deliver every message with a UID >= first; the highest UID seen goes to
+ * *last.  Returns 0, or -1 when the connection failed. */
+static int fetch_from(struct mail_box *b, mailimap *imap, struct mailimap_set *set, uint32_t first, uint32_t *last,
+                      bool complete) {
     struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
     clist *result = NULL;
     int rc;
     mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
     mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
-    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+    mailimap_fetch_type_new_fetch_att_list_add(
+        ft, mailimap_fetch_att_new_body_peek_section(complete ? mailimap_section_new(NULL)
+                                                              : mailimap_section_new_header()));
     rc = mailimap_uid_fetch(imap, set, ft, &result);
     mailimap_fetch_type_free(ft);
     if (rc != MAILIMAP_NO_ERROR) return -1;
@@ -222,9 +242,10 @@ static int fetch_from(struct mail_box *b, mailimap *imap, struct mailimap_set *s
         }
         /* "first:*" also answers the newest message when nothing is newer. */
         if (e.uid < first || !body) continue;
-        if (e.uid > *last) *last = e.uid;
+        if (last && e.uid > *last) *last = e.uid;
         if (e.received_unix && e.received_unix < b->since_unix) continue;
         struct failure f = {0};
+        e.complete = complete;
         e.raw = xstrndup(body, body_len);
         e.raw_len = body_len;
         if (mime_parse(e.raw, e.raw_len, &e.msg, &f) != 0) {
@@ -244,8 +265,65 @@ static int fetch_from(struct mail_box *b, mailimap *imap, struct mailimap_set *s
 
 static int fetch_new(struct mail_box *b, mailimap *imap, uint32_t *last) {
     struct mailimap_set *set = mailimap_set_new_interval(*last + 1, 0);
-    int rc = fetch_from(b, imap, set, *last + 1, last);
+    int rc = fetch_from(b, imap, set, *last + 1, last, false);
     mailimap_set_free(set);
+    return rc;
+}
+
+/* Take the pending requests (under the lock) into *uids; returns how many. */
+static size_t take_requests(struct mail_box *b, uint32_t **list, size_t *n, uint32_t **uids) {
+    size_t count;
+    pthread_mutex_lock(&b->lock);
+    *uids = *list;
+    count = *n;
+    *list = NULL;
+    *n = 0;
+    if (list == &b->want_body) b->want_body_alloc = 0;
+    else b->want_delete_alloc = 0;
+    pthread_mutex_unlock(&b->lock);
+    return count;
+}
+
+static void deliver_gone(struct mail_box *b, uint32_t uid) {
+    struct mail_entry e = {.uid = uid, .gone = true};
+    deliver(b, &e);
+}
+
+/* Bodies asked for, then deletions.  Returns -1 when the connection failed
+ * (the requests not done yet are lost with it: their waiters time out). */
+static int serve_requests(struct mail_box *b, mailimap *imap) {
+    uint32_t *uids;
+    size_t n = take_requests(b, &b->want_body, &b->nwant_body, &uids);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct mailimap_set *set = mailimap_set_new_single(uids[i]);
+        uint32_t seen = 0;
+        rc = fetch_from(b, imap, set, uids[i], &seen, true);
+        mailimap_set_free(set);
+        if (rc == 0 && seen != uids[i]) deliver_gone(b, uids[i]);
+    }
+    free(uids);
+    if (rc != 0) return rc;
+    n = take_requests(b, &b->want_delete, &b->nwant_delete, &uids);
+    if (n > 0) {
+        struct mailimap_set *set = mailimap_set_new_empty();
+        struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
+        for (size_t i = 0; i < n; i++) mailimap_set_add_single(set, uids[i]);
+        mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
+        struct mailimap_store_att_flags *store = mailimap_store_att_flags_new_add_flags_silent(flags);
+        rc = mailimap_uid_store(imap, set, store) == MAILIMAP_NO_ERROR ? 0 : -1;
+        mailimap_store_att_flags_free(store);
+        /* UIDPLUS expunges only ours; plain EXPUNGE also takes messages
+         * someone else flagged \\Deleted, which they asked for anyway. */
+        if (rc == 0)
+            rc = (mailimap_has_extension(imap, "UIDPLUS") ? mailimap_uid_expunge(imap, set) : mailimap_expunge(imap)) ==
+                         MAILIMAP_NO_ERROR
+                     ? 0
+                     : -1;
+        mailimap_set_free(set);
+        for (size_t i = 0; rc == 0 && i < n; i++) deliver_gone(b, uids[i]);
+    }
+    free(uids);
     return rc;
 }
 
@@ -269,7 +347,7 @@ static int fetch_initial(struct mail_box *b, mailimap *imap, uint32_t *last) {
             mailimap_set_add_single(set, uid);
             if (uid < lowest) lowest = uid;
         }
-        rc = fetch_from(b, imap, set, lowest, last);
+        rc = fetch_from(b, imap, set, lowest, last, false);
         mailimap_set_free(set);
     }
     mailimap_search_result_free(found);
@@ -448,7 +526,7 @@ static void *worker(void *arg) {
                 wait_for(b, -1, b->poll_ms > 0 ? b->poll_ms : 2000);
             }
             if (stopping(b)) break;
-            if (fetch_new(b, imap, &last) != 0) goto lost;
+            if (fetch_new(b, imap, &last) != 0 || serve_requests(b, imap) != 0) goto lost;
         }
         mailimap_logout(imap);
         mailimap_free(imap);
@@ -503,6 +581,39 @@ struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *c
     b->next = boxes;
     boxes = b;
     return b;
+}
+
+const struct mail_entry *mail_box_message(struct mail_box *b, uint32_t uid) {
+    /* The list is in UID order. */
+    size_t lo = 0, hi = b->nlist;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->list[mid].uid == uid) return &b->list[mid];
+        if (b->list[mid].uid < uid) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+static void request(struct mail_box *b, uint32_t **list, size_t *n, size_t *alloc, uint32_t uid) {
+    pthread_mutex_lock(&b->lock);
+    if (*n == *alloc) {
+        *alloc = *alloc ? *alloc * 2 : 8;
+        *list = xrealloc(*list, *alloc * sizeof **list);
+    }
+    (*list)[(*n)++] = uid;
+    pthread_mutex_unlock(&b->lock);
+    /* One byte wakes the worker out of IDLE or its poll wait. */
+    ssize_t woke = write(b->wake[1], "x", 1);
+    (void)woke;
+}
+
+void mail_box_fetch_body(struct mail_box *b, uint32_t uid) {
+    request(b, &b->want_body, &b->nwant_body, &b->want_body_alloc, uid);
+}
+
+void mail_box_delete(struct mail_box *b, uint32_t uid) {
+    request(b, &b->want_delete, &b->nwant_delete, &b->want_delete_alloc, uid);
 }
 
 const struct mail_entry *mail_box_messages(struct mail_box *b, size_t *count) {
@@ -577,6 +688,8 @@ void mail_boxes_free(void) {
         }
         free(b->inbox);
         free(b->list);
+        free(b->want_body);
+        free(b->want_delete);
         free(b->status);
         failure_clear(&b->fatal);
         free(b->key);

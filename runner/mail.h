@@ -4,8 +4,9 @@
  * folder in the whole process, however many scenarios wait on it — gets
  * one worker thread holding one connection.  The worker logs in, selects the
  * folder, and from then on fetches only new UIDs (IDLE where the server
- * has it, else polling UIDNEXT every `poll`), decodes each message
- * (mime.c) and hands it to the loop thread, which keeps them in the
+ * has it, else polling UIDNEXT every `poll`), fetching headers only until
+ * a waiting scenario asks for a body, decodes each message (mime.c) and
+ * hands it to the loop thread, which keeps them in the
  * mailbox's list and wakes whoever waits.  A dropped connection is
  * re-established with backoff; a login failure is final. */
 #ifndef TELLTALE_MAIL_H
@@ -33,9 +34,11 @@ struct mail_box_config {
 struct mail_entry {
     uint32_t uid;
     int64_t received_unix; /* the server's INTERNALDATE */
+    bool complete;         /* raw is the whole message, not only its header */
+    bool gone;             /* worker → loop: the message no longer exists */
     char *raw;
     size_t raw_len;
-    struct mail_message msg;
+    struct mail_message msg; /* decoded from raw: no body parts until complete */
 };
 
 /* The mailbox for cfg, created (and its worker started) on first use.
@@ -55,6 +58,14 @@ int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct m
 
 /* Messages received so far, in UID order; *count is set. */
 const struct mail_entry *mail_box_messages(struct mail_box *mb, size_t *count);
+/* The message with this UID, or NULL when it is not (or no longer) there. */
+const struct mail_entry *mail_box_message(struct mail_box *mb, uint32_t uid);
+/* Ask the worker for a message's body (new mail is fetched header first),
+ * or to delete a message (\\Deleted + EXPUNGE).  Watchers are told when the
+ * entry is replaced by the complete one, or disappears. */
+void mail_box_fetch_body(struct mail_box *mb, uint32_t uid);
+void mail_box_delete(struct mail_box *mb, uint32_t uid);
+
 /* Connection state for failure details: "connected (IDLE)", "reconnecting:
  * <reason>".  A final error (login refused) is returned through f: then
  * waiting is pointless. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "artifacts.h"
 #include "core_lua.h"
 #include "engine.h"
 #include "loop.h"
@@ -203,6 +204,54 @@ static void push_message(lua_State *L, const struct mail_entry *e) {
     lua_setfield(L, -2, "headers"); /* ..., msg */
     lua_pushlstring(L, e->raw, e->raw_len);
     lua_setfield(L, -2, "_raw");
+    lua_pushboolean(L, e->complete);
+    lua_setfield(L, -2, "_complete");
+}
+
+static uint32_t check_uid(lua_State *L, int arg) {
+    lua_Integer uid = luaL_checkinteger(L, arg);
+    luaL_argcheck(L, uid > 0 && uid <= UINT32_MAX, arg, "not a message UID");
+    return (uint32_t)uid;
+}
+
+/* mb:_message(uid) → the message as known now (maybe header only), or nil
+ * when it is not there */
+static int mailbox_message(lua_State *L) {
+    const struct mail_entry *e = mail_box_message(check_box(L), check_uid(L, 2));
+    if (!e) return 0;
+    push_message(L, e);
+    return 1;
+}
+
+/* mb:_fetch_body(uid), mb:_delete(uid): ask the worker; watch with _changed */
+static int mailbox_fetch_body(lua_State *L) {
+    mail_box_fetch_body(check_box(L), check_uid(L, 2));
+    return 0;
+}
+
+static int mailbox_delete(lua_State *L) {
+    mail_box_delete(check_box(L), check_uid(L, 2));
+    return 0;
+}
+
+/* mb:_save(uid) → the path of DIR/<scenario>/NNN-<step>-message.eml with
+ * --artifacts, else nil */
+static int mailbox_save(lua_State *L) {
+    const struct mail_entry *e = mail_box_message(check_box(L), check_uid(L, 2));
+    struct task *t = task_from_lua(L);
+    const struct options *opt = task_engine(t)->opt;
+    struct failure f = {0};
+    char path[4400];
+    if (!e || !opt->artifacts_dir) return 0;
+    /* An artifact that cannot be written must not fail the check itself. */
+    if (artifacts_save(opt->artifacts_dir, task_scenario(t), task_step(t), "message.eml", e->raw, e->raw_len, path,
+                       sizeof path, &f) != 0) {
+        fprintf(stderr, "telltale: %s\n", f.message);
+        failure_clear(&f);
+        return 0;
+    }
+    lua_pushstring(L, path);
+    return 1;
 }
 
 /* mb:_messages(since_unix, after_uid) → list of messages, newest uid */
@@ -420,8 +469,8 @@ static struct mail_call *new_call(lua_State *L, const char *fname, bool smtp_ok,
 }
 
 /* mail.send{ url =, starttls =, user =, password =, from =, to =, cc =,
- * bcc =, subject =, text =, html =, headers = } → { code, reply,
- * queue_id, message_id, ... } */
+ * bcc =, subject =, text =, html =, headers = } or { ..., raw = } →
+ * { code, reply, queue_id, message_id, ... } */
 static int mail_send(lua_State *L) {
     struct strlist cc = {0}, bcc = {0}, names = {0}, values = {0};
     struct smtp_message m = {0};
@@ -432,6 +481,8 @@ static int mail_send(lua_State *L) {
     m.subject = opt_string(L, "subject", "");
     m.text = opt_string(L, "text", NULL);
     m.html = opt_string(L, "html", NULL);
+    const char *raw = opt_string(L, "raw", NULL);
+    size_t raw_len = raw ? strlen(raw) : 0;
     if (!m.from || lua_getfield(L, 1, "to") == LUA_TNIL) return luaL_error(L, "mail.send needs 'from' and 'to'");
     lua_settop(L, 1);
     c = new_call(L, "mail.send", true, false);
@@ -452,7 +503,12 @@ static int mail_send(lua_State *L) {
     m.header_names = &names;
     m.header_values = &values;
     c->job->from = xstrdup(m.from);
-    c->job->message = smtp_build_message(&m, c->message_id, sizeof c->message_id, &c->job->message_len);
+    if (raw) { /* as given: a captured message replayed, a MIME edge case */
+        c->job->message = xstrndup(raw, raw_len);
+        c->job->message_len = raw_len;
+    } else {
+        c->job->message = smtp_build_message(&m, c->message_id, sizeof c->message_id, &c->job->message_len);
+    }
     for (size_t i = 0; i < cc.len; i++) strlist_push(&c->job->to, cc.items[i]);
     for (size_t i = 0; i < bcc.len; i++) strlist_push(&c->job->to, bcc.items[i]);
     strlist_free(&cc);
@@ -473,6 +529,10 @@ static int mail_probe(lua_State *L) {
 
 int luaopen_mail(lua_State *L) {
     static const luaL_Reg methods[] = {{"_messages", mailbox_messages},
+                                       {"_message", mailbox_message},
+                                       {"_fetch_body", mailbox_fetch_body},
+                                       {"_delete", mailbox_delete},
+                                       {"_save", mailbox_save},
                                        {"_status", mailbox_status},
                                        {"_changed", mailbox_changed},
                                        {"connections", mailbox_connections},
