@@ -32,7 +32,8 @@ LUALIB := $(sort $(wildcard lib/*.lua))
 # Debian packages: to build, to test, to run the demo.
 DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev libgnutls28-dev
 DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
-             dovecot-imapd dovecot-lmtpd postfix
+             dovecot-imapd dovecot-lmtpd postfix \
+             prometheus prometheus-pushgateway
 
 .PHONY: all unit deps demo demo-down test bench install lint format clean
 
@@ -78,6 +79,8 @@ test: deps
 	$(MAKE) SANITIZE=1 all
 	bash tests/run.sh ./telltale build/unit
 	bash tests/run.sh build-asan/telltale build-asan/unit
+	bash tests/oneshot.sh ./telltale
+	bash tests/oneshot.sh build-asan/telltale
 
 # The example scenarios against the demo stack (left running; make demo-down).
 DEMO_DIR := /tmp/telltale-demo

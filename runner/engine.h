@@ -27,6 +27,8 @@ struct options {
     bool color;
     const char *junit_path;
     const char *json_path;
+    const char *prom_file_path;  /* --prom-file: metrics for node_exporter */
+    const char *pushgateway_url; /* --pushgateway: metrics pushed after the run */
     const char *artifacts_dir;
 };
 

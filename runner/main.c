@@ -20,6 +20,7 @@
 #include "json.h"
 #include "loop.h"
 #include "mail.h"
+#include "metrics.h"
 #include "worker.h"
 #include "redact.h"
 #include "report_console.h"
@@ -28,6 +29,7 @@
 #include "run.h"
 #include "sched.h"
 #include "script.h"
+#include "wrap.h"
 #include "xalloc.h"
 
 #define DEFAULT_PARALLEL 4
@@ -38,6 +40,7 @@ static const char usage_text[] =
     "usage: telltale run [options] PATH...     run scenarios (files, or directories searched for *.lua)\n"
     "       telltale check [options] PATH...   load and validate scenarios without running steps\n"
     "       telltale list [options] PATH...    list scenarios, their steps and tags\n"
+    "       telltale wrap NAME [options] -- COMMAND [ARG...]   run a cron job, ping a heartbeat (wrap --help)\n"
     "       telltale version                   print the version\n"
     "\n"
     "options:\n"
@@ -50,6 +53,8 @@ static const char usage_text[] =
     "  --fail-fast          start no new scenario after the first failure\n"
     "  --junit FILE         write a JUnit XML report\n"
     "  --json FILE          write a JSON report\n"
+    "  --prom-file FILE     write Prometheus metrics for node_exporter's textfile collector (atomically)\n"
+    "  --pushgateway URL    push Prometheus metrics to a Pushgateway (URL/metrics/job/telltale)\n"
     "  --artifacts DIR      save every response under DIR/<scenario>/\n"
     "  --max-body SIZE      cap on a response body, e.g. 512k, 10M (default 10M)\n"
     "  -v, --verbose        show every step with timings and logs\n"
@@ -300,13 +305,23 @@ static int write_reports(const struct options *opt, const struct run_result *r) 
         fprintf(stderr, "telltale: %s\n", f.message);
         rc = -1;
     }
+    if ((opt->prom_file_path || opt->pushgateway_url) && metrics_duplicates(r) > 0)
+        fprintf(stderr, "telltale: warning: scenarios share a name; metrics export the first of each\n");
+    if (opt->prom_file_path && metrics_write_file(opt->prom_file_path, r, &f) != 0) {
+        fprintf(stderr, "telltale: %s\n", f.message);
+        rc = -1;
+    }
+    if (opt->pushgateway_url && metrics_push(opt->pushgateway_url, r, &f) != 0) {
+        fprintf(stderr, "telltale: --pushgateway: metrics not pushed: %s\n", f.message);
+        rc = -1;
+    }
     failure_clear(&f);
     return rc;
 }
 
 enum {
     OPT_VAR = 256, OPT_VARS_FILE, OPT_TAG, OPT_PARALLEL, OPT_TIMEOUT, OPT_GRACE, OPT_FAIL_FAST, OPT_JUNIT, OPT_JSON,
-    OPT_ARTIFACTS, OPT_MAX_BODY, OPT_TRACE, OPT_NO_COLOR
+    OPT_ARTIFACTS, OPT_MAX_BODY, OPT_TRACE, OPT_NO_COLOR, OPT_PROM_FILE, OPT_PUSHGATEWAY
 };
 
 static const struct option long_options[] = {
@@ -319,6 +334,8 @@ static const struct option long_options[] = {
     {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
     {"junit", required_argument, NULL, OPT_JUNIT},
     {"json", required_argument, NULL, OPT_JSON},
+    {"prom-file", required_argument, NULL, OPT_PROM_FILE},
+    {"pushgateway", required_argument, NULL, OPT_PUSHGATEWAY},
     {"artifacts", required_argument, NULL, OPT_ARTIFACTS},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"trace", no_argument, NULL, OPT_TRACE},
@@ -360,6 +377,8 @@ static int parse_options(int argc, char **argv, struct options *opt) {
         case OPT_FAIL_FAST: opt->fail_fast = true; break;
         case OPT_JUNIT: opt->junit_path = optarg; break;
         case OPT_JSON: opt->json_path = optarg; break;
+        case OPT_PROM_FILE: opt->prom_file_path = optarg; break;
+        case OPT_PUSHGATEWAY: opt->pushgateway_url = optarg; break;
         case OPT_ARTIFACTS: opt->artifacts_dir = optarg; break;
         case OPT_MAX_BODY:
             if (parse_size(optarg, &opt->max_body) != 0 || opt->max_body == 0)
@@ -400,6 +419,7 @@ int main(int argc, char **argv) {
         usage(stdout);
         return EXIT_PASSED;
     }
+    if (strcmp(cmd, "wrap") == 0) return wrap_main(argc, argv);
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 && strcmp(cmd, "list") != 0)
         return usage_error("unknown command '%s' (expected run, check, list or version)", cmd);
 

@@ -15,6 +15,7 @@
 
 #include "core_lua.h"
 #include "db_lua.h"
+#include "fs_lua.h"
 #include "mail_lua.h"
 #include "net_lua.h"
 #include "embed.h"
@@ -228,7 +229,8 @@ static void open_libs(lua_State *L, const struct engine *e, const struct scenari
     luaL_requiref(L, "db", luaopen_db, 1);     /* http, json, html, db */
     luaL_requiref(L, "mail", luaopen_mail, 1); /* http, json, html, db, mail */
     luaL_requiref(L, "net", luaopen_net, 1);   /* http, json, html, db, mail, net */
-    lua_pop(L, 6);                             /* */
+    luaL_requiref(L, "fs", luaopen_fs, 1);     /* http, json, html, db, mail, net, fs */
+    lua_pop(L, 7);                             /* */
     lua_pushglobaltable(L);                    /* _G */
     luaL_setfuncs(L, decl, 0);                 /* _G */
     lua_pop(L, 1);                             /* */

@@ -1,0 +1,273 @@
+/* metrics.c — Prometheus exposition of a run; see metrics.h. */
+#include "metrics.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "failure.h"
+#include "post.h"
+#include "redact.h"
+#include "result.h"
+#include "utf8.h"
+#include "xalloc.h"
+
+#define PUSH_TIMEOUT_MS 10000
+#define PUSH_ATTEMPTS 3
+
+/* ---- label values ---- */
+
+void metrics_write_label_value(struct buf *out, const char *value) {
+    struct buf clean; /* Prometheus rejects invalid UTF-8 */
+    buf_init(&clean, 0);
+    utf8_append_sanitized(&clean, value, strlen(value));
+    buf_puts(out, "\"");
+    for (const char *s = buf_str(&clean); *s; s++) {
+        if (*s == '\\')
+            buf_puts(out, "\\\\");
+        else if (*s == '"')
+            buf_puts(out, "\\\"");
+        else if (*s == '\n')
+            buf_puts(out, "\\n");
+        else
+            buf_append(out, s, 1);
+    }
+    buf_puts(out, "\"");
+    buf_free(&clean);
+}
+
+/* ---- the exposition ---- */
+
+/* Scenario and step names as they may appear outside the process. */
+struct names {
+    char **scenario; /* redacted, one per scenario */
+    bool *skip;      /* a later scenario with an already exported name */
+};
+
+static char **sort_names; /* qsort has no context argument */
+
+static int by_name_then_index(const void *a, const void *b) {
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(sort_names[i], sort_names[j]);
+    return c ? c : (i < j ? -1 : i > j);
+}
+
+static size_t names_init(struct names *n, const struct run_result *r) {
+    size_t *order = xcalloc(r->nscenarios + 1, sizeof *order), skipped = 0;
+    n->scenario = xcalloc(r->nscenarios + 1, sizeof *n->scenario);
+    n->skip = xcalloc(r->nscenarios + 1, sizeof *n->skip);
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        n->scenario[i] = redact_text(r->scenarios[i].name ? r->scenarios[i].name : "");
+        order[i] = i;
+    }
+    /* Sorted by name then position, the first of each run of equal names
+     * is the one exported: O(n log n) for runs of thousands of scenarios. */
+    sort_names = n->scenario;
+    qsort(order, r->nscenarios, sizeof *order, by_name_then_index);
+    for (size_t k = 1; k < r->nscenarios; k++)
+        if (strcmp(n->scenario[order[k]], n->scenario[order[k - 1]]) == 0) n->skip[order[k]] = true, skipped++;
+    free(order);
+    return skipped;
+}
+
+static void names_free(struct names *n, size_t count) {
+    for (size_t i = 0; i < count; i++) free(n->scenario[i]);
+    free(n->scenario);
+    free(n->skip);
+}
+
+static void family(struct buf *out, const char *name, const char *type, const char *help) {
+    buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Opens a sample: `metric{scenario="..."`; label() adds, the caller closes. */
+static void series(struct buf *out, const char *metric, const char *scenario) {
+    buf_printf(out, "%s{scenario=", metric);
+    metrics_write_label_value(out, scenario);
+}
+
+static void label(struct buf *out, const char *name, const char *value) {
+    char *clean = redact_text(value ? value : "");
+    buf_printf(out, ",%s=", name);
+    metrics_write_label_value(out, clean);
+    free(clean);
+}
+
+static double seconds(int64_t ms) { return (double)ms / 1000.0; }
+
+static void scenario_families(struct buf *out, const struct run_result *r, const struct names *n) {
+    family(out, "telltale_scenario_last_status", "gauge",
+           "Whether the scenario passed (1) or not (0) in the last run.");
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        if (n->skip[i]) continue;
+        series(out, "telltale_scenario_last_status", n->scenario[i]);
+        buf_printf(out, "} %d\n", r->scenarios[i].status == SCENARIO_PASSED);
+    }
+    family(out, "telltale_scenario_last_duration_seconds", "gauge", "Duration of the scenario's last run.");
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        if (n->skip[i]) continue;
+        series(out, "telltale_scenario_last_duration_seconds", n->scenario[i]);
+        buf_printf(out, "} %.3f\n", seconds(r->scenarios[i].duration_ms));
+    }
+    family(out, "telltale_scenario_last_success_timestamp_seconds", "gauge",
+           "When the scenario last passed (Unix time), for scenarios that passed in this run.");
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        const struct scenario_result *s = &r->scenarios[i];
+        if (n->skip[i] || s->status != SCENARIO_PASSED) continue;
+        series(out, "telltale_scenario_last_success_timestamp_seconds", n->scenario[i]);
+        buf_printf(out, "} %.3f\n", seconds(s->started_at_ms + s->duration_ms));
+    }
+}
+
+static void step_families(struct buf *out, const struct run_result *r, const struct names *n) {
+    family(out, "telltale_step_last_status", "gauge",
+           "Whether the step passed (1) or failed (0) in the last run; skipped steps are left out.");
+    for (size_t i = 0; i < r->nscenarios; i++)
+        for (size_t j = 0; !n->skip[i] && j < r->scenarios[i].nsteps; j++) {
+            const struct step_result *st = &r->scenarios[i].steps[j];
+            if (st->status == STEP_SKIPPED) continue;
+            series(out, "telltale_step_last_status", n->scenario[i]);
+            label(out, "step", st->name);
+            buf_printf(out, "} %d\n", st->status == STEP_PASSED);
+        }
+    family(out, "telltale_step_last_duration_seconds", "gauge",
+           "Duration of the step's last run, every attempt included.");
+    for (size_t i = 0; i < r->nscenarios; i++)
+        for (size_t j = 0; !n->skip[i] && j < r->scenarios[i].nsteps; j++) {
+            const struct step_result *st = &r->scenarios[i].steps[j];
+            if (st->status == STEP_SKIPPED) continue;
+            series(out, "telltale_step_last_duration_seconds", n->scenario[i]);
+            label(out, "step", st->name);
+            buf_printf(out, "} %.3f\n", seconds(st->duration_ms));
+        }
+}
+
+size_t metrics_duplicates(const struct run_result *r) {
+    struct names n;
+    size_t skipped = names_init(&n, r);
+    names_free(&n, r->nscenarios);
+    return skipped;
+}
+
+size_t metrics_format(const struct run_result *r, struct buf *out) {
+    struct names n;
+    size_t skipped = names_init(&n, r);
+
+    for (size_t i = 0; i < r->nscenarios; i++)
+        if (n.skip[i]) {
+            /* A comment, not a HELP/TYPE line: parsers skip it. */
+            char *file = redact_text(r->scenarios[i].file ? r->scenarios[i].file : "");
+            for (char *p = file; *p; p++)
+                if (*p == '\n') *p = ' ';
+            buf_puts(out, "# telltale: not exported: a second scenario named ");
+            metrics_write_label_value(out, n.scenario[i]);
+            buf_printf(out, " in %s\n", file);
+            free(file);
+        }
+    scenario_families(out, r, &n);
+    step_families(out, r, &n);
+    family(out, "telltale_runs_total", "counter",
+           "Scenario runs by result and failure kind (a one-shot run counts its one run).");
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        const struct scenario_result *s = &r->scenarios[i];
+        if (n.skip[i]) continue;
+        series(out, "telltale_runs_total", n.scenario[i]);
+        label(out, "result", scenario_status_name(s->status));
+        label(out, "kind", s->failure.kind == FAILURE_NONE ? "" : failure_kind_name(s->failure.kind));
+        buf_puts(out, "} 1\n");
+    }
+    family(out, "telltale_run_timestamp_seconds", "gauge", "When the last run finished (Unix time).");
+    buf_printf(out, "telltale_run_timestamp_seconds %.3f\n", seconds(r->started_at_ms + r->duration_ms));
+    family(out, "telltale_build_info", "gauge", "The telltale version that produced these metrics.");
+    buf_puts(out, "telltale_build_info{version=");
+    metrics_write_label_value(out, TELLTALE_VERSION);
+    buf_puts(out, "} 1\n");
+
+    names_free(&n, r->nscenarios);
+    return skipped;
+}
+
+/* ---- writing and pushing ---- */
+
+static int write_all(int fd, const char *p, size_t len) {
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        p += n, len -= (size_t)n;
+    }
+    return 0;
+}
+
+int metrics_write_file(const char *path, const struct run_result *r, struct failure *f) {
+    struct buf text, tmp;
+    int fd = -1, rc = -1;
+
+    buf_init(&text, 0);
+    buf_init(&tmp, 0);
+    metrics_format(r, &text);
+    /* Same directory, so rename is atomic; the PID keeps two runs writing
+     * the same file from sharing a temp file. */
+    buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    fd = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    /* fsync before rename: after a crash the file is the old one or the new
+     * one, never an empty one. */
+    if (write_all(fd, buf_str(&text), text.len) != 0 || fsync(fd) != 0) {
+        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    fd = -1;
+    if (rename(buf_str(&tmp), path) != 0) {
+        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    rc = 0;
+
+cleanup:
+    if (fd >= 0) close(fd);
+    if (rc != 0) unlink(buf_str(&tmp));
+    buf_free(&text);
+    buf_free(&tmp);
+    return rc;
+}
+
+int metrics_push(const char *url, const struct run_result *r, struct failure *f) {
+    struct buf text, target;
+    size_t len = strlen(url);
+    int rc;
+
+    buf_init(&text, 0);
+    buf_init(&target, 0);
+    metrics_format(r, &text);
+    while (len > 0 && url[len - 1] == '/') len--;
+    if (strstr(url, "/metrics/job/"))
+        buf_append(&target, url, len);
+    else
+        buf_printf(&target, "%.*s/metrics/job/telltale", (int)len, url);
+    rc = post_send(&(struct post_request){.method = "PUT",
+                                          .url = buf_str(&target),
+                                          .content_type = "text/plain; version=0.0.4; charset=utf-8",
+                                          .body = buf_str(&text),
+                                          .body_len = text.len,
+                                          .timeout_ms = PUSH_TIMEOUT_MS,
+                                          .attempts = PUSH_ATTEMPTS},
+                   f);
+    buf_free(&text);
+    buf_free(&target);
+    return rc;
+}

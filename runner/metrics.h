@@ -1,0 +1,51 @@
+/* metrics.h — a run's results as Prometheus metrics, for one-shot runs:
+ * a textfile for node_exporter's textfile collector (--prom-file), or a
+ * push to a Pushgateway (--pushgateway).
+ *
+ * Series (labels `scenario`, and `step` for steps; names only, nothing from
+ * vars, every value passed through redact_text):
+ *   telltale_scenario_last_status            1 passed, 0 anything else
+ *   telltale_scenario_last_duration_seconds
+ *   telltale_scenario_last_success_timestamp_seconds   passed scenarios only
+ *   telltale_step_last_status                steps that ran (not skipped)
+ *   telltale_step_last_duration_seconds
+ *   telltale_runs_total{scenario,result,kind}  1 for this run's result: a
+ *       one-shot process has seen one run; counting across runs is the job
+ *       of `telltale serve` (or of sum_over_time on the pushed gauge).
+ *   telltale_run_timestamp_seconds           when the run finished
+ *   telltale_build_info{version}             1 */
+#ifndef TELLTALE_METRICS_H
+#define TELLTALE_METRICS_H
+
+#include <stddef.h>
+
+struct buf;
+struct failure;
+struct run_result;
+
+/* Append the text exposition (format 0.0.4) of r to out.  Two scenarios
+ * with the same name would make duplicate series, which Prometheus and the
+ * Pushgateway reject: only the first is exported, and a comment line in the
+ * exposition says so.  Returns how many were left out. */
+size_t metrics_format(const struct run_result *r, struct buf *out);
+/* How many scenarios metrics_format leaves out, so main can warn. */
+size_t metrics_duplicates(const struct run_result *r);
+
+/* Append value as a label value: backslash, double quote and newline
+ * escaped, invalid UTF-8 bytes replaced by U+FFFD. */
+void metrics_write_label_value(struct buf *out, const char *value);
+
+/* Write the exposition to path atomically: path.tmp.PID in the same
+ * directory, fsync, rename — node_exporter never reads half a file (and
+ * ignores the temp file: it reads *.prom only).  Returns 0, or -1 with f
+ * filled (kind `internal`, naming the path). */
+int metrics_write_file(const char *path, const struct run_result *r, struct failure *f);
+
+/* PUT the exposition to a Pushgateway, replacing the metrics of its group.
+ * url is the server (http://pgw:9091), pushed to url/metrics/job/telltale;
+ * or a full group URL already holding /metrics/job/... (e.g. with an
+ * instance), used as given.  Returns 0, or -1 with f filled (kind `network`
+ * or `http`, with the gateway's own error text). */
+int metrics_push(const char *url, const struct run_result *r, struct failure *f);
+
+#endif

@@ -1,0 +1,45 @@
+/* utf8.c — UTF-8 validation; see utf8.h. */
+#include "utf8.h"
+
+#include "buf.h"
+
+#define REPLACEMENT "\xEF\xBF\xBD"
+
+size_t utf8_seq_len(const char *str, size_t avail) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n;
+    if (avail == 0) return 0;
+    if (s[0] < 0x80) return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        n = 2;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        n = 3;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    if (n > avail) return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    /* Overlong forms, surrogates and code points above U+10FFFF. */
+    if (s[0] == 0xE0 && s[1] < 0xA0) return 0;
+    if (s[0] == 0xED && s[1] > 0x9F) return 0;
+    if (s[0] == 0xF0 && s[1] < 0x90) return 0;
+    if (s[0] == 0xF4 && s[1] > 0x8F) return 0;
+    return n;
+}
+
+void utf8_append_sanitized(struct buf *out, const char *s, size_t len) {
+    size_t i = 0, run = 0; /* valid bytes from s + i - run not yet copied */
+    while (i < len) {
+        size_t n = utf8_seq_len(s + i, len - i);
+        if (n) {
+            i += n, run += n;
+            continue;
+        }
+        buf_append(out, s + i - run, run);
+        buf_puts(out, REPLACEMENT);
+        i++, run = 0;
+    }
+    buf_append(out, s + len - run, run);
+}

@@ -1,0 +1,591 @@
+/* wrap.c — `telltale wrap`: run a cron job, record it, ping a heartbeat;
+ * see wrap.h.
+ *
+ * The order of events: start ping, run the command (its output teed
+ * through and its tail kept), success or fail ping with the tail, the log
+ * line, the exit code.  Every failure to record is printed to stderr — the
+ * one channel cron always has — naming what was not delivered and why. */
+#include "wrap.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "failure.h"
+#include "json.h"
+#include "post.h"
+#include "result.h"
+#include "run.h"
+#include "utf8.h"
+#include "xalloc.h"
+
+#define DEFAULT_TAIL_LINES 20
+#define MAX_TAIL_LINES 10000
+#define TAIL_CAP 16384       /* bytes of output kept, whatever --tail says: pings and log lines stay small */
+#define PING_TIMEOUT_MS 5000 /* per attempt */
+#define PING_ATTEMPTS 3      /* worst case about 16 s per ping */
+#define DRAIN_MS 200         /* after the command exits, how long a child it left may keep writing */
+#define MAX_NAME 128
+
+static const char wrap_usage_text[] =
+    "usage: telltale wrap NAME [options] -- COMMAND [ARG...]\n"
+    "\n"
+    "Runs COMMAND (no shell), passes its output through, pings a heartbeat before and after,\n"
+    "appends a JSON line to a log, and exits with COMMAND's exit code.\n"
+    "\n"
+    "options:\n"
+    "  --ping URL        telltale serve base URL: pings URL/ping/NAME/start, then URL/ping/NAME\n"
+    "                    or URL/ping/NAME/fail (default: $TELLTALE_PING_URL)\n"
+    "  --check-url URL   a check's own URL (healthchecks.io style): pings URL/start, then URL or URL/fail\n"
+    "  --log FILE        append a JSON line per run to FILE\n"
+    "                    (default: $XDG_STATE_HOME/telltale/wrap.log or ~/.local/state/telltale/wrap.log)\n"
+    "  --no-log          no log line\n"
+    "  --tail N          lines of output kept for the log and the fail ping (default 20, at most 16 KiB)\n"
+    "  -h, --help        this help\n"
+    "\n"
+    "NAME: letters, digits, '.', '_' and '-'.\n"
+    "exit codes: COMMAND's own (128+N if killed by signal N; 127 not found, 126 not executable);\n"
+    "            3 if COMMAND succeeded but a ping or the --log could not be written; 2 usage error\n";
+
+struct wrap_opts {
+    const char *name;
+    const char *ping_base; /* --ping / TELLTALE_PING_URL: BASE/ping/NAME[/start|/fail] */
+    const char *check_url; /* --check-url: URL[/start|/fail] */
+    char *log_path;        /* NULL: no log */
+    bool log_explicit;     /* --log given: failing to write it is an error */
+    int tail_lines;
+    char **cmd; /* NULL-terminated argv of the command */
+};
+
+/* What the command did. */
+struct outcome {
+    int exit_code;       /* what a shell would report: 128+N for signal N, 126/127 if it could not run */
+    int signal;          /* the signal that killed it, 0 if none */
+    int64_t started_ms;  /* wall clock, Unix ms */
+    int64_t duration_ms; /* monotonic */
+    char error[256];     /* why it could not run; empty if it ran */
+    struct buf tail;     /* the end of its output, at most 2 * TAIL_CAP bytes */
+    uint64_t output_bytes;
+};
+
+/* ---- small helpers ---- */
+
+static int64_t clock_ms(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void write_all(int fd, const char *p, size_t len) {
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return; /* our stdout went away: keep capturing anyway */
+        p += n, len -= (size_t)n;
+    }
+}
+
+static int wrap_usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "telltale wrap: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see 'telltale wrap --help')\n");
+    return EXIT_USAGE;
+}
+
+static bool valid_name(const char *s) {
+    size_t n = strlen(s);
+    if (n == 0 || n > MAX_NAME || s[0] == '-' || s[0] == '.') return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '.' || s[i] == '_' || s[i] == '-'))
+            return false;
+    return true;
+}
+
+static bool http_url(const char *s) { return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0; }
+
+/* Keep the last TAIL_CAP bytes: append, and when twice the cap is held,
+ * move the newest half down — amortised O(1) per byte. */
+static void tail_append(struct buf *tail, const char *p, size_t n) {
+    if (n >= TAIL_CAP) {
+        buf_reset(tail);
+        buf_append(tail, p + n - TAIL_CAP, TAIL_CAP);
+        return;
+    }
+    buf_append(tail, p, n);
+    if (tail->len > 2 * TAIL_CAP) {
+        memmove(tail->data, tail->data + tail->len - TAIL_CAP, TAIL_CAP);
+        tail->len = TAIL_CAP;
+        tail->data[tail->len] = '\0';
+    }
+}
+
+/* The last `lines` lines of what was kept (at most TAIL_CAP bytes), as
+ * valid UTF-8. */
+static void tail_text(const struct buf *tail, int lines, struct buf *out) {
+    size_t len = tail->len, start;
+    const char *d = tail->data;
+    if (len > TAIL_CAP) d += len - TAIL_CAP, len = TAIL_CAP;
+    start = len;
+    if (lines > 0 && start > 0 && d[start - 1] == '\n') start--; /* a final newline ends a line, not begins one */
+    for (int seen = 0; start > 0 && lines > 0; start--)
+        if (d[start - 1] == '\n' && ++seen == lines) break;
+    if (lines <= 0) start = len;
+    /* A cut through a multi-byte character becomes U+FFFD, not bad JSON. */
+    utf8_append_sanitized(out, d + start, len - start);
+}
+
+/* ---- running the command ---- */
+
+static volatile sig_atomic_t got_child;
+static volatile sig_atomic_t pending[NSIG]; /* signals to forward to the command */
+
+static void on_signal(int sig) {
+    if (sig == SIGCHLD)
+        got_child = 1;
+    else
+        pending[sig] = 1;
+}
+
+/* Signals the wrapper forwards to the command rather than dying of: a
+ * `kill` of the wrapper stops the job, and the job's death is recorded. */
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+static void child_exec(char **cmd, int out, int err, int status_pipe, const sigset_t *mask) {
+    int e;
+    /* Back to what a process started by cron expects. */
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) signal(forwarded[i], SIG_DFL);
+    sigprocmask(SIG_SETMASK, mask, NULL);
+    if (dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0) {
+        e = errno;
+    } else {
+        execvp(cmd[0], cmd);
+        e = errno;
+    }
+    /* The status pipe is close-on-exec: the parent reads EOF on success,
+     * errno here on failure. */
+    if (write(status_pipe, &e, sizeof e) < 0) _exit(126);
+    _exit(e == ENOENT || e == ENOTDIR ? 127 : 126);
+}
+
+/* Read what is there from *fd; tee it to `to` and keep its tail.  Closes
+ * *fd (setting it to -1) at end of file. */
+static void pump(int *fd, int to, struct outcome *o) {
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(*fd, chunk, sizeof chunk);
+        if (n > 0) {
+            write_all(to, chunk, (size_t)n);
+            tail_append(&o->tail, chunk, (size_t)n);
+            o->output_bytes += (uint64_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EAGAIN) return;
+        close(*fd);
+        *fd = -1;
+        return;
+    }
+}
+
+static void note_error(struct outcome *o, const char *fmt, const char *arg, int err) {
+    snprintf(o->error, sizeof o->error, fmt, arg, strerror(err));
+    fprintf(stderr, "telltale wrap: %s\n", o->error);
+    tail_append(&o->tail, "telltale wrap: ", 15);
+    tail_append(&o->tail, o->error, strlen(o->error));
+    tail_append(&o->tail, "\n", 1);
+}
+
+/* Run cmd to completion; fills o.  Returns 0, or -1 if nothing could be
+ * started (o->error says why, o->exit_code is 126 or 127). */
+static int run_command(char **cmd, struct outcome *o) {
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, status[2] = {-1, -1};
+    int fds[2], wstatus = 0, rc = -1, e = 0;
+    sigset_t block, orig;
+    struct sigaction sa = {0}, saved[1 + sizeof forwarded / sizeof *forwarded];
+    bool exited = false;
+    int64_t start = clock_ms(CLOCK_MONOTONIC), drain_until = 0;
+    pid_t pid;
+
+    o->started_ms = clock_ms(CLOCK_REALTIME);
+    /* Signals are blocked except inside ppoll, so a SIGCHLD can never slip
+     * in between a check and the wait (the self-pipe problem, solved by
+     * the kernel). */
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&block, forwarded[i]);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    sa.sa_handler = on_signal; /* no SA_RESTART: ppoll must return EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, &saved[0]);
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, &saved[1 + i]);
+
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(status, O_CLOEXEC) != 0) {
+        o->exit_code = 126;
+        note_error(o, "cannot run '%s': pipe: %s", cmd[0], errno);
+        goto cleanup;
+    }
+    pid = fork();
+    if (pid < 0) {
+        o->exit_code = 126;
+        note_error(o, "cannot run '%s': fork: %s", cmd[0], errno);
+        goto cleanup;
+    }
+    if (pid == 0) child_exec(cmd, out[1], err[1], status[1], &orig);
+    close(out[1]), close(err[1]), close(status[1]);
+    out[1] = err[1] = status[1] = -1;
+
+    /* EOF: the exec happened.  Otherwise the child's errno. */
+    while (read(status[0], &e, sizeof e) < 0 && errno == EINTR) continue;
+    if (e != 0) {
+        while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) continue;
+        o->exit_code = (e == ENOENT || e == ENOTDIR) ? 127 : 126;
+        note_error(o, "cannot run '%s': %s", cmd[0], e);
+        goto cleanup;
+    }
+
+    fds[0] = out[0], fds[1] = err[0];
+    out[0] = err[0] = -1;
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    fcntl(fds[1], F_SETFL, O_NONBLOCK);
+    for (;;) {
+        struct pollfd p[2];
+        nfds_t n = 0;
+        int which[2];
+        struct timespec ts, *tsp = NULL;
+        for (int i = 0; i < 2; i++)
+            if (fds[i] >= 0) p[n] = (struct pollfd){.fd = fds[i], .events = POLLIN}, which[n++] = i;
+        if (exited) {
+            int64_t left = drain_until - clock_ms(CLOCK_MONOTONIC);
+            /* Done when both pipes are closed — or, if a child the command
+             * left behind holds them open (a daemon it started), after
+             * DRAIN_MS: the job is over, its heirs are not our business. */
+            if (n == 0 || left <= 0) break;
+            ts = (struct timespec){left / 1000, (left % 1000) * 1000000L};
+            tsp = &ts;
+        }
+        int r = ppoll(p, n, tsp, &orig);
+        if (r < 0 && errno != EINTR) {
+            /* Cannot happen with valid arguments; wait the plain way. */
+            while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) continue;
+            exited = true;
+            break;
+        }
+        for (nfds_t i = 0; r > 0 && i < n; i++)
+            if (p[i].revents) pump(&fds[which[i]], which[i] == 0 ? STDOUT_FILENO : STDERR_FILENO, o);
+        for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+            if (pending[forwarded[i]]) pending[forwarded[i]] = 0, kill(pid, forwarded[i]);
+        if (got_child && !exited) {
+            got_child = 0;
+            if (waitpid(pid, &wstatus, WNOHANG) == pid) {
+                exited = true;
+                o->duration_ms = clock_ms(CLOCK_MONOTONIC) - start;
+                drain_until = clock_ms(CLOCK_MONOTONIC) + DRAIN_MS;
+            }
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (fds[i] >= 0) pump(&fds[i], i == 0 ? STDOUT_FILENO : STDERR_FILENO, o), close(fds[i]);
+    if (o->duration_ms == 0) o->duration_ms = clock_ms(CLOCK_MONOTONIC) - start;
+    if (WIFSIGNALED(wstatus)) {
+        o->signal = WTERMSIG(wstatus);
+        o->exit_code = 128 + o->signal;
+    } else {
+        o->exit_code = WEXITSTATUS(wstatus);
+    }
+    rc = 0;
+
+cleanup:
+    for (int i = 0; i < 2; i++) {
+        if (out[i] >= 0) close(out[i]);
+        if (err[i] >= 0) close(err[i]);
+        if (status[i] >= 0) close(status[i]);
+    }
+    if (o->duration_ms == 0) o->duration_ms = clock_ms(CLOCK_MONOTONIC) - start;
+    sigaction(SIGCHLD, &saved[0], NULL);
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &saved[1 + i], NULL);
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    return rc;
+}
+
+/* ---- JSON, pings, log ---- */
+
+static void json_str(struct buf *b, const char *key, const char *value) {
+    json_write_string(b, key, strlen(key));
+    buf_puts(b, ":");
+    if (value)
+        json_write_string(b, value, strlen(value));
+    else
+        buf_puts(b, "null");
+}
+
+static void json_common(struct buf *b, const struct wrap_opts *w) {
+    char host[256] = "";
+    char when[40];
+    gethostname(host, sizeof host - 1);
+    buf_puts(b, "{");
+    json_str(b, "name", w->name);
+    buf_puts(b, ",");
+    json_str(b, "host", host);
+    buf_puts(b, ",");
+    result_format_time(clock_ms(CLOCK_REALTIME), when, sizeof when);
+    json_str(b, "time", when);
+}
+
+/* The end-of-run fields shared by the ping body and the log line. */
+static void json_outcome(struct buf *b, const struct wrap_opts *w, const struct outcome *o) {
+    char when[40];
+    struct buf tail;
+    buf_init(&tail, 0);
+    tail_text(&o->tail, w->tail_lines, &tail);
+    result_format_time(o->started_ms, when, sizeof when);
+    buf_puts(b, ",");
+    json_str(b, "started_at", when);
+    buf_printf(b, ",\"duration_ms\":%lld,\"exit_code\":%d,\"signal\":", (long long)o->duration_ms, o->exit_code);
+    if (o->signal)
+        buf_printf(b, "%d", o->signal);
+    else
+        buf_puts(b, "null");
+    buf_puts(b, ",");
+    json_str(b, "error", o->error[0] ? o->error : NULL);
+    buf_printf(b, ",\"output_bytes\":%llu,", (unsigned long long)o->output_bytes);
+    json_str(b, "output_tail", buf_str(&tail));
+    buf_free(&tail);
+}
+
+static void ping_url(const struct wrap_opts *w, const char *suffix, struct buf *url) {
+    const char *base = w->check_url ? w->check_url : w->ping_base;
+    size_t len = strlen(base);
+    while (len > 0 && base[len - 1] == '/') len--;
+    if (w->check_url)
+        buf_printf(url, "%.*s%s", (int)len, base, suffix);
+    else
+        buf_printf(url, "%.*s/ping/%s%s", (int)len, base, w->name, suffix);
+}
+
+/* Returns 0 when delivered (or when no ping is configured), -1 after
+ * saying loudly on stderr what was not delivered. */
+static int ping(const struct wrap_opts *w, const char *suffix, const struct buf *body, struct buf *errors) {
+    struct failure f = {0};
+    struct buf url;
+    int rc;
+    if (!w->check_url && !w->ping_base) return 0;
+    buf_init(&url, 0);
+    ping_url(w, suffix, &url);
+    rc = post_send(&(struct post_request){.method = "POST",
+                                          .url = buf_str(&url),
+                                          .content_type = "application/json",
+                                          .body = buf_str(body),
+                                          .body_len = body->len,
+                                          .timeout_ms = PING_TIMEOUT_MS,
+                                          .attempts = PING_ATTEMPTS},
+                   &f);
+    if (rc != 0) {
+        fprintf(stderr, "telltale wrap: %s: HEARTBEAT PING NOT DELIVERED: %s\n", w->name, f.message);
+        if (errors->len) buf_puts(errors, "; ");
+        buf_puts(errors, f.message);
+    }
+    failure_clear(&f);
+    buf_free(&url);
+    return rc;
+}
+
+/* mkdir -p for the default log's directory. */
+static void make_parents(const char *path) {
+    char *copy = xstrdup(path);
+    for (char *p = copy + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(copy, 0700);
+            *p = '/';
+        }
+    free(copy);
+}
+
+/* Append line to the log in one write: O_APPEND keeps lines from
+ * concurrent wraps whole.  Returns 0, or -1 with errno. */
+static int append_log(const char *path, const struct buf *line) {
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    ssize_t n;
+    int e;
+    if (fd < 0) return -1;
+    n = write(fd, buf_str(line), line->len);
+    e = errno;
+    if (close(fd) != 0 && n >= 0) return -1;
+    errno = e;
+    return n == (ssize_t)line->len ? 0 : -1;
+}
+
+static char *default_log_path(void) {
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    struct buf p;
+    buf_init(&p, 0);
+    if (state && state[0] == '/')
+        buf_printf(&p, "%s/telltale/wrap.log", state);
+    else if (home && home[0] == '/')
+        buf_printf(&p, "%s/.local/state/telltale/wrap.log", home);
+    else
+        return buf_free(&p), NULL;
+    return buf_take(&p);
+}
+
+/* ---- options ---- */
+
+enum { OPT_PING = 256, OPT_CHECK_URL, OPT_LOG, OPT_NO_LOG, OPT_TAIL };
+
+static const struct option wrap_options[] = {
+    {"ping", required_argument, NULL, OPT_PING},
+    {"check-url", required_argument, NULL, OPT_CHECK_URL},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"no-log", no_argument, NULL, OPT_NO_LOG},
+    {"tail", required_argument, NULL, OPT_TAIL},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Returns 0, -1 after --help, or a usage exit code. */
+static int parse_wrap(int argc, char **argv, struct wrap_opts *w) {
+    bool no_log = false;
+    const char *log = NULL;
+    int c;
+    if (argc < 3 || strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0) {
+        fputs(wrap_usage_text, argc < 3 ? stderr : stdout);
+        return argc < 3 ? EXIT_USAGE : -1;
+    }
+    w->name = argv[2];
+    if (!valid_name(w->name))
+        return wrap_usage_error("invalid NAME '%s': letters, digits, '.', '_' and '-' (at most 128)", w->name);
+    w->tail_lines = DEFAULT_TAIL_LINES;
+    opterr = 0;
+    optind = 3;
+    /* '+': the first non-option ends the options; the command's own
+     * arguments are never looked at. */
+    while ((c = getopt_long(argc, argv, "+h", wrap_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_PING: w->ping_base = optarg; break;
+        case OPT_CHECK_URL: w->check_url = optarg; break;
+        case OPT_LOG: log = optarg; break;
+        case OPT_NO_LOG: no_log = true; break;
+        case OPT_TAIL: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 0 || n > MAX_TAIL_LINES)
+                return wrap_usage_error("invalid --tail '%s': expected 0..10000 lines", optarg);
+            w->tail_lines = (int)n;
+            break;
+        }
+        case 'h': fputs(wrap_usage_text, stdout); return -1;
+        default: return wrap_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) return wrap_usage_error("%s: no command given (telltale wrap NAME -- COMMAND ...)", w->name);
+    w->cmd = argv + optind;
+    if (w->ping_base && w->check_url) return wrap_usage_error("%s", "give --ping or --check-url, not both");
+    if (!w->ping_base && !w->check_url && getenv("TELLTALE_PING_URL") && *getenv("TELLTALE_PING_URL"))
+        w->ping_base = getenv("TELLTALE_PING_URL");
+    /* A typo here means a job that never pings: refuse it now. */
+    if (w->ping_base && !http_url(w->ping_base))
+        return wrap_usage_error("invalid ping URL '%s': expected http:// or https://", w->ping_base);
+    if (w->check_url && !http_url(w->check_url))
+        return wrap_usage_error("invalid --check-url '%s': expected http:// or https://", w->check_url);
+    if (no_log && log) return wrap_usage_error("%s", "give --log or --no-log, not both");
+    if (log)
+        w->log_path = xstrdup(log), w->log_explicit = true;
+    else if (!no_log)
+        w->log_path = default_log_path();
+    return 0;
+}
+
+/* ---- the command ---- */
+
+int wrap_main(int argc, char **argv) {
+    struct wrap_opts w = {0};
+    struct outcome o = {0};
+    struct buf body, errors, line;
+    bool recorded = true; /* every ping delivered, the log written */
+    int rc = parse_wrap(argc, argv, &w);
+
+    if (rc != 0) {
+        free(w.log_path);
+        return rc < 0 ? EXIT_PASSED : rc;
+    }
+    signal(SIGPIPE, SIG_IGN); /* a closed stdout must not kill the wrapper before it pings */
+    buf_init(&body, 0);
+    buf_init(&errors, 0);
+    buf_init(&line, 0);
+    buf_init(&o.tail, 0);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "telltale wrap: cannot initialise libcurl; running %s without pings\n", w.cmd[0]);
+        w.ping_base = w.check_url = NULL;
+        recorded = false;
+    }
+
+    /* Start ping: a failure is loud, but the job still runs — a monitor
+     * being down is no reason to skip a backup. */
+    json_common(&body, &w);
+    buf_puts(&body, "}");
+    if (ping(&w, "/start", &body, &errors) != 0) recorded = false;
+
+    run_command(w.cmd, &o);
+
+    buf_reset(&body);
+    json_common(&body, &w);
+    buf_puts(&body, ",");
+    json_str(&body, "command", w.cmd[0]);
+    json_outcome(&body, &w, &o);
+    buf_puts(&body, "}");
+    if (ping(&w, o.exit_code == 0 ? "" : "/fail", &body, &errors) != 0) recorded = false;
+
+    if (w.log_path) {
+        json_common(&line, &w);
+        buf_puts(&line, ",\"command\":[");
+        for (char **a = w.cmd; *a; a++) {
+            if (a != w.cmd) buf_puts(&line, ",");
+            json_write_string(&line, *a, strlen(*a));
+        }
+        buf_puts(&line, "]");
+        json_outcome(&line, &w, &o);
+        buf_puts(&line, ",\"ping\":");
+        if (!w.ping_base && !w.check_url)
+            buf_puts(&line, "null");
+        else
+            json_write_string(&line, errors.len ? buf_str(&errors) : "ok", errors.len ? errors.len : 2);
+        buf_puts(&line, "}\n");
+        if (!w.log_explicit) make_parents(w.log_path);
+        if (append_log(w.log_path, &line) != 0) {
+            fprintf(stderr, "telltale wrap: %s: cannot append to log %s: %s\n", w.name, w.log_path, strerror(errno));
+            /* Only the log asked for counts as not recorded: a default
+             * location that is not writable must not fail a good job. */
+            if (w.log_explicit) recorded = false;
+        }
+    }
+
+    rc = o.exit_code;
+    if (rc == 0 && !recorded) {
+        fprintf(stderr, "telltale wrap: %s: the command succeeded but its run was not recorded; exiting %d\n", w.name,
+                EXIT_INTERNAL);
+        rc = EXIT_INTERNAL;
+    }
+    curl_global_cleanup();
+    buf_free(&body);
+    buf_free(&errors);
+    buf_free(&line);
+    buf_free(&o.tail);
+    free(w.log_path);
+    return rc;
+}
