@@ -32,8 +32,8 @@ LUALIB := $(sort $(wildcard lib/*.lua))
 # Debian packages: to build, to test, to run the demo.
 DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev libgnutls28-dev
 DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
-             dovecot-imapd dovecot-lmtpd postfix \
-             prometheus prometheus-pushgateway
+             dovecot-imapd dovecot-lmtpd postfix python3-psycopg2 \
+             prometheus prometheus-pushgateway python3-yaml
 
 .PHONY: all unit deps demo demo-down test bench install lint format clean
 
@@ -81,8 +81,10 @@ test: deps
 	bash tests/run.sh build-asan/telltale build-asan/unit
 	bash tests/oneshot.sh ./telltale
 	bash tests/oneshot.sh build-asan/telltale
+	bash tests/demo.sh ./telltale
 
-# The example scenarios against the demo stack (left running; make demo-down).
+# The example scenarios against the demo app and its stack (left running;
+# make demo-down stops it).
 DEMO_DIR := /tmp/telltale-demo
 demo: deps all
 	@bash docker/demo/stack.sh up
@@ -91,7 +93,9 @@ demo: deps all
 	  --json $(DEMO_DIR)/report.json --artifacts $(DEMO_DIR)/artifacts scenarios/; \
 	rc=$$?; echo; \
 	echo "reports: $(DEMO_DIR)/report.json, $(DEMO_DIR)/junit.xml; responses: $(DEMO_DIR)/artifacts/"; \
-	echo "the stack keeps running; stop it with: make demo-down"; exit $$rc
+	echo "the stack keeps running; stop it with: make demo-down"; \
+	echo "try an incident: curl -X POST '$$(sed -n 's/^BASE_URL=//p' $(DEMO_DIR)/demo.env)/admin/fault/smtp_blocked?state=on'," \
+	  "then make demo again (faults: docker/demo/app/app.py; state=off to heal)"; exit $$rc
 
 demo-down:
 	@bash docker/demo/stack.sh down

@@ -1,14 +1,11 @@
--- A nightly job that dies quietly leaves its report stale: check the
--- newest refresh is recent, measured by the database's own clock.
+-- A report job that dies quietly (exit 0, no output) leaves its report
+-- stale: the row it refreshes must be recent.  (report-file.lua checks
+-- the file the same job writes.)
 scenario { name = "report freshness", tags = { "data" } }
 
-step("report refreshed within a day", function()
+step("report table refreshed", { timeout = "10s" }, function()
   local h = db.connect(vars.DB_DSN)
-  local age = h:fresh("SELECT refreshed_at FROM reports WHERE name = 'fresh'", "1d")
-  log("report age:", math.floor(age / 1000), "s")
-end)
-
-step("the same through pgbouncer", function()
-  local h = db.connect(vars.DB_POOLED_DSN)
-  expect(h:value("SELECT count(*) FROM reports")):ge(1)
+  -- The age comes from the database's own clock: client clock skew cannot fake it.
+  local age = h:fresh("SELECT refreshed_at FROM reports WHERE name = 'daily'", vars.REPORT_MAX_AGE or "1m")
+  log("refreshed", telltale.format_duration(age), "ago")
 end)

@@ -1,18 +1,70 @@
 #!/bin/bash
-# stack.sh up|down|status — the demo stack on loopback: nginx (static pages,
-# a JSON API, cookies), PostgreSQL and pgbouncer, started with the test
-# suite's own service scripts into /tmp/telltale-demo and left running
-# between `make demo` runs.  `up` writes the stack's addresses to
-# /tmp/telltale-demo/demo.env, a --vars-file for the scenarios.
+# stack.sh up|down|status — the demo stack on loopback: the demo app
+# (docker/demo/app/) in front of PostgreSQL and a real mail stack (Postfix
+# delivering to Dovecot), plus nginx publishing the app's report file —
+# started with the test suite's own service scripts into /tmp/telltale-demo
+# (TELLTALE_DEMO_DIR) and left running between `make demo` runs.
+#
+# `up` writes demo.env there: a --vars-file for scenarios/ (BASE_URL,
+# DB_DSN, IMAP_URL, MAIL_USER, MAIL_PASSWORD, SMTP_URL, REPORT_URL,
+# REPORT_FILE).  Run again while the stack is up, it reuses it.
+# DEMO_REPORT_INTERVAL (seconds, default 5) sets how often the report job runs.
 set -eu
 HERE=$(cd "$(dirname "$0")/../../tests" && pwd)
+DEMO=$(cd "$(dirname "$0")" && pwd)
 export TT_DIR=${TELLTALE_DEMO_DIR:-/tmp/telltale-demo}
 ENV_FILE=$TT_DIR/demo.env
+STATE=$TT_DIR/stack.state
+# The system Python: python3-psycopg2 is installed for it, not for a
+# python3 some version manager may put first on PATH.
+PY=/usr/bin/python3
 . "$HERE/lib/services.sh"
 
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
 running() {
-    [ -f "$ENV_FILE" ] && [ -f "$TT_DIR/nginx.pid" ] && kill -0 "$(cat "$TT_DIR/nginx.pid")" 2>/dev/null &&
-        [ -f "$TT_DIR/pg/data/postmaster.pid" ]
+    [ -f "$ENV_FILE" ] && alive "$TT_DIR/nginx.pid" && alive "$TT_DIR/app.pid" &&
+        [ -f "$TT_DIR/pg/data/postmaster.pid" ] && [ -f "$TT_DIR/mail/run/master.pid" ]
+}
+
+# The app's database: "demo", owned by the app's user, readable by canary.
+demo_db() {
+    as_postgres psql -q -h "$TT_DIR/pgsock" -p "$TT_PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+        -c "CREATE DATABASE demo OWNER writer" > /dev/null || return 1
+    as_postgres psql -q -h "$TT_DIR/pgsock" -p "$TT_PG_PORT" -U writer -d demo -v ON_ERROR_STOP=1 \
+        < "$DEMO/schema.sql" > /dev/null
+}
+
+app_start() {
+    APP_PORT=$(free_port)
+    EGRESS_PORT=$(free_port)
+    mkdir -p "$TT_DIR/www/reports"
+    DEMO_PORT=$APP_PORT DEMO_EGRESS_PORT=$EGRESS_PORT DEMO_MTA=127.0.0.1:$TT_SMTP_PORT \
+        DEMO_DSN="host=127.0.0.1 port=$TT_PG_PORT dbname=demo user=writer password=$TT_PG_PASSWORD" \
+        DEMO_REPORT_FILE=$TT_DIR/www/reports/daily.csv DEMO_REPORT_INTERVAL=${DEMO_REPORT_INTERVAL:-5} \
+        setsid "$PY" "$DEMO/app/app.py" < /dev/null > "$TT_DIR/app.log" 2>&1 &
+    echo $! > "$TT_DIR/app.pid"
+    wait_for_port "$APP_PORT" "the demo app" || { tail -n 20 "$TT_DIR/app.log" >&2; return 1; }
+    # Ready once its report job has run: a report that is not there yet
+    # is not a stale one.
+    local i=0
+    while [ ! -f "$TT_DIR/www/reports/daily.csv" ]; do
+        i=$((i + 1))
+        if [ "$i" -gt 100 ]; then
+            echo "demo app: no report within 10s" >&2
+            tail -n 20 "$TT_DIR/app.log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    printf 'TT_PIDS="%s"\nTT_SMTP_PORT=%s\n' "$TT_PIDS" "$TT_SMTP_PORT" > "$STATE"
+}
+
+stop_all() {
+    # What `up` recorded: the pids and ports services_stop needs.
+    [ -f "$STATE" ] && . "$STATE"
+    alive "$TT_DIR/app.pid" && kill "$(cat "$TT_DIR/app.pid")"
+    services_stop
 }
 
 case "${1:-}" in
@@ -21,24 +73,35 @@ up)
         echo "demo stack already running (addresses in $ENV_FILE)"
         exit 0
     fi
+    if [ -d "$TT_DIR" ]; then stop_all 2>/dev/null || true; fi
     rm -rf "$TT_DIR"
     mkdir -p "$TT_DIR"
-    # setsid: the helpers must outlive this script and make's shell.
-    services_start
+    # The helpers are started with setsid: they outlive this script and make's shell.
+    # A half-started stack is stopped again, not left behind.
+    if ! { services_start && demo_db && app_start; }; then
+        echo "demo stack: could not start (logs in $TT_DIR)" >&2
+        stop_all
+        exit 1
+    fi
     cat > "$ENV_FILE" <<ENV
 # The demo stack's addresses, for telltale --vars-file.
-BASE_URL=$TT_HTTP
-DB_DSN=$TT_PG_DSN
-DB_POOLED_DSN=$TT_PGB_DSN
-ECHO_PID_LIST=$TT_PIDS
+BASE_URL=http://127.0.0.1:$APP_PORT
+DB_DSN=host=127.0.0.1 port=$TT_PG_PORT dbname=demo user=canary password=$TT_PG_PASSWORD
+IMAP_URL=imap://127.0.0.1:$TT_IMAP_PORT/INBOX
+MAIL_USER=$TT_MAIL_USER
+MAIL_PASSWORD=$TT_MAIL_PASSWORD
+# The app's own route to its MTA: what the egress probe checks.
+SMTP_URL=smtp://127.0.0.1:$EGRESS_PORT
+REPORT_URL=$TT_HTTP/reports/daily.csv
+REPORT_FILE=$TT_DIR/www/reports/daily.csv
 ENV
-    echo "demo stack up: $TT_HTTP, PostgreSQL on 127.0.0.1:$TT_PG_PORT, pgbouncer on 127.0.0.1:$TT_PGB_PORT"
+    echo "demo stack up: app http://127.0.0.1:$APP_PORT, PostgreSQL 127.0.0.1:$TT_PG_PORT," \
+        "SMTP 127.0.0.1:$TT_SMTP_PORT (app's route 127.0.0.1:$EGRESS_PORT), IMAP 127.0.0.1:$TT_IMAP_PORT," \
+        "report $TT_HTTP/reports/daily.csv"
+    echo "logs: $TT_DIR/app.log, $TT_DIR/mail/postfix.log, $TT_DIR/pg/server.log"
     ;;
 down)
-    if [ -f "$ENV_FILE" ]; then
-        TT_PIDS=$(sed -n 's/^ECHO_PID_LIST=//p' "$ENV_FILE")
-        services_stop
-    fi
+    if [ -d "$TT_DIR" ]; then stop_all; fi
     rm -rf "$TT_DIR"
     echo "demo stack stopped"
     ;;

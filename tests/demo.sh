@@ -1,0 +1,136 @@
+#!/bin/bash
+# demo.sh TELLTALE — scenarios/ against the demo stack (docker/demo/), end to
+# end: on a healthy stack every scenario passes, 20 runs in a row without a
+# single failure; then each incident's fault switch is turned on and the
+# scenario that should catch it must fail with the right kind and a message
+# naming the missing side effect, while the scenarios it does not touch
+# still pass; after the switch is off again the whole set must pass.
+#
+# Its own stack, on free loopback ports under its own temp dir, stopped on exit.
+set -u
+BIN=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+RUNS=${DEMO_RUNS:-20}
+export NO_COLOR=1
+W=$(mktemp -d /tmp/telltale-demo-test.XXXXXX)
+chmod 755 "$W" # PostgreSQL, Dovecot and nginx run as other users
+export TELLTALE_DEMO_DIR=$W/stack
+# The report job runs every second, and a report older than 5 s is stale:
+# the report incident shows within seconds instead of minutes.
+export DEMO_REPORT_INTERVAL=1
+STACK=$ROOT/docker/demo/stack.sh
+trap 'bash "$STACK" down > /dev/null 2>&1; [ -n "${TT_KEEP:-}" ] || rm -rf "$W"' EXIT
+passed=0
+failed=0
+
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL $1: $2"
+    [ -n "${3:-}" ] && sed 's/^/     | /' "$3" | head -40
+}
+
+if ! bash "$STACK" up > "$W/stack.log" 2>&1; then
+    echo "FAIL demo/stack-up: the demo stack did not start"
+    sed 's/^/     | /' "$W/stack.log"
+    exit 1
+fi
+pass "demo/stack-up"
+ENV=$TELLTALE_DEMO_DIR/demo.env
+BASE_URL=$(sed -n 's/^BASE_URL=//p' "$ENV")
+
+# scenarios OUT JSON — the whole set, all at once, with short waits for mail.
+scenarios() {
+    timeout 120 "$BIN" run --parallel 8 --vars-file "$ENV" --var MAIL_WAIT=10s --var REPORT_MAX_AGE=5s \
+        --json "$2" "$ROOT/scenarios" > "$1" 2>&1
+}
+
+# No output of any run may show a password.
+no_secrets() { ! grep -qF -e "s3cr3t-pa55" "$@"; }
+
+# ---- healthy: everything passes, and keeps passing ----
+scenarios "$W/healthy.out" "$W/healthy.json"
+code=$?
+if [ "$code" = 0 ] && grep -q "8 scenarios: 8 passed" "$W/healthy.out"; then
+    pass "demo/healthy"
+else
+    fail "demo/healthy" "exit $code, expected 0 with 8 passed" "$W/healthy.out"
+fi
+if no_secrets "$W/healthy.out" "$W/healthy.json"; then pass "demo/no-secrets"; else fail "demo/no-secrets" "a password in the output or the report"; fi
+
+bad_runs=0
+bad_scenarios=0
+for i in $(seq 1 "$RUNS"); do
+    if ! scenarios "$W/run.out" "$W/run.json"; then
+        bad_runs=$((bad_runs + 1))
+        bad_scenarios=$((bad_scenarios + $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["failed"])' "$W/run.json" 2>/dev/null || echo 1)))
+        cp "$W/run.out" "$W/bad-run-$i.out"
+    fi
+done
+if [ "$bad_runs" = 0 ]; then
+    pass "demo/$RUNS-runs: 0 failures in $((RUNS * 8)) scenario runs"
+else
+    fail "demo/$RUNS-runs" "$bad_runs of $RUNS runs failed ($bad_scenarios failed scenarios)" "$(ls "$W"/bad-run-*.out | head -n 1)"
+fi
+
+# ---- the incident library: one fault switch at a time ----
+fault() { # NAME on|off
+    curl -sf -X POST "$BASE_URL/admin/fault/$1?state=$2" > /dev/null
+}
+
+# healthy_again NAME — after the switch is off, the whole set passes again
+# (within 10 tries a second apart: the report job needs a run to catch up).
+healthy_again() {
+    local i
+    for i in $(seq 1 10); do
+        scenarios "$W/after.out" "$W/after.json" && { pass "demo/$1/recovers"; return; }
+        sleep 1
+    done
+    fail "demo/$1/recovers" "the set still fails after the fault was switched off" "$W/after.out"
+}
+
+ALL=("health" "mail egress" "signup and confirm" "password reset" "personalization round-trip"
+    "support routing" "report freshness" "report file")
+
+# fault_case NAME WAIT 'SCENARIO|KIND|TEXT'... — switch NAME on, wait WAIT
+# seconds, run the set: the listed scenarios fail so, every other passes.
+fault_case() {
+    local name=$1 wait=$2 s args=() failing=""
+    shift 2
+    for s in "$@"; do args+=(--fail "$s"); failing="$failing|${s%%|*}|"; done
+    for s in "${ALL[@]}"; do
+        case "$failing" in *"|$s|"*) ;; *) args+=(--pass "$s") ;; esac
+    done
+    if ! fault "$name" on; then fail "demo/$name" "could not switch the fault on"; return; fi
+    sleep "$wait"
+    scenarios "$W/$name.out" "$W/$name.json"
+    fault "$name" off || fail "demo/$name" "could not switch the fault off"
+    if python3 "$HERE/demo/expect.py" "$W/$name.json" "${args[@]}" > "$W/$name.check" 2>&1; then
+        pass "demo/$name"
+        sed 's/^/     /' "$W/$name.check"
+    else
+        cat "$W/$name.out" >> "$W/$name.check"
+        fail "demo/$name" "not caught as expected" "$W/$name.check"
+    fi
+    no_secrets "$W/$name.out" "$W/$name.json" || fail "demo/$name" "a password in the output or the report"
+    healthy_again "$name"
+}
+
+CONFIRM='subject "Confirm your account"'
+RESET='subject "Reset your password"'
+fault_case smtp_blocked 0 "mail egress|network|no SMTP greeting" \
+    "signup and confirm|missing|$CONFIRM" "password reset|missing|$RESET"
+fault_case mail_stuck 0 "signup and confirm|missing|$CONFIRM" "password reset|missing|$RESET"
+fault_case poisoned_pool 0 "signup and confirm|http|current transaction is aborted" \
+    "password reset|http|current transaction is aborted" "personalization round-trip|http|current transaction is aborted"
+fault_case key_drift 0 "personalization round-trip|assertion|stack the rules were derived from"
+fault_case report_job_dies 6 "report freshness|missing|newest row is" "report file|missing|old, allowed 5s"
+fault_case hang 0 "health|timeout|waiting for response" "signup and confirm|timeout|waiting for response" \
+    "password reset|timeout|waiting for response" "personalization round-trip|timeout|waiting for response" \
+    "support routing|timeout|waiting for response"
+fault_case misroute 0 'support routing|assertion|"how do I reset my password" went to billing'
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
