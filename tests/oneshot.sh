@@ -246,6 +246,12 @@ if tt 2 wrap 'bad name' -- true && has "$D/err" "invalid NAME 'bad name'" \
     pass "$name"
 fi
 
+name=help-lists-one-shot-options
+if tt 0 --help && has "$D/out" "--prom-file FILE" && has "$D/out" "--pushgateway URL" \
+    && has "$D/out" "telltale wrap NAME [options] -- COMMAND"; then
+    pass "$name"
+fi
+
 # ---- --prom-file ----
 
 M=$D/metrics
@@ -347,6 +353,58 @@ else
             pass "$name"
         fi
     fi
+fi
+
+# ---- the README's fs.fresh example, as written ----
+name=readme-fs-fresh-example
+sed -n '/^### Files$/,/^### /p' "$HERE/../README.md" | sed -n '/^```lua$/,/^```$/p' | sed '1d;$d' > "$D/readme-fs.lua"
+mkdir -p "$D/export"
+printf 'id\n1\n' > "$D/export/orders.csv"
+if [ ! -s "$D/readme-fs.lua" ]; then
+    fail "$name" "no Lua example under '### Files' in README.md"
+elif tt 0 run --var "EXPORT_DIR=$D/export" "$D/readme-fs.lua" && touch -d '27 hours ago' "$D/export/orders.csv" \
+    && tt 1 run --var "EXPORT_DIR=$D/export" "$D/readme-fs.lua" \
+    && has "$D/out" "[missing] $D/export/orders.csv is 27h00m old, allowed 26h00m"; then
+    pass "$name"
+fi
+
+# ---- the deployment examples in docker/deploy, run as written ----
+# Their telltale command lines, with paths and URLs made local: an option
+# the CLI does not have, or a changed meaning, fails here.
+
+DEP=$D/deploy
+mkdir -p "$DEP"
+printf 'BASE_URL=http://127.0.0.1:1\n' > "$DEP/vars.env"
+deploy_args() { mapfile -t args < <(python3 "$O/deploy_args.py" "$@") && [ "${#args[@]}" -gt 1 ]; }
+
+name=deploy-systemd-service
+if deploy_args systemd "$HERE/../docker/deploy/telltale-run.service" --vars-file="$DEP/vars.env" \
+        --prom-file="$DEP/telltale.prom" --json="$DEP/report.json" --junit="$DEP/junit.xml" PATH="$O/pass.lua" \
+    && tt 0 "${args[@]}" && promtool check metrics < "$DEP/telltale.prom" > "$D/promtool.out" 2>&1 \
+    && [ -s "$DEP/report.json" ] && [ -s "$DEP/junit.xml" ]; then
+    sed "s#/usr/local/bin/telltale#$BIN#" "$HERE/../docker/deploy/telltale-run.service" > "$DEP/telltale-run.service"
+    cp "$HERE/../docker/deploy/telltale-run.timer" "$DEP/"
+    if ! command -v systemd-analyze > /dev/null; then
+        pass "$name"
+    # verify exits 0 on directives it ignores: any output is a failure.
+    elif systemd-analyze verify "$DEP/telltale-run.service" "$DEP/telltale-run.timer" > "$D/verify.out" 2>&1 \
+        && [ ! -s "$D/verify.out" ]; then
+        pass "$name"
+    else
+        fail "$name" "systemd-analyze verify" "$D/verify.out"
+    fi
+elif [ "${code:-}" = 0 ]; then
+    fail "$name" "the unit's command line did not produce valid reports" "$D/promtool.out"
+fi
+
+name=deploy-k8s-cronjob
+: > "$D/req.log"
+if deploy_args cronjob "$HERE/../docker/deploy/cronjob.yaml" --vars-file="$DEP/vars.env" --json="$DEP/k8s.json" \
+        --pushgateway="$RCV/metrics/job/telltale/instance/prod" PATH="$O/pass.lua" \
+    && tt 0 "${args[@]}" \
+    && reqs 'q[0]["method"] == "PUT" and q[0]["path"] == "/metrics/job/telltale/instance/prod"' \
+    && [ -s "$DEP/k8s.json" ]; then
+    pass "$name"
 fi
 
 echo
