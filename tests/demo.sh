@@ -125,7 +125,7 @@ fault_case mail_stuck 0 "signup and confirm|missing|$CONFIRM" "password reset|mi
 fault_case poisoned_pool 0 "signup and confirm|http|current transaction is aborted" \
     "password reset|http|current transaction is aborted" "personalization round-trip|http|current transaction is aborted"
 fault_case key_drift 0 "personalization round-trip|assertion|stack the rules were derived from"
-fault_case report_job_dies 6 "report freshness|missing|newest row is" "report file|missing|old, allowed 5s"
+fault_case report_job_dies 6 "report freshness|missing|newest row is" "report file|missing|daily.csv is"
 fault_case hang 0 "health|timeout|waiting for response" "signup and confirm|timeout|waiting for response" \
     "password reset|timeout|waiting for response" "personalization round-trip|timeout|waiting for response" \
     "support routing|timeout|waiting for response"

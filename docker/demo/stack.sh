@@ -1,14 +1,14 @@
 #!/bin/bash
 # stack.sh up|down|status — the demo stack on loopback: the demo app
 # (docker/demo/app/) in front of PostgreSQL and a real mail stack (Postfix
-# delivering to Dovecot), plus nginx publishing the app's report file —
-# started with the test suite's own service scripts into /tmp/telltale-demo
-# (TELLTALE_DEMO_DIR) and left running between `make demo` runs.
+# delivering to Dovecot), started with the test suite's own service scripts
+# into /tmp/telltale-demo (TELLTALE_DEMO_DIR) and left running between
+# `make demo` runs.
 #
 # `up` writes demo.env there: a --vars-file for scenarios/ (BASE_URL,
-# DB_DSN, IMAP_URL, MAIL_USER, MAIL_PASSWORD, SMTP_URL, REPORT_URL,
-# REPORT_FILE).  Run again while the stack is up, it reuses it.
-# DEMO_REPORT_INTERVAL (seconds, default 5) sets how often the report job runs.
+# DB_DSN, IMAP_URL, MAIL_USER, MAIL_PASSWORD, SMTP_URL, REPORT_FILE).  Run
+# again while the stack is up, it reuses it.  DEMO_REPORT_INTERVAL (seconds,
+# default 5) sets how often the report job runs.
 set -eu
 HERE=$(cd "$(dirname "$0")/../../tests" && pwd)
 DEMO=$(cd "$(dirname "$0")" && pwd)
@@ -38,17 +38,17 @@ demo_db() {
 app_start() {
     APP_PORT=$(free_port)
     EGRESS_PORT=$(free_port)
-    mkdir -p "$TT_DIR/www/reports"
+    mkdir -p "$TT_DIR/reports"
     DEMO_PORT=$APP_PORT DEMO_EGRESS_PORT=$EGRESS_PORT DEMO_MTA=127.0.0.1:$TT_SMTP_PORT \
         DEMO_DSN="host=127.0.0.1 port=$TT_PG_PORT dbname=demo user=writer password=$TT_PG_PASSWORD" \
-        DEMO_REPORT_FILE=$TT_DIR/www/reports/daily.csv DEMO_REPORT_INTERVAL=${DEMO_REPORT_INTERVAL:-5} \
+        DEMO_REPORT_FILE=$TT_DIR/reports/daily.csv DEMO_REPORT_INTERVAL=${DEMO_REPORT_INTERVAL:-5} \
         setsid "$PY" "$DEMO/app/app.py" < /dev/null > "$TT_DIR/app.log" 2>&1 &
     echo $! > "$TT_DIR/app.pid"
     wait_for_port "$APP_PORT" "the demo app" || { tail -n 20 "$TT_DIR/app.log" >&2; return 1; }
     # Ready once its report job has run: a report that is not there yet
     # is not a stale one.
     local i=0
-    while [ ! -f "$TT_DIR/www/reports/daily.csv" ]; do
+    while [ ! -f "$TT_DIR/reports/daily.csv" ]; do
         i=$((i + 1))
         if [ "$i" -gt 100 ]; then
             echo "demo app: no report within 10s" >&2
@@ -92,12 +92,11 @@ MAIL_USER=$TT_MAIL_USER
 MAIL_PASSWORD=$TT_MAIL_PASSWORD
 # The app's own route to its MTA: what the egress probe checks.
 SMTP_URL=smtp://127.0.0.1:$EGRESS_PORT
-REPORT_URL=$TT_HTTP/reports/daily.csv
-REPORT_FILE=$TT_DIR/www/reports/daily.csv
+REPORT_FILE=$TT_DIR/reports/daily.csv
 ENV
     echo "demo stack up: app http://127.0.0.1:$APP_PORT, PostgreSQL 127.0.0.1:$TT_PG_PORT," \
         "SMTP 127.0.0.1:$TT_SMTP_PORT (app's route 127.0.0.1:$EGRESS_PORT), IMAP 127.0.0.1:$TT_IMAP_PORT," \
-        "report $TT_HTTP/reports/daily.csv"
+        "report $TT_DIR/reports/daily.csv"
     echo "logs: $TT_DIR/app.log, $TT_DIR/mail/postfix.log, $TT_DIR/pg/server.log"
     ;;
 down)
