@@ -40,24 +40,35 @@ pass "demo/stack-up"
 ENV=$TELLTALE_DEMO_DIR/demo.env
 BASE_URL=$(sed -n 's/^BASE_URL=//p' "$ENV")
 
-# scenarios OUT JSON — the whole set, all at once, with short waits for mail.
+# scenarios OUT JSON [ARG...] — the whole set, all at once, with short waits for mail.
 scenarios() {
+    local out=$1 json=$2
+    shift 2
     timeout 120 "$BIN" run --parallel 8 --vars-file "$ENV" --var MAIL_WAIT=10s --var REPORT_MAX_AGE=5s \
-        --json "$2" "$ROOT/scenarios" > "$1" 2>&1
+        --json "$json" "$@" "$ROOT/scenarios" > "$out" 2>&1
 }
 
-# No output of any run may show a password.
-no_secrets() { ! grep -qF -e "s3cr3t-pa55" "$@"; }
+# no_secrets JSON FILE... — neither the stack's passwords nor the users'
+# (made by unique("...pw") in that run) show anywhere.
+no_secrets() {
+    local run_id
+    run_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$1") || return 1
+    ! grep -rqF -e "s3cr3t-pa55" -e "pw-$run_id" "$@"
+}
 
 # ---- healthy: everything passes, and keeps passing ----
-scenarios "$W/healthy.out" "$W/healthy.json"
+scenarios "$W/healthy.out" "$W/healthy.json" -v --trace --artifacts "$W/artifacts"
 code=$?
 if [ "$code" = 0 ] && grep -q "8 scenarios: 8 passed" "$W/healthy.out"; then
     pass "demo/healthy"
 else
     fail "demo/healthy" "exit $code, expected 0 with 8 passed" "$W/healthy.out"
 fi
-if no_secrets "$W/healthy.out" "$W/healthy.json"; then pass "demo/no-secrets"; else fail "demo/no-secrets" "a password in the output or the report"; fi
+if no_secrets "$W/healthy.json" "$W/healthy.out" "$W/artifacts"; then
+    pass "demo/no-secrets"
+else
+    fail "demo/no-secrets" "a password in the output (-v --trace), the report or the artifacts"
+fi
 
 bad_runs=0
 bad_scenarios=0
@@ -113,7 +124,7 @@ fault_case() {
         cat "$W/$name.out" >> "$W/$name.check"
         fail "demo/$name" "not caught as expected" "$W/$name.check"
     fi
-    no_secrets "$W/$name.out" "$W/$name.json" || fail "demo/$name" "a password in the output or the report"
+    no_secrets "$W/$name.json" "$W/$name.out" || fail "demo/$name" "a password in the output or the report"
     healthy_again "$name"
 }
 

@@ -9,6 +9,8 @@ cd /opt/telltale
 HERE=/opt/telltale/tests
 TT_DIR=/var/lib/demo-mail
 . tests/lib/mail.sh
+# The containers' fixed ports, read by mail_fill.
+# shellcheck disable=SC2034
 TT_SMTP_PORT=25 TT_SUBMISSION_PORT=587 TT_IMAP_PORT=143 TT_IMAPS_PORT=993
 m=$TT_DIR/mail
 

@@ -62,8 +62,11 @@ app_start() {
 
 stop_all() {
     # What `up` recorded: the pids and ports services_stop needs.
+    # shellcheck source=/dev/null
     [ -f "$STATE" ] && . "$STATE"
     alive "$TT_DIR/app.pid" && kill "$(cat "$TT_DIR/app.pid")"
+    # By its pid files, even for a stack `up` did not finish recording.
+    mail_stop
     services_stop
 }
 

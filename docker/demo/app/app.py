@@ -172,7 +172,7 @@ def egress(port, mta_host, mta_port):
     """The app's route to its MTA (a relay standing for the network path and
     its firewall).  With smtp_blocked on, connections are accepted and never
     answered, as a black-holing firewall rule on port 25 looks from inside."""
-    srv = socket.create_server((CONF["bind"], port), reuse_port=False)
+    srv = socket.create_server((CONF["bind"], port))
     while True:
         client, _ = srv.accept()
         if FAULTS["smtp_blocked"]:
