@@ -123,13 +123,29 @@ run_case() {
     pass "$name"
 }
 
-# TT_ONLY=pattern runs the matching e2e cases only (and skips the CLI cases).
+cli_case() { # NAME EXPECTED_EXIT EXPECTED_TEXT -- COMMAND...
+    local name=$1 want=$2 text=$3 code
+    shift 4
+    "$@" > "$TT_DIR/cli.out" 2>&1; code=$?
+    if [ "$code" != "$want" ]; then fail "cli/$name" "exit $code, expected $want" "$TT_DIR/cli.out"; return; fi
+    if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$TT_DIR/cli.out"; then
+        fail "cli/$name" "sanitizer report" "$TT_DIR/cli.out"; return
+    fi
+    if [ -n "$text" ] && ! grep -qF -- "$text" "$TT_DIR/cli.out"; then
+        fail "cli/$name" "output lacks: $text" "$TT_DIR/cli.out"; return
+    fi
+    pass "cli/$name"
+}
+
+# TT_ONLY=pattern runs the matching e2e cases only (and skips the CLI cases);
+# TT_ONLY=mail_cases runs tests/mail_cases.sh only.
 for f in "$HERE"/e2e/*${TT_ONLY:-}*.lua; do
-    run_case "$f"
+    [ -f "$f" ] && run_case "$f"
 done
 
 # ---- command-line cases: tests/cli.sh ----
 [ -z "${TT_ONLY:-}" ] && . "$HERE/cli.sh"
+[ -z "${TT_ONLY:-}" ] || [ "${TT_ONLY}" = mail_cases ] && . "$HERE/mail_cases.sh"
 
 echo
 echo "$passed passed, $failed failed"

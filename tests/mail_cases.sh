@@ -1,0 +1,79 @@
+# mail_cases.sh — e-mail cases that need more than one scenario file or a
+# hand on the servers mid-run; sourced by run.sh after cli.sh (uses
+# cli_case, pass/fail, $BIN and the mail stack from lib/mail.sh).
+
+# Dovecot restarted while a scenario waits: the mailbox reconnects (with
+# backoff, inside the deadline) and the message sent after the restart is
+# found; the wait does not fail because the server dropped the connection.
+mkdir -p "$TT_DIR/restart"
+cat > "$TT_DIR/restart/wait.lua" <<'LUA'
+step("wait across a restart", { timeout = "30s" }, function()
+  local mb = mail.mailbox { url = vars.IMAP, user = "canary", password = vars.PASSWORD }
+  local msg = mb:wait { to = vars.TO, subject = "after the restart" }
+  expect(msg.text):contains("still here")
+  log("mailbox: " .. mb:_status())
+end)
+LUA
+restart_to="canary+restart-$(date +%s%N)@$TT_MAIL_DOMAIN"
+(
+    sleep 1.5
+    mail_restart_dovecot
+    sleep 0.5
+    echo "still here" | mail_send "$restart_to" "after the restart" -
+) > "$TT_DIR/restart.log" 2>&1 &
+restarter=$!
+cli_case mail-dovecot-restart-mid-wait 0 "1 scenarios: 1 passed" -- "$BIN" run -v \
+    --var "IMAP=imap://127.0.0.1:$TT_IMAP_PORT/INBOX" --var "PASSWORD=$TT_MAIL_PASSWORD" --var "TO=$restart_to" \
+    "$TT_DIR/restart/wait.lua"
+wait "$restarter"
+
+# 200 scenarios wait at once on one mailbox, each for its own plus-address;
+# the mail for all of them is sent at once.  Every one is found, and the
+# server never sees more than 2 IMAP connections from us (counted on the
+# server side of the socket, sampled every 50 ms while the run lasts).
+mkdir -p "$TT_DIR/many-mail"
+for i in $(seq -w 1 200); do
+cat > "$TT_DIR/many-mail/m$i.lua" <<'LUA'
+step("wait for my mail", { timeout = "90s" }, function()
+  local n = run.file:match("m(%d+)%.lua$")
+  local mb = mail.mailbox { url = vars.IMAP, user = "canary", password = vars.PASSWORD }
+  local msg = mb:wait { to = "canary+" .. vars.TAG .. "-" .. n .. "@example.test" }
+  expect(msg.subject):eq("for " .. n)
+end)
+LUA
+done
+many_tag="many$(date +%s%N)"
+: > "$TT_DIR/imap-connections"
+(
+    max=0
+    while [ ! -f "$TT_DIR/many-mail.done" ]; do
+        n=$(ss -Htn state established "( sport = :$TT_IMAP_PORT )" | wc -l)
+        [ "$n" -gt "$max" ] && max=$n && echo "$max" > "$TT_DIR/imap-connections"
+        sleep 0.05
+    done
+) &
+sampler=$!
+(
+    sleep 2 # every scenario is waiting by now
+    python3 - "$TT_SMTP_PORT" "$many_tag" <<'PY'
+import smtplib, sys
+port, tag = int(sys.argv[1]), sys.argv[2]
+with smtplib.SMTP("127.0.0.1", port, local_hostname="localhost", timeout=30) as s:
+    for i in range(1, 201):
+        to = "canary+%s-%03d@example.test" % (tag, i)
+        s.sendmail("app@example.test", [to], "From: app@example.test\r\nTo: %s\r\nSubject: for %03d\r\n\r\nhello\r\n" % (to, i))
+PY
+) > "$TT_DIR/many-mail.log" 2>&1 &
+sender=$!
+cli_case mail-200-waits-one-mailbox 0 "200 scenarios: 200 passed" -- "$BIN" run --parallel 200 \
+    --var "IMAP=imap://127.0.0.1:$TT_IMAP_PORT/INBOX" --var "PASSWORD=$TT_MAIL_PASSWORD" --var "TAG=$many_tag" \
+    "$TT_DIR/many-mail"
+touch "$TT_DIR/many-mail.done"
+wait "$sampler" "$sender"
+imap_max=$(cat "$TT_DIR/imap-connections")
+if [ -n "$imap_max" ] && [ "$imap_max" -ge 1 ] && [ "$imap_max" -le 2 ]; then
+    pass "cli/mail-200-waits-at-most-2-imap-connections ($imap_max)"
+else
+    echo "at most ${imap_max:-0} IMAP connections seen; expected 1 or 2" > "$TT_DIR/imap.out"
+    fail "cli/mail-200-waits-at-most-2-imap-connections" "server saw ${imap_max:-no} connections" "$TT_DIR/imap.out"
+fi
