@@ -39,6 +39,7 @@
 #define PING_ATTEMPTS 3      /* worst case about 16 s per ping */
 #define DRAIN_MS 200         /* after the command exits, how long a child it left may keep writing */
 #define MAX_NAME 128
+#define PUMP_CHUNKS 16 /* reads per pipe per loop turn */
 
 static const char wrap_usage_text[] =
     "usage: telltale wrap NAME [options] -- COMMAND [ARG...]\n"
@@ -153,10 +154,12 @@ static void tail_text(const struct buf *tail, int lines, struct buf *out) {
 static volatile sig_atomic_t got_child;
 static volatile sig_atomic_t pending[NSIG]; /* signals to forward to the command */
 
-static void on_signal(int sig) {
-    if (sig == SIGCHLD)
-        got_child = 1;
-    else
+static void on_signal(int sig, siginfo_t *info, void *context) {
+    (void)context;
+    if (sig == SIGCHLD) got_child = 1;
+    /* SI_KERNEL: the terminal signalled its whole foreground group (^C),
+     * the command included; a second copy could make it quit harder. */
+    else if (info->si_code != SI_KERNEL)
         pending[sig] = 1;
 }
 
@@ -183,16 +186,19 @@ static void child_exec(char **cmd, int out, int err, int status_pipe, const sigs
     _exit(e == ENOENT || e == ENOTDIR ? 127 : 126);
 }
 
-/* Read what is there from *fd; tee it to `to` and keep its tail.  Closes
- * *fd (setting it to -1) at end of file. */
+/* Read what is there from *fd, at most PUMP_CHUNKS reads so a command (or
+ * a daemon it left) writing without pause cannot keep us from the loop;
+ * tee it to `to` and keep its tail.  Closes *fd (setting it to -1) at end
+ * of file. */
 static void pump(int *fd, int to, struct outcome *o) {
     char chunk[65536];
-    for (;;) {
+    for (int reads = 0; reads < PUMP_CHUNKS;) {
         ssize_t n = read(*fd, chunk, sizeof chunk);
         if (n > 0) {
             write_all(to, chunk, (size_t)n);
             tail_append(&o->tail, chunk, (size_t)n);
             o->output_bytes += (uint64_t)n;
+            reads++;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -230,7 +236,8 @@ static int run_command(char **cmd, struct outcome *o) {
     sigaddset(&block, SIGCHLD);
     for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&block, forwarded[i]);
     sigprocmask(SIG_BLOCK, &block, &orig);
-    sa.sa_handler = on_signal; /* no SA_RESTART: ppoll must return EINTR */
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: ppoll must return EINTR */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, &saved[0]);
     for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, &saved[1 + i]);
@@ -300,7 +307,7 @@ static int run_command(char **cmd, struct outcome *o) {
         }
     }
     for (int i = 0; i < 2; i++)
-        if (fds[i] >= 0) pump(&fds[i], i == 0 ? STDOUT_FILENO : STDERR_FILENO, o), close(fds[i]);
+        if (fds[i] >= 0) close(fds[i]);
     if (o->duration_ms == 0) o->duration_ms = clock_ms(CLOCK_MONOTONIC) - start;
     if (WIFSIGNALED(wstatus)) {
         o->signal = WTERMSIG(wstatus);

@@ -224,6 +224,14 @@ if tt 0 wrap job-bg --no-log -- sh -c 'sleep 5 & echo started' && has "$D/out" s
     if [ "$ms" -lt $((2000 * SLOW)) ]; then pass "$name"; else fail "$name" "took ${ms}ms"; fi
 fi
 
+name=wrap-leftover-writer
+# ... even one that never stops writing (it dies of SIGPIPE once we are gone).
+start=$(date +%s%N)
+if tt 0 wrap job-spam --no-log -- sh -c '(while :; do echo spam; done) & echo started' && has "$D/out" started; then
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    if [ "$ms" -lt $((3000 * SLOW)) ]; then pass "$name"; else fail "$name" "took ${ms}ms"; fi
+fi
+
 name=wrap-default-log
 if tt 0 wrap job-def -- echo hello && lastlog_file=$XDG_STATE_HOME/telltale/wrap.log && [ -s "$lastlog_file" ] \
     && LOG=$lastlog_file lastlog 'l["name"] == "job-def" and l["output_tail"] == "hello\n" and l["ping"] is None'; then
