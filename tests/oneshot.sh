@@ -151,6 +151,15 @@ if tt 3 wrap job-404 --check-url "$RCV/status/404/uuid-1" --no-log -- true \
     pass "$name"
 fi
 
+name=wrap-ping-retried
+# 5xx is worth retrying (3 attempts per ping); the message counts them.
+: > "$D/req.log"
+if tt 3 wrap job-503 --check-url "$RCV/status/503/uuid-2" --no-log -- true \
+    && has "$D/err" "returned 503: no such check (3 attempts)" \
+    && reqs '[r["path"] for r in q] == ["/status/503/uuid-2/start"] * 3 + ["/status/503/uuid-2"] * 3'; then
+    pass "$name"
+fi
+
 name=wrap-no-shell
 : > "$D/req.log"
 if tt 0 wrap job-args --no-log -- printf '%s|' "\$(touch $D/pwned) a  b" '*' ';' '`id`' \
@@ -332,6 +341,12 @@ if tt 3 run --pushgateway "http://127.0.0.1:$CLOSED" "$O/pass.lua" \
     && has "$D/err" "--pushgateway: metrics not pushed: PUT http://127.0.0.1:$CLOSED/metrics/job/telltale" \
     && tt 1 run --pushgateway "http://127.0.0.1:$CLOSED" "$O/fail.lua" && has "$D/err" "metrics not pushed"; then
     pass "$name"
+fi
+
+name=push-credentials-redacted
+if tt 3 run --pushgateway "http://canary:pgw-s3cret@127.0.0.1:$CLOSED" "$O/pass.lua" \
+    && has "$D/err" "metrics not pushed: PUT http://canary:[REDACTED]@127.0.0.1:$CLOSED/metrics/job/telltale"; then
+    if grep -q pgw-s3cret "$D/err" "$D/out"; then fail "$name" "the password reached the output" "$D/err"; else pass "$name"; fi
 fi
 
 name=push-rejected
