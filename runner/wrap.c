@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "duration.h"
 #include "failure.h"
 #include "json.h"
 #include "post.h"
@@ -39,7 +40,8 @@
 #define PING_ATTEMPTS 3      /* worst case about 16 s per ping */
 #define DRAIN_MS 200         /* after the command exits, how long a child it left may keep writing */
 #define MAX_NAME 128
-#define PUMP_CHUNKS 16 /* reads per pipe per loop turn */
+#define PUMP_CHUNKS 16      /* reads per pipe per loop turn */
+#define KILL_GRACE_MS 10000 /* after --timeout's SIGTERM, before SIGKILL */
 
 static const char wrap_usage_text[] =
     "usage: telltale wrap NAME [options] -- COMMAND [ARG...]\n"
@@ -55,10 +57,12 @@ static const char wrap_usage_text[] =
     "                    (default: $XDG_STATE_HOME/telltale/wrap.log or ~/.local/state/telltale/wrap.log)\n"
     "  --no-log          no log line\n"
     "  --tail N          lines of output kept for the log and the fail ping (default 20, at most 16 KiB)\n"
+    "  --timeout D       stop COMMAND after D (e.g. 30m): SIGTERM, then SIGKILL 10s later; a failure\n"
     "  -h, --help        this help\n"
     "\n"
     "NAME: letters, digits, '.', '_' and '-'.\n"
-    "exit codes: COMMAND's own (128+N if killed by signal N; 127 not found, 126 not executable);\n"
+    "exit codes: COMMAND's own (128+N if killed by signal N; 127 not found, 126 not executable,\n"
+    "            124 stopped by --timeout);\n"
     "            3 if COMMAND succeeded but a ping or the --log could not be written; 2 usage error\n";
 
 struct wrap_opts {
@@ -68,13 +72,15 @@ struct wrap_opts {
     char *log_path;        /* NULL: no log */
     bool log_explicit;     /* --log given: failing to write it is an error */
     int tail_lines;
-    char **cmd; /* NULL-terminated argv of the command */
+    int64_t timeout_ms; /* --timeout: SIGTERM after it, SIGKILL KILL_GRACE_MS later; 0 = none */
+    char **cmd;         /* NULL-terminated argv of the command */
 };
 
 /* What the command did. */
 struct outcome {
     int exit_code;       /* what a shell would report: 128+N for signal N, 126/127 if it could not run */
     int signal;          /* the signal that killed it, 0 if none */
+    bool timed_out;      /* stopped by --timeout */
     int64_t started_ms;  /* wall clock, Unix ms */
     int64_t duration_ms; /* monotonic */
     char error[256];     /* why it could not run; empty if it ran */
@@ -217,15 +223,18 @@ static void note_error(struct outcome *o, const char *fmt, const char *arg, int 
     tail_append(&o->tail, "\n", 1);
 }
 
-/* Run cmd to completion; fills o.  Returns 0, or -1 if nothing could be
+/* Run cmd to completion, or until timeout_ms (0: none) has passed and it
+ * has been stopped; fills o.  Returns 0, or -1 if nothing could be
  * started (o->error says why, o->exit_code is 126 or 127). */
-static int run_command(char **cmd, struct outcome *o) {
+static int run_command(char **cmd, int64_t timeout_ms, struct outcome *o) {
     int out[2] = {-1, -1}, err[2] = {-1, -1}, status[2] = {-1, -1};
     int fds[2], wstatus = 0, rc = -1, e = 0;
     sigset_t block, orig;
     struct sigaction sa = {0}, saved[1 + sizeof forwarded / sizeof *forwarded];
     bool exited = false;
     int64_t start = clock_ms(CLOCK_MONOTONIC), drain_until = 0;
+    int64_t kill_at = timeout_ms > 0 ? start + timeout_ms : 0; /* next signal from us; 0: none */
+    int kills = 0;                                             /* signals sent by --timeout */
     pid_t pid;
 
     o->started_ms = clock_ms(CLOCK_REALTIME);
@@ -285,6 +294,18 @@ static int run_command(char **cmd, struct outcome *o) {
             if (n == 0 || left <= 0) break;
             ts = (struct timespec){left / 1000, (left % 1000) * 1000000L};
             tsp = &ts;
+        } else if (kill_at) {
+            int64_t left = kill_at - clock_ms(CLOCK_MONOTONIC);
+            if (left <= 0) {
+                /* Past --timeout: ask, then, if it is still there after
+                 * the grace, insist.  Its death is then recorded as usual. */
+                kill(pid, kills++ == 0 ? SIGTERM : SIGKILL);
+                o->timed_out = true;
+                kill_at = kills == 1 ? clock_ms(CLOCK_MONOTONIC) + KILL_GRACE_MS : 0;
+                continue;
+            }
+            ts = (struct timespec){left / 1000, (left % 1000) * 1000000L};
+            tsp = &ts;
         }
         int r = ppoll(p, n, tsp, &orig);
         if (r < 0 && errno != EINTR) {
@@ -314,6 +335,16 @@ static int run_command(char **cmd, struct outcome *o) {
         o->exit_code = 128 + o->signal;
     } else {
         o->exit_code = WEXITSTATUS(wstatus);
+    }
+    if (o->timed_out) {
+        /* 124 as timeout(1) says it, whatever the command made of the
+         * signal: a job that had to be stopped did not succeed. */
+        char d[32];
+        duration_format(timeout_ms, d, sizeof d);
+        snprintf(o->error, sizeof o->error, "timed out after %s (--timeout), stopped with %s", d,
+                 kills > 1 ? "SIGTERM, then SIGKILL" : "SIGTERM");
+        fprintf(stderr, "telltale wrap: %s\n", o->error);
+        o->exit_code = 124;
     }
     rc = 0;
 
@@ -370,6 +401,7 @@ static void json_outcome(struct buf *b, const struct wrap_opts *w, const struct 
         buf_puts(b, "null");
     buf_puts(b, ",");
     json_str(b, "error", o->error[0] ? o->error : NULL);
+    buf_printf(b, ",\"timed_out\":%s", o->timed_out ? "true" : "false");
     buf_printf(b, ",\"output_bytes\":%llu,", (unsigned long long)o->output_bytes);
     json_str(b, "output_tail", buf_str(&tail));
     buf_free(&tail);
@@ -453,7 +485,7 @@ static char *default_log_path(void) {
 
 /* ---- options ---- */
 
-enum { OPT_PING = 256, OPT_CHECK_URL, OPT_LOG, OPT_NO_LOG, OPT_TAIL };
+enum { OPT_PING = 256, OPT_CHECK_URL, OPT_LOG, OPT_NO_LOG, OPT_TAIL, OPT_TIMEOUT };
 
 static const struct option wrap_options[] = {
     {"ping", required_argument, NULL, OPT_PING},
@@ -461,6 +493,7 @@ static const struct option wrap_options[] = {
     {"log", required_argument, NULL, OPT_LOG},
     {"no-log", no_argument, NULL, OPT_NO_LOG},
     {"tail", required_argument, NULL, OPT_TAIL},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -494,6 +527,12 @@ static int parse_wrap(int argc, char **argv, struct wrap_opts *w) {
             if (*end || end == optarg || n < 0 || n > MAX_TAIL_LINES)
                 return wrap_usage_error("invalid --tail '%s': expected 0..10000 lines", optarg);
             w->tail_lines = (int)n;
+            break;
+        }
+        case OPT_TIMEOUT: {
+            char err[200] = "";
+            if (duration_parse(optarg, &w->timeout_ms, err, sizeof err) != 0 || w->timeout_ms == 0)
+                return wrap_usage_error("invalid --timeout: %s", err[0] ? err : "must be more than 0");
             break;
         }
         case 'h': fputs(wrap_usage_text, stdout); return -1;
@@ -548,7 +587,7 @@ int wrap_main(int argc, char **argv) {
     buf_puts(&body, "}");
     if (ping(&w, "/start", &body, &errors) != 0) recorded = false;
 
-    run_command(w.cmd, &o);
+    run_command(w.cmd, w.timeout_ms, &o);
 
     buf_reset(&body);
     json_common(&body, &w);

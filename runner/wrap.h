@@ -5,8 +5,8 @@
  * re-parsed), passes its output through to our own stdout/stderr (cron's
  * mail, the journal) while keeping its last lines, pings a heartbeat
  * endpoint before and after, appends a JSON line to a log, and exits with
- * the command's own code — or 3 when the command succeeded but its success
- * could not be recorded (a ping not delivered, the --log not written), so a
+ * the command's own code (124 if --timeout had to stop it) — or 3 when the
+ * command succeeded but its success could not be recorded (a ping not delivered, the --log not written), so a
  * silent monitor is never mistaken for a healthy job. */
 #ifndef TELLTALE_WRAP_H
 #define TELLTALE_WRAP_H

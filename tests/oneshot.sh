@@ -225,6 +225,27 @@ elif [ "$code" != 143 ]; then
     fail "$name" "exit $code after SIGTERM, expected 143 (the command killed by it)" "$D/err"
 fi
 
+name=wrap-timeout
+: > "$D/req.log"
+start=$(date +%s%N)
+if tt 124 wrap job-slow --ping "$RCV" --no-log --timeout 500ms -- sleep 30 \
+    && has "$D/err" "timed out after 500ms (--timeout), stopped with SIGTERM" \
+    && reqs 'q[1]["path"] == "/ping/job-slow/fail" and j(1)["timed_out"] is True and j(1)["signal"] == 15 and j(1)["exit_code"] == 124'; then
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    if [ "$ms" -lt $((2500 * SLOW)) ]; then pass "$name"; else fail "$name" "took ${ms}ms"; fi
+fi
+
+name=wrap-timeout-sigkill
+# A command that ignores SIGTERM gets SIGKILL 10 s later; even one that
+# exits 0 when told to stop has not succeeded.
+start=$(date +%s%N)
+if tt 124 wrap job-stubborn --no-log --timeout 300ms -- sh -c 'trap "" TERM; while :; do sleep 0.1; done' \
+    && has "$D/err" "stopped with SIGTERM, then SIGKILL" \
+    && tt 124 wrap job-polite --no-log --timeout 300ms -- sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'; then
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    if [ "$ms" -lt $((14000 * SLOW)) ]; then pass "$name"; else fail "$name" "took ${ms}ms"; fi
+fi
+
 name=wrap-leftover-child
 # A daemon the job started keeps the pipe open; the wrapper must not wait for it.
 start=$(date +%s%N)
@@ -258,6 +279,7 @@ name=wrap-usage
 if tt 2 wrap 'bad name' -- true && has "$D/err" "invalid NAME 'bad name'" \
     && tt 2 wrap job --ping ftp://x -- true && has "$D/err" "invalid ping URL 'ftp://x'" \
     && tt 2 wrap job --no-log && has "$D/err" "no command given" \
+    && tt 2 wrap job --timeout 5x -- true && has "$D/err" "invalid --timeout: unknown unit" \
     && tt 2 wrap job --bogus -- true && has "$D/err" "unknown or incomplete option '--bogus'" \
     && tt 0 wrap --help && has "$D/out" "usage: telltale wrap NAME"; then
     pass "$name"
