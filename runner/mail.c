@@ -524,6 +524,10 @@ static void *worker(void *arg) {
                 if (mailimap_idle_done(imap) != MAILIMAP_NO_ERROR) goto lost;
             } else {
                 wait_for(b, -1, b->poll_ms > 0 ? b->poll_ms : 2000);
+                /* Dovecot looks for new mail at the end of a command, not
+                 * before a FETCH: without a NOOP first, a message delivered
+                 * during the wait would be seen one interval late. */
+                if (mailimap_noop(imap) != MAILIMAP_NO_ERROR) goto lost;
             }
             if (stopping(b)) break;
             if (fetch_new(b, imap, &last) != 0 || serve_requests(b, imap) != 0) goto lost;

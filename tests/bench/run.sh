@@ -10,3 +10,4 @@ cc -O2 -o "$TT_DIR/floor_pq" "$HERE/bench/floor_pq.c" $(pkg-config --cflags --li
 services_start
 python3 "$HERE/bench/run.py" "$(pwd)/telltale" "$TT_DIR/floor" "$TT_HTTP" "$TT_DIR/floor_pq" "$TT_PG_DSN" \
     "runuser -u postgres -- psql -h $TT_DIR/pgsock -p $TT_PG_PORT -U writer -d app"
+python3 "$HERE/bench/mail.py" "$(pwd)/telltale" "$TT_SMTP_PORT" "$TT_IMAP_PORT" "$TT_MAIL_PASSWORD"
