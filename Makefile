@@ -3,7 +3,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS := lua5.4 libcurl libxml-2.0 libpq libetpan gnutls
+PKGS := lua5.4 libcurl libxml-2.0 libpq libetpan gnutls libmicrohttpd
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 # Lua's own warning set (its makefile) on top of -Wall -Wextra.
@@ -30,7 +30,7 @@ OBJS := $(SRCS:runner/%.c=$(BUILD)/%.o) $(BUILD)/embed.o
 LUALIB := $(sort $(wildcard lib/*.lua))
 
 # Debian packages: to build, to test, to run the demo.
-DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev libgnutls28-dev
+DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev libgnutls28-dev libmicrohttpd-dev
 DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
              dovecot-imapd dovecot-lmtpd postfix python3-psycopg2 \
              prometheus prometheus-pushgateway python3-yaml

@@ -29,6 +29,7 @@
 #include "run.h"
 #include "sched.h"
 #include "script.h"
+#include "serve.h"
 #include "wrap.h"
 #include "xalloc.h"
 
@@ -41,6 +42,7 @@ static const char usage_text[] =
     "       telltale check [options] PATH...   load and validate scenarios without running steps\n"
     "       telltale list [options] PATH...    list scenarios, their steps and tags\n"
     "       telltale wrap NAME [options] -- COMMAND [ARG...]   run a cron job, ping a heartbeat (wrap --help)\n"
+    "       telltale serve CONFIG [--listen ADDR] [--state FILE]   scheduled canary, alerts, /metrics (serve --help)\n"
     "       telltale version                   print the version\n"
     "\n"
     "options:\n"
@@ -420,6 +422,7 @@ int main(int argc, char **argv) {
         return EXIT_PASSED;
     }
     if (strcmp(cmd, "wrap") == 0) return wrap_main(argc, argv);
+    if (strcmp(cmd, "serve") == 0) return serve_main(argc, argv);
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 && strcmp(cmd, "list") != 0)
         return usage_error("unknown command '%s' (expected run, check, list or version)", cmd);
 

@@ -1,0 +1,380 @@
+/* alert.c — alert payloads and their delivery; see alert.h.
+ *
+ * A delivery is one heap object that lives until its last attempt is
+ * reported.  Each attempt runs on a worker thread (post_send for webhooks,
+ * a child process for the exec hook) and hands its outcome back to the
+ * loop thread, which reports it and arms the backoff timer for the next. */
+#include "alert.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "failure.h"
+#include "json.h"
+#include "loop.h"
+#include "post.h"
+#include "redact.h"
+#include "worker.h"
+#include "xalloc.h"
+
+#define ALERT_TEXT_MAX 2000 /* a message longer than this is cut: alerts are read on phones */
+
+const char *alert_event_name(enum alert_event e) {
+    switch (e) {
+    case ALERT_FAILING: return "failing";
+    case ALERT_STILL_FAILING: return "still_failing";
+    case ALERT_RECOVERED: return "recovered";
+    }
+    return "?";
+}
+
+const char *alert_route_type_name(enum alert_route_type t) {
+    switch (t) {
+    case ALERT_SLACK: return "slack";
+    case ALERT_WEBHOOK: return "webhook";
+    case ALERT_EXEC: return "exec";
+    }
+    return "?";
+}
+
+static void format_iso(int64_t t, char *out, size_t len) {
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* "key": "value" (redacted, cut to ALERT_TEXT_MAX) or "key": null. */
+static void put_string(struct buf *out, const char *key, const char *value) {
+    buf_printf(out, ",\"%s\":", key);
+    if (!value) {
+        buf_puts(out, "null");
+        return;
+    }
+    char *clean = redact_text(value);
+    size_t n = strlen(clean);
+    json_write_string(out, clean, n > ALERT_TEXT_MAX ? ALERT_TEXT_MAX : n);
+    free(clean);
+}
+
+void alert_format_json(const struct alert *a, struct buf *out) {
+    char when[32], since[32], host[256] = "";
+    gethostname(host, sizeof host - 1);
+    format_iso(a->time, when, sizeof when);
+    format_iso(a->since, since, sizeof since);
+    buf_printf(out, "{\"version\":1");
+    put_string(out, "event", alert_event_name(a->event));
+    put_string(out, "check", a->check);
+    put_string(out, "name", a->name);
+    put_string(out, "file", a->file);
+    put_string(out, "step", a->step);
+    put_string(out, "kind", a->kind);
+    put_string(out, "message", a->message);
+    put_string(out, "run_id", a->run_id);
+    put_string(out, "artifacts_url", a->artifacts_url);
+    buf_printf(out, ",\"failures\":%d", a->failures);
+    put_string(out, "since", a->since ? since : NULL);
+    put_string(out, "time", when);
+    put_string(out, "host", host);
+    buf_puts(out, "}\n");
+}
+
+/* Slack mrkdwn treats &, < and > as markup: escape them as it asks. */
+static void slack_escape(struct buf *out, const char *s) {
+    char *clean = redact_text(s);
+    size_t n = 0;
+    for (const char *p = clean; *p && n < ALERT_TEXT_MAX; p++, n++) {
+        if (*p == '&')
+            buf_puts(out, "&amp;");
+        else if (*p == '<')
+            buf_puts(out, "&lt;");
+        else if (*p == '>')
+            buf_puts(out, "&gt;");
+        else
+            buf_append(out, p, 1);
+    }
+    free(clean);
+}
+
+void alert_format_slack(const struct alert *a, struct buf *out) {
+    struct buf text;
+    char since[32];
+    buf_init(&text, 0);
+    format_iso(a->since, since, sizeof since);
+    buf_puts(&text, a->event == ALERT_RECOVERED ? ":large_green_circle: RECOVERED " : ":red_circle: FAILING ");
+    if (a->event == ALERT_STILL_FAILING) buf_puts(&text, "(still) ");
+    slack_escape(&text, a->check);
+    buf_puts(&text, " *");
+    slack_escape(&text, a->name);
+    buf_puts(&text, "*");
+    if (a->event != ALERT_RECOVERED) {
+        if (a->step) {
+            buf_puts(&text, " at step `");
+            slack_escape(&text, a->step);
+            buf_puts(&text, "`");
+        }
+        buf_puts(&text, "\n");
+        if (a->kind) {
+            buf_puts(&text, "[");
+            slack_escape(&text, a->kind);
+            buf_puts(&text, "] ");
+        }
+        if (a->message) slack_escape(&text, a->message);
+        buf_printf(&text, "\n%d failure%s in a row since %s", a->failures, a->failures == 1 ? "" : "s", since);
+    }
+    if (a->run_id) {
+        buf_puts(&text, "\nrun ");
+        slack_escape(&text, a->run_id);
+    }
+    if (a->artifacts_url) {
+        buf_puts(&text, " <");
+        slack_escape(&text, a->artifacts_url);
+        buf_puts(&text, "|artifacts>");
+    }
+    buf_puts(out, "{\"text\":");
+    json_write_string(out, buf_str(&text), text.len);
+    buf_puts(out, "}\n");
+    buf_free(&text);
+}
+
+/* ---- delivery ---- */
+
+struct delivery {
+    struct loop *loop;
+    struct alert_route route; /* copy, owned */
+    char *payload;
+    size_t payload_len;
+    struct alert_retry retry;
+    int attempt;
+    alert_result_fn *on_result;
+    void *data;
+    bool in_flight; /* a worker runs an attempt now */
+    bool ok;        /* outcome of the attempt (worker writes, loop reads after) */
+    char error[600];
+    struct loop_timer timer; /* backoff before the next attempt */
+    struct delivery *prev, *next;
+};
+
+static struct delivery *deliveries; /* loop thread only */
+
+static void unlink_delivery(struct delivery *d) {
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        deliveries = d->next;
+    if (d->next) d->next->prev = d->prev;
+}
+
+static void free_delivery(struct delivery *d) {
+    alert_route_free(&d->route);
+    free(d->payload);
+    free(d);
+}
+
+/* Worker thread: the exec hook gets the payload on stdin, stdout goes to
+ * our stderr (the journal), and it must finish within the timeout. */
+static void run_exec(struct delivery *d) {
+    int in[2];
+    pid_t pid;
+    int status = 0;
+    size_t off = 0;
+    int64_t deadline = (int64_t)loop_clock_ms() + d->retry.timeout_ms;
+
+    if (pipe2(in, O_CLOEXEC) != 0) {
+        snprintf(d->error, sizeof d->error, "exec hook %s: pipe: %s", d->route.argv[0], strerror(errno));
+        return;
+    }
+    pid = fork();
+    if (pid < 0) {
+        snprintf(d->error, sizeof d->error, "exec hook %s: fork: %s", d->route.argv[0], strerror(errno));
+        close(in[0]);
+        close(in[1]);
+        return;
+    }
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL); /* serve blocks signals it reads from a signalfd */
+        signal(SIGPIPE, SIG_DFL);
+        dup2(in[0], STDIN_FILENO);
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        execvp(d->route.argv[0], d->route.argv);
+        _exit(127);
+    }
+    close(in[0]);
+    while (off < d->payload_len) {
+        ssize_t w = write(in[1], d->payload + off, d->payload_len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) break; /* EPIPE: the hook did not read; its exit status says the rest */
+        off += (size_t)w;
+    }
+    close(in[1]);
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) break;
+        if (r < 0 && errno != EINTR) {
+            snprintf(d->error, sizeof d->error, "exec hook %s: waitpid: %s", d->route.argv[0], strerror(errno));
+            return;
+        }
+        if ((int64_t)loop_clock_ms() >= deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            snprintf(d->error, sizeof d->error, "exec hook %s did not finish within %lld ms (killed)", d->route.argv[0],
+                     (long long)d->retry.timeout_ms);
+            return;
+        }
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        d->ok = true;
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        snprintf(d->error, sizeof d->error, "exec hook %s could not be run (not found?)", d->route.argv[0]);
+    else if (WIFEXITED(status))
+        snprintf(d->error, sizeof d->error, "exec hook %s exited with status %d", d->route.argv[0],
+                 WEXITSTATUS(status));
+    else
+        snprintf(d->error, sizeof d->error, "exec hook %s killed by signal %d", d->route.argv[0], WTERMSIG(status));
+}
+
+static void run_attempt(void *arg) {
+    struct delivery *d = arg;
+    d->ok = false;
+    d->error[0] = '\0';
+    if (d->route.type == ALERT_EXEC) {
+        run_exec(d);
+    } else {
+        struct failure f = {0};
+        struct post_request req = {.method = "POST",
+                                   .url = d->route.url,
+                                   .content_type = "application/json",
+                                   .body = d->payload,
+                                   .body_len = d->payload_len,
+                                   .timeout_ms = (long)d->retry.timeout_ms,
+                                   .attempts = 1};
+        if (post_send(&req, &f) == 0)
+            d->ok = true;
+        else
+            snprintf(d->error, sizeof d->error, "%s", f.message ? f.message : "delivery failed");
+        failure_clear(&f);
+    }
+}
+
+static int start_attempt(struct delivery *d);
+
+static void on_backoff(struct loop *loop, struct loop_timer *t) {
+    (void)loop;
+    (void)start_attempt(t->data); /* a failure is reported and freed inside */
+}
+
+static void finish(struct delivery *d) {
+    unlink_delivery(d);
+    free_delivery(d);
+}
+
+static void attempt_done(void *arg) {
+    struct delivery *d = arg;
+    bool final = d->ok || d->attempt >= d->retry.attempts;
+    char *err = d->ok ? NULL : redact_text(d->error);
+    d->in_flight = false;
+    if (!d->on_result) { /* cancelled while running: already reported */
+        free(err);
+        finish(d);
+        return;
+    }
+    d->on_result(d->data, d->route.name, d->attempt, d->ok, final, err);
+    free(err);
+    if (final) {
+        finish(d);
+        return;
+    }
+    int64_t pause = d->retry.backoff_ms << (d->attempt - 1 < 16 ? d->attempt - 1 : 16);
+    loop_timer_start(d->loop, &d->timer, loop_now(d->loop) + (uint64_t)pause);
+}
+
+static void no_free(void *arg) { (void)arg; }
+
+/* Returns 0, or -1 when no thread could be started (reported, d freed). */
+static int start_attempt(struct delivery *d) {
+    d->attempt++;
+    d->in_flight = true;
+    if (!worker_start(d->loop, run_attempt, attempt_done, no_free, d)) {
+        d->in_flight = false;
+        d->on_result(d->data, d->route.name, d->attempt, false, true, "cannot start a delivery thread");
+        finish(d);
+        return -1;
+    }
+    return 0;
+}
+
+int alert_send(struct loop *loop, const struct alert_route *route, const struct alert *a,
+               const struct alert_retry *retry, alert_result_fn *on_result, void *data) {
+    struct delivery *d = xcalloc(1, sizeof *d);
+    struct buf payload;
+    size_t argc = 0;
+
+    d->loop = loop;
+    d->route.name = xstrdup(route->name);
+    d->route.type = route->type;
+    d->route.url = route->url ? xstrdup(route->url) : NULL;
+    if (route->argv) {
+        while (route->argv[argc]) argc++;
+        d->route.argv = xcalloc(argc + 1, sizeof *d->route.argv);
+        for (size_t i = 0; i < argc; i++) d->route.argv[i] = xstrdup(route->argv[i]);
+    }
+    buf_init(&payload, 0);
+    if (route->type == ALERT_SLACK)
+        alert_format_slack(a, &payload);
+    else
+        alert_format_json(a, &payload);
+    d->payload_len = payload.len;
+    d->payload = buf_take(&payload);
+    d->retry = *retry;
+    if (d->retry.attempts < 1) d->retry.attempts = 1;
+    d->on_result = on_result;
+    d->data = data;
+    loop_timer_init(&d->timer, on_backoff, d);
+    d->next = deliveries;
+    if (deliveries) deliveries->prev = d;
+    deliveries = d;
+    return start_attempt(d);
+}
+
+void alert_cancel_pending(void) {
+    struct delivery *d = deliveries, *next;
+    for (; d; d = next) {
+        next = d->next;
+        if (d->in_flight) {
+            /* Its worker is joined at exit; the data goes with the list below. */
+            d->on_result(d->data, d->route.name, d->attempt, false, true,
+                         "not delivered: serve stopped while the attempt was running");
+            d->on_result = NULL;
+            continue;
+        }
+        loop_timer_stop(d->loop, &d->timer);
+        d->on_result(d->data, d->route.name, d->attempt, false, true,
+                     "not delivered: serve stopped before the next attempt");
+        finish(d);
+    }
+}
+
+void alert_free_all(void) {
+    while (deliveries) finish(deliveries);
+}
+
+void alert_route_free(struct alert_route *r) {
+    free(r->name);
+    free(r->url);
+    if (r->argv)
+        for (char **p = r->argv; *p; p++) free(*p);
+    free(r->argv);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,1033 @@
+/* serve.c — `telltale serve`: the scheduler, the child runs, the alert
+ * state machine and heartbeats; see serve.h.
+ *
+ * Each scheduled run is a child process: this binary again, as
+ * `telltale run SCENARIO --json REPORT ...`.  A scenario that crashes,
+ * leaks or hangs takes its own process down, never the daemon; one run of
+ * a scenario at a time is "is its pid still set"; and stopping is
+ * forwarding SIGTERM, which `run` already turns into aborted steps and
+ * teardowns bounded by --grace.
+ *
+ * Everything here runs on the loop thread: timers for the schedule and a
+ * 1 s tick (heartbeat deadlines, watchdog, /health), a signalfd for
+ * SIGCHLD, SIGHUP, SIGTERM and SIGINT, and the worker posts of alert
+ * deliveries and pings.  The HTTP thread (serve_http.c) only reads what
+ * publish() copies out under serve->mu. */
+#include "serve.h"
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <lauxlib.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alert.h"
+#include "failure.h"
+#include "json.h"
+#include "redact.h"
+#include "serve_http.h"
+#include "serve_metrics.h"
+#include "serve_state.h"
+#include "worker.h"
+#include "xalloc.h"
+
+#define EXIT_OK 0
+#define EXIT_USAGE 2
+#define EXIT_INTERNAL 3
+#define TICK_MS 1000
+#define WATCHDOG_SLACK_MS 5000 /* beyond the child's own --timeout + --grace */
+#define REPORT_MAX (64u * 1024 * 1024)
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One log line on stderr (the journal adds the time), secrets redacted. */
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...) {
+    struct buf line;
+    va_list ap;
+    buf_init(&line, 0);
+    va_start(ap, fmt);
+    buf_vprintf(&line, fmt, ap);
+    va_end(ap);
+    char *clean = redact_text(buf_str(&line));
+    fprintf(stderr, "telltale serve: %s\n", clean);
+    free(clean);
+    buf_free(&line);
+}
+
+/* ---- counters ---- */
+
+void serve_count_add(struct serve_count **list, const char *a, const char *b, uint64_t n) {
+    struct serve_count **p = list;
+    for (; *p; p = &(*p)->next)
+        if (strcmp((*p)->a, a) == 0 && strcmp((*p)->b ? (*p)->b : "", b ? b : "") == 0) {
+            (*p)->n += n;
+            return;
+        }
+    *p = xcalloc(1, sizeof **p);
+    (*p)->a = xstrdup(a);
+    (*p)->b = b ? xstrdup(b) : NULL;
+    (*p)->n = n;
+}
+
+void serve_count_free(struct serve_count **list) {
+    while (*list) {
+        struct serve_count *c = *list;
+        *list = c->next;
+        free(c->a);
+        free(c->b);
+        free(c);
+    }
+}
+
+/* ---- what the HTTP thread sees ---- */
+
+static void publish_names(struct serve *s) {
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->n_hb_names; i++) free(s->hb_names[i]);
+    free(s->hb_names);
+    s->n_hb_names = s->n_heartbeats;
+    s->hb_names = xcalloc(s->n_heartbeats + 1, sizeof *s->hb_names);
+    for (size_t i = 0; i < s->n_heartbeats; i++) s->hb_names[i] = xstrdup(s->heartbeats[i]->conf.name);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Copy the metrics text and the health verdict out for the HTTP thread. */
+static void publish(struct serve *s) {
+    struct buf text, problem;
+    int64_t now = wall_ms();
+    buf_init(&text, 0);
+    buf_init(&problem, 0);
+    serve_metrics_format(s, &text);
+    for (size_t i = 0; i < s->n_scenarios; i++) {
+        const struct serve_scenario *sc = s->scenarios[i];
+        if (sc->removed || s->stopping || now <= sc->start_by_ms) continue;
+        buf_printf(&problem, "%sscenario %s not started for %lld s past its due time (health_grace %lld s)",
+                   problem.len ? "; " : "", sc->conf.name,
+                   (long long)((now - sc->start_by_ms) / 1000) + (long long)(s->cfg.health_grace_ms / 1000),
+                   (long long)(s->cfg.health_grace_ms / 1000));
+    }
+    pthread_mutex_lock(&s->mu);
+    buf_free(&s->metrics_text);
+    s->metrics_text = text;
+    free(s->health_problem);
+    s->health_problem = problem.len ? buf_take(&problem) : NULL;
+    s->health_at_ms = now;
+    pthread_mutex_unlock(&s->mu);
+    buf_free(&problem);
+}
+
+static void save_state(struct serve *s) {
+    struct failure f = {0};
+    if (state_save(s->cfg.state_file, &s->state, &f) != 0) logf_("STATE NOT SAVED: %s", f.message);
+    failure_clear(&f);
+}
+
+/* ---- alerts ---- */
+
+static void on_delivery(void *data, const char *route, int attempt, bool ok, bool final, const char *error) {
+    struct serve *s = data;
+    if (ok) {
+        serve_count_add(&s->deliveries, route, "delivered", 1);
+        logf_("alert delivered to %s (attempt %d)", route, attempt);
+    } else {
+        serve_count_add(&s->attempt_errors, route, NULL, 1);
+        if (final) {
+            serve_count_add(&s->deliveries, route, "failed", 1);
+            logf_("ALERT NOT DELIVERED to %s after %d attempt%s: %s", route, attempt, attempt == 1 ? "" : "s", error);
+        } else {
+            logf_("alert to %s failed (attempt %d of %d, retrying): %s", route, attempt, s->cfg.retry.attempts, error);
+        }
+    }
+    publish(s);
+}
+
+static void send_alert(struct serve *s, const struct strlist *routes, const struct alert *a) {
+    logf_("alert %s: %s %s%s%s -> %zu route%s", alert_event_name(a->event), a->check, a->name, a->message ? ": " : "",
+          a->message ? a->message : "", routes->len, routes->len == 1 ? "" : "s");
+    for (size_t i = 0; i < routes->len; i++) {
+        const struct alert_route *r = serve_config_route(&s->cfg, routes->items[i]);
+        if (r) alert_send(s->loop, r, a, &s->cfg.retry, on_delivery, s);
+    }
+}
+
+/* What one run or ping said. */
+struct outcome {
+    bool ok;
+    const char *file, *step, *kind, *message, *run_id, *artifacts_url;
+};
+
+/* The state machine of one check: pass -> fail after `threshold`
+ * consecutive failures (alert), fail -> pass (recovered), and while still
+ * failing a re-notify every renotify_ms.  The state is saved before the
+ * alert goes out: a crash in between loses that one alert rather than
+ * repeating it after every restart. */
+static void record(struct serve *s, const char *check, const char *name, const struct strlist *routes, int threshold,
+                   int64_t renotify_ms, const struct outcome *o) {
+    struct buf key;
+    int64_t now = wall_ms() / 1000;
+    struct alert a = {.check = check,
+                      .name = name,
+                      .file = o->file,
+                      .step = o->step,
+                      .kind = o->kind,
+                      .message = o->message,
+                      .run_id = o->run_id,
+                      .artifacts_url = o->artifacts_url,
+                      .time = now};
+    bool send = false;
+    buf_init(&key, 0);
+    buf_printf(&key, "%s:%s", check, name);
+    struct state_entry *e = state_get(&s->state, buf_str(&key));
+    buf_free(&key);
+    if (o->ok) {
+        if (e->incident) {
+            a.event = ALERT_RECOVERED;
+            a.failures = e->consecutive;
+            a.since = e->incident_since;
+            a.kind = a.message = a.step = NULL;
+            send = true;
+        }
+        e->failing = e->incident = false;
+        e->consecutive = 0;
+        e->last_success = now;
+    } else {
+        if (!e->failing || e->consecutive == 0) e->incident_since = now;
+        e->failing = true;
+        e->consecutive++;
+        if (!e->incident && e->consecutive >= threshold) {
+            a.event = ALERT_FAILING;
+            e->incident = send = true;
+            e->last_alert = now;
+        } else if (e->incident && renotify_ms > 0 && (now - e->last_alert) * 1000 >= renotify_ms) {
+            a.event = ALERT_STILL_FAILING;
+            e->last_alert = now;
+            send = true;
+        }
+        a.failures = e->consecutive;
+        a.since = e->incident_since;
+    }
+    save_state(s);
+    if (send) send_alert(s, routes, &a);
+}
+
+/* ---- child runs ---- */
+
+static uint64_t random_below(uint64_t n) {
+    uint64_t r = 0;
+    if (n == 0) return 0;
+    if (getrandom(&r, sizeof r, 0) != sizeof r) r = (uint64_t)wall_ms() * 6364136223846793005ull;
+    return r % n;
+}
+
+/* Letters, digits, '.', '_', '-' kept; anything else becomes '_'. */
+static void safe_name(struct buf *out, const char *name) {
+    for (const char *p = name; *p; p++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                  c == '-';
+        buf_append(out, ok ? p : "_", 1);
+    }
+}
+
+/* The scenario's vars as a JSON object in a 0600 file: on a command line
+ * they would be visible to every user of the machine in ps. */
+static int write_vars_file(const struct serve_scenario *sc, const char *path) {
+    struct buf json;
+    int fd, rc = 0;
+    buf_init(&json, 0);
+    buf_puts(&json, "{");
+    for (size_t i = 0; i < sc->conf.vars.len; i++) {
+        const char *kv = sc->conf.vars.items[i], *eq = strchr(kv, '=');
+        if (i) buf_puts(&json, ",");
+        json_write_string(&json, kv, (size_t)(eq - kv));
+        buf_puts(&json, ":");
+        json_write_string(&json, eq + 1, strlen(eq + 1));
+    }
+    buf_puts(&json, "}\n");
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, json.data, json.len) != (ssize_t)json.len) rc = -1;
+    if (fd >= 0 && close(fd) != 0) rc = -1;
+    buf_free(&json);
+    return rc;
+}
+
+static void start_run(struct serve *s, struct serve_scenario *sc) {
+    static unsigned seq;
+    struct buf report, vars, timeout, grace, artifacts;
+    const char *argv[20];
+    int argc = 0;
+    pid_t pid;
+
+    buf_init(&report, 0);
+    buf_init(&vars, 0);
+    buf_init(&timeout, 0);
+    buf_init(&grace, 0);
+    buf_init(&artifacts, 0);
+    seq++;
+    buf_printf(&report, "%s/run-%u.json", s->tmp_dir, seq);
+    buf_printf(&vars, "%s/vars-%u.json", s->tmp_dir, seq);
+    buf_printf(&timeout, "%lldms", (long long)sc->conf.timeout_ms);
+    buf_printf(&grace, "%lldms", (long long)s->cfg.run_grace_ms);
+    if (write_vars_file(sc, buf_str(&vars)) != 0) {
+        logf_("scenario %s not started: cannot write %s: %s", sc->conf.name, buf_str(&vars), strerror(errno));
+        goto cleanup;
+    }
+    argv[argc++] = s->exe;
+    argv[argc++] = "run";
+    argv[argc++] = "--no-color";
+    argv[argc++] = "--json";
+    argv[argc++] = buf_str(&report);
+    argv[argc++] = "--timeout";
+    argv[argc++] = buf_str(&timeout);
+    argv[argc++] = "--grace";
+    argv[argc++] = buf_str(&grace);
+    argv[argc++] = "--vars-file";
+    argv[argc++] = buf_str(&vars);
+    free(sc->run_dir);
+    sc->run_dir = NULL;
+    if (s->cfg.artifacts_dir) {
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        struct buf rd;
+        buf_init(&rd, 0);
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+        safe_name(&rd, sc->conf.name);
+        buf_printf(&rd, "/%s-%u", stamp, seq);
+        sc->run_dir = buf_take(&rd);
+        buf_printf(&artifacts, "%s/%s", s->cfg.artifacts_dir, sc->run_dir);
+        argv[argc++] = "--artifacts";
+        argv[argc++] = buf_str(&artifacts);
+    }
+    argv[argc++] = "--";
+    argv[argc++] = sc->conf.path;
+    argv[argc] = NULL;
+
+    pid = fork();
+    if (pid < 0) {
+        logf_("scenario %s not started: fork: %s", sc->conf.name, strerror(errno));
+        unlink(buf_str(&vars));
+        goto cleanup;
+    }
+    if (pid == 0) {
+        sigset_t none;
+        int null = open("/dev/null", O_RDWR);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL); /* we read these from a signalfd; the run must see them */
+        signal(SIGPIPE, SIG_DFL);
+        setpgid(0, 0); /* a Ctrl-C at serve's terminal is serve's to forward, not the run's */
+        if (null >= 0) {
+            dup2(null, STDIN_FILENO);
+            dup2(null, STDOUT_FILENO); /* the console summary: the report says it all */
+        }
+        execv(s->exe, (char *const *)argv);
+        _exit(127);
+    }
+    sc->pid = pid;
+    sc->killed = false;
+    sc->started_mono = loop_now(s->loop);
+    free(sc->report_path);
+    sc->report_path = buf_take(&report);
+cleanup:
+    buf_free(&report);
+    buf_free(&vars);
+    buf_free(&timeout);
+    buf_free(&grace);
+    buf_free(&artifacts);
+}
+
+static const char *field_str(lua_State *L, int idx, const char *name) {
+    lua_getfield(L, idx, name); /* +1, popped by the caller's lua_settop */
+    return lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+}
+
+static int64_t field_int(lua_State *L, int idx, const char *name) {
+    int64_t v;
+    lua_getfield(L, idx, name); /* +1 */
+    v = lua_isinteger(L, -1) ? (int64_t)lua_tointeger(L, -1) : 0;
+    lua_pop(L, 1);
+    return v;
+}
+
+static void free_steps(struct serve_scenario *sc) {
+    for (size_t i = 0; i < sc->n_steps; i++) free(sc->steps[i].name);
+    free(sc->steps);
+    sc->steps = NULL;
+    sc->n_steps = 0;
+}
+
+/* Read the child's report into sc and o (strings pushed on L, valid until
+ * it closes).  Returns 0, or -1 when there is no usable report. */
+static int read_report(lua_State *L, struct serve_scenario *sc, struct outcome *o, const char **result) {
+    struct buf text;
+    char chunk[8192], err[200];
+    size_t n;
+    FILE *fp = fopen(sc->report_path, "rb");
+    int rc = -1;
+
+    buf_init(&text, REPORT_MAX);
+    if (!fp) goto cleanup;
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        if (buf_append(&text, chunk, n) != BUF_OK) goto cleanup;
+    if (json_decode(L, buf_str(&text), text.len, err, sizeof err) != 0) goto cleanup; /* +1: report = 1 */
+    o->run_id = field_str(L, 1, "run_id");                                            /* +1 */
+    lua_getfield(L, 1, "scenarios");                                                  /* +1 */
+    if (!lua_istable(L, -1) || lua_rawgeti(L, -1, 1) != LUA_TTABLE) goto cleanup;     /* +1: scenario */
+    int sci = lua_gettop(L);
+    *result = field_str(L, sci, "status"); /* +1 */
+    if (!*result) goto cleanup;
+    sc->last_duration_ms = field_int(L, sci, "duration_ms");
+    if (lua_getfield(L, sci, "failure") == LUA_TTABLE) { /* +1 */
+        o->kind = field_str(L, -1, "kind");              /* +1 */
+        o->message = field_str(L, -2, "message");        /* +1 */
+    }
+    free_steps(sc);
+    if (lua_getfield(L, sci, "steps") == LUA_TTABLE) { /* +1 */
+        int sti = lua_gettop(L);
+        size_t count = (size_t)lua_rawlen(L, sti);
+        sc->steps = xcalloc(count + 1, sizeof *sc->steps);
+        for (size_t i = 0; i < count; i++) {
+            lua_rawgeti(L, sti, (lua_Integer)i + 1);                                           /* +1 */
+            const char *name = field_str(L, -1, "name"), *status = field_str(L, -2, "status"); /* +2 */
+            struct serve_step *st = &sc->steps[sc->n_steps++];
+            st->name = xstrdup(name ? name : "?");
+            st->status = !status ? -1 : strcmp(status, "passed") == 0 ? 1 : strcmp(status, "failed") == 0 ? 0 : -1;
+            st->duration_ms = field_int(L, -3, "duration_ms");
+            if (st->status == 0 && !o->step) {
+                o->step = name;
+                lua_pushvalue(L, -2); /* keep the name alive on the stack: +1 */
+            }
+        }
+    }
+    if (!o->step && lua_getfield(L, sci, "teardown") == LUA_TTABLE) { /* +1 */
+        int tdi = lua_gettop(L);
+        for (lua_Integer i = 1; !o->step && lua_rawgeti(L, tdi, i) == LUA_TTABLE; i++) { /* +1 */
+            const char *status = field_str(L, -1, "status");                             /* +1 */
+            if (status && strcmp(status, "failed") == 0) {
+                const char *name = field_str(L, -2, "name"); /* +1 */
+                o->step = lua_pushfstring(L, "%s (teardown)", name ? name : "?");
+            }
+        }
+    }
+    rc = 0;
+cleanup:
+    if (fp) fclose(fp);
+    buf_free(&text);
+    return rc;
+}
+
+static void free_scenario(struct serve_scenario *sc) {
+    serve_scenario_conf_free(&sc->conf);
+    free(sc->report_path);
+    free(sc->run_dir);
+    free_steps(sc);
+    serve_count_free(&sc->runs);
+    free(sc);
+}
+
+static void drop_removed(struct serve *s, struct serve_scenario *sc) {
+    for (size_t i = 0; i < s->n_scenarios; i++)
+        if (s->scenarios[i] == sc) {
+            memmove(&s->scenarios[i], &s->scenarios[i + 1], (s->n_scenarios - i - 1) * sizeof *s->scenarios);
+            s->n_scenarios--;
+            break;
+        }
+    free_scenario(sc);
+}
+
+/* A child ended with wait status st: read its report, count, alert. */
+static void finished(struct serve *s, struct serve_scenario *sc, int st) {
+    lua_State *L = luaL_newstate();
+    struct outcome o = {.file = sc->conf.path};
+    const char *result = NULL;
+    struct buf msg, url;
+    buf_init(&msg, 0);
+    buf_init(&url, 0);
+    sc->pid = 0;
+
+    if (read_report(L, sc, &o, &result) != 0) {
+        result = "error";
+        o.kind = "internal";
+        if (sc->killed)
+            buf_printf(&msg, "telltale run was killed: it ran past its timeout (%lld ms) and grace",
+                       (long long)sc->conf.timeout_ms);
+        else if (WIFSIGNALED(st))
+            buf_printf(&msg, "telltale run was killed by signal %d and wrote no report", WTERMSIG(st));
+        else
+            buf_printf(&msg, "telltale run exited with status %d and wrote no report", WEXITSTATUS(st));
+        o.message = buf_str(&msg);
+        o.step = NULL;
+        o.run_id = NULL;
+        sc->last_duration_ms = (int64_t)(loop_now(s->loop) - sc->started_mono);
+        free_steps(sc);
+    }
+    o.ok = strcmp(result, "passed") == 0;
+    sc->last_status = o.ok;
+    if (o.ok) sc->last_success_ms = wall_ms();
+    serve_count_add(&sc->runs, result, o.ok ? "" : (o.kind ? o.kind : ""), 1);
+    if (s->cfg.artifacts_url && sc->run_dir) {
+        buf_printf(&url, "%s/%s/", s->cfg.artifacts_url, sc->run_dir);
+        o.artifacts_url = buf_str(&url);
+    }
+    if (o.ok)
+        logf_("scenario %s passed in %lld ms (run %s)", sc->conf.name, (long long)sc->last_duration_ms,
+              o.run_id ? o.run_id : "?");
+    else
+        logf_("scenario %s %s%s%s: [%s] %s (run %s)", sc->conf.name, result, o.step ? " at step " : "",
+              o.step ? o.step : "", o.kind ? o.kind : "?", o.message ? o.message : "", o.run_id ? o.run_id : "?");
+    if (sc->report_path) unlink(sc->report_path);
+    /* A run we aborted ourselves (stopping, or removed by a reload) says
+     * nothing about the system it checks. */
+    if (!s->stopping && !sc->removed)
+        record(s, "scenario", sc->conf.name, &sc->conf.alerts, sc->conf.failures_before_alert, sc->conf.renotify_ms,
+               &o);
+    lua_close(L);
+    buf_free(&msg);
+    buf_free(&url);
+    if (sc->removed) drop_removed(s, sc);
+    publish(s);
+}
+
+static void reap(struct serve *s) {
+    for (size_t i = 0; i < s->n_scenarios; i++) {
+        struct serve_scenario *sc = s->scenarios[i];
+        int st;
+        if (sc->pid && waitpid(sc->pid, &st, WNOHANG) == sc->pid) {
+            finished(s, sc, st);
+            i = (size_t)-1; /* the list may have changed: start over */
+        }
+    }
+}
+
+static size_t running(const struct serve *s) {
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_scenarios; i++) n += s->scenarios[i]->pid != 0;
+    return n;
+}
+
+/* ---- schedule ---- */
+
+/* Arm sc's next start after base (wall ms): the next cron time, or base +
+ * every; the jitter is added to the start, not to the base, so it never
+ * accumulates. */
+static void schedule(struct serve *s, struct serve_scenario *sc, int64_t base) {
+    int64_t next, wait;
+    if (sc->conf.has_cron) {
+        time_t t = cron_next(&sc->conf.cron, (time_t)(base / 1000), false);
+        next = t < 0 ? INT64_MAX / 4 : (int64_t)t * 1000;
+    } else {
+        next = base + sc->conf.every_ms;
+    }
+    sc->base_ms = next;
+    sc->next_due_ms = next + (int64_t)random_below((uint64_t)sc->conf.jitter_ms + 1);
+    wait = sc->next_due_ms - wall_ms();
+    loop_timer_start(s->loop, &sc->timer, loop_now(s->loop) + (uint64_t)(wait > 0 ? wait : 0));
+}
+
+/* A scenario is due: start it unless its last run is still going (that is
+ * counted, and /health notices when it goes on past the grace), and arm
+ * the next start.  `every` counts from the previous due time, not from
+ * now, so runs do not drift; after a long stall it restarts from now. */
+static void on_due(struct loop *loop, struct loop_timer *t) {
+    struct serve_scenario *sc = t->data;
+    struct serve *s = sc->serve;
+    int64_t now = wall_ms(), base = sc->conf.has_cron ? now : sc->base_ms;
+    bool started = false;
+    (void)loop;
+    if (s->stopping) return;
+    if (sc->pid) {
+        sc->overlaps_skipped++;
+        logf_("scenario %s due but its previous run is still going: skipped", sc->conf.name);
+    } else {
+        start_run(s, sc);
+        started = sc->pid != 0;
+    }
+    if (!sc->conf.has_cron && base + sc->conf.every_ms <= now) base = now;
+    schedule(s, sc, base);
+    if (started) sc->start_by_ms = sc->next_due_ms + s->cfg.health_grace_ms;
+    publish(s);
+}
+
+/* ---- heartbeats ---- */
+
+static struct serve_heartbeat *find_heartbeat(struct serve *s, const char *name) {
+    for (size_t i = 0; i < s->n_heartbeats; i++)
+        if (strcmp(s->heartbeats[i]->conf.name, name) == 0) return s->heartbeats[i];
+    return NULL;
+}
+
+static void heartbeat_result(struct serve *s, struct serve_heartbeat *h, const struct outcome *o) {
+    record(s, "heartbeat", h->conf.name, &h->conf.alerts, h->conf.failures_before_alert, h->conf.renotify_ms, o);
+}
+
+static void on_ping(struct loop *loop, void *data) {
+    struct serve_ping *p = data;
+    struct serve *s = p->serve;
+    struct serve_heartbeat *h = find_heartbeat(s, p->name);
+    static const char *const types[] = {"success", "start", "fail"};
+    (void)loop;
+    if (!h) goto cleanup; /* removed by a reload since */
+    serve_count_add(&h->pings, types[p->type], NULL, 1);
+    if (p->type == PING_START) {
+        h->last_start_ms = p->at_ms;
+    } else {
+        struct buf key;
+        struct outcome o = {.ok = p->type == PING_SUCCESS};
+        h->last_ping_ms = p->at_ms;
+        h->late_at_ms = p->at_ms + h->conf.period_ms + h->conf.grace_ms;
+        h->status = o.ok;
+        buf_init(&key, 0);
+        buf_printf(&key, "heartbeat:%s", h->conf.name);
+        state_get(&s->state, buf_str(&key))->last_ping = p->at_ms / 1000;
+        buf_free(&key);
+        if (!o.ok) {
+            o.kind = "failed";
+            o.message = "the job reported failure (/fail ping)";
+        }
+        logf_("heartbeat %s: %s ping", h->conf.name, types[p->type]);
+        heartbeat_result(s, h, &o);
+    }
+    publish(s);
+cleanup:
+    free(p);
+}
+
+static void check_heartbeats(struct serve *s, int64_t now) {
+    for (size_t i = 0; i < s->n_heartbeats; i++) {
+        struct serve_heartbeat *h = s->heartbeats[i];
+        char period[32], grace[32], ago[32];
+        struct buf msg;
+        if (now < h->late_at_ms) continue;
+        buf_init(&msg, 0);
+        snprintf(period, sizeof period, "%llds", (long long)(h->conf.period_ms / 1000));
+        snprintf(grace, sizeof grace, "%llds", (long long)(h->conf.grace_ms / 1000));
+        snprintf(ago, sizeof ago, "%llds", (long long)((now - h->last_ping_ms) / 1000));
+        buf_printf(&msg, "no ping for %s (expected every %s, grace %s)", ago, period, grace);
+        struct outcome o = {.ok = false, .kind = "missing", .message = buf_str(&msg)};
+        h->status = 0;
+        /* Late again one period later if still nothing: that is what
+         * counts towards failures_before_alert and re-notify. */
+        h->late_at_ms = now + h->conf.period_ms;
+        logf_("heartbeat %s late: %s", h->conf.name, buf_str(&msg));
+        heartbeat_result(s, h, &o);
+        buf_free(&msg);
+    }
+}
+
+/* ---- the tick: heartbeats, watchdog, health ---- */
+
+static struct loop_timer tick_timer;
+
+static void on_tick(struct loop *loop, struct loop_timer *t) {
+    struct serve *s = t->data;
+    int64_t now = wall_ms();
+    s->last_loop_ms = now;
+    if (!s->stopping) check_heartbeats(s, now);
+    for (size_t i = 0; i < s->n_scenarios; i++) {
+        struct serve_scenario *sc = s->scenarios[i];
+        uint64_t limit = (uint64_t)(sc->conf.timeout_ms + s->cfg.run_grace_ms + WATCHDOG_SLACK_MS);
+        if (sc->pid && !sc->killed && loop_now(loop) - sc->started_mono > limit) {
+            logf_("scenario %s: run still going %llu ms after its start: killed", sc->conf.name,
+                  (unsigned long long)limit);
+            kill(sc->pid, SIGKILL);
+            sc->killed = true;
+        }
+    }
+    publish(s);
+    loop_timer_start(loop, t, loop_now(loop) + TICK_MS);
+}
+
+/* ---- building the runtime from a config, and reloading ---- */
+
+static struct serve_scenario *new_scenario(struct serve *s, const struct serve_scenario_conf *conf) {
+    struct serve_scenario *sc = xcalloc(1, sizeof *sc);
+    sc->serve = s;
+    serve_scenario_conf_copy(&sc->conf, conf);
+    sc->last_status = -1;
+    loop_timer_init(&sc->timer, on_due, sc);
+    return sc;
+}
+
+/* The first start: now (plus jitter) for `every`, the next cron time. */
+static void schedule_first(struct serve *s, struct serve_scenario *sc) {
+    int64_t now = wall_ms();
+    schedule(s, sc, sc->conf.has_cron ? now : now - sc->conf.every_ms);
+    sc->start_by_ms = sc->next_due_ms + s->cfg.health_grace_ms;
+}
+
+static struct serve_heartbeat *new_heartbeat(struct serve *s, const struct serve_heartbeat_conf *conf) {
+    struct serve_heartbeat *h = xcalloc(1, sizeof *h);
+    struct buf key;
+    serve_heartbeat_conf_copy(&h->conf, conf);
+    buf_init(&key, 0);
+    buf_printf(&key, "heartbeat:%s", conf->name);
+    const struct state_entry *e = state_find(&s->state, buf_str(&key));
+    buf_free(&key);
+    /* Never pinged (or unknown before this start): the period counts from
+     * now, so a fresh deployment is not late at once. */
+    h->last_ping_ms = e && e->last_ping ? e->last_ping * 1000 : wall_ms();
+    h->late_at_ms = h->last_ping_ms + conf->period_ms + conf->grace_ms;
+    if (h->late_at_ms < wall_ms() && e && e->last_ping) h->late_at_ms = wall_ms(); /* late already: say so now */
+    h->status = e && e->failing ? 0 : (e && e->last_ping ? 1 : -1);
+    return h;
+}
+
+static void free_heartbeat(struct serve_heartbeat *h) {
+    serve_heartbeat_conf_free(&h->conf);
+    serve_count_free(&h->pings);
+    free(h);
+}
+
+static void build(struct serve *s) {
+    s->n_scenarios = s->cfg.n_scenarios;
+    s->scenarios = xcalloc(s->n_scenarios + 1, sizeof *s->scenarios);
+    for (size_t i = 0; i < s->n_scenarios; i++) {
+        s->scenarios[i] = new_scenario(s, &s->cfg.scenarios[i]);
+        schedule_first(s, s->scenarios[i]);
+    }
+    s->n_heartbeats = s->cfg.n_heartbeats;
+    s->heartbeats = xcalloc(s->n_heartbeats + 1, sizeof *s->heartbeats);
+    for (size_t i = 0; i < s->n_heartbeats; i++) s->heartbeats[i] = new_heartbeat(s, &s->cfg.heartbeats[i]);
+}
+
+static const char *state_override; /* --state FILE: wins over the config's, across reloads */
+
+static int load_config(struct serve *s, struct serve_config *cfg) {
+    char err[1024];
+    if (serve_config_load(s->config_path, cfg, err, sizeof err) != 0) {
+        logf_("config error: %s", err);
+        return -1;
+    }
+    if (state_override) {
+        free(cfg->state_file);
+        cfg->state_file = xstrdup(state_override);
+    }
+    return 0;
+}
+
+/* SIGHUP: read the config again; on any error keep running the old one.
+ * Scenarios and heartbeats are matched by name: their counters, last
+ * results and running child carry over; a changed schedule restarts from
+ * now; a removed scenario's running child finishes unreported. */
+static void reload(struct serve *s) {
+    struct serve_config cfg;
+    struct serve_scenario **scs;
+    struct serve_heartbeat **hbs;
+    size_t nsc = 0;
+
+    if (load_config(s, &cfg) != 0) {
+        logf_("reload failed: still running the previous configuration");
+        serve_count_add(&s->reloads, "error", NULL, 1);
+        publish(s);
+        return;
+    }
+    scs = xcalloc(cfg.n_scenarios + s->n_scenarios + 1, sizeof *scs);
+    for (size_t i = 0; i < cfg.n_scenarios; i++) {
+        struct serve_scenario *sc = NULL;
+        for (size_t j = 0; j < s->n_scenarios && !sc; j++)
+            if (s->scenarios[j] && !s->scenarios[j]->removed &&
+                strcmp(s->scenarios[j]->conf.name, cfg.scenarios[i].name) == 0) {
+                sc = s->scenarios[j];
+                s->scenarios[j] = NULL;
+            }
+        if (sc) {
+            bool same = strcmp(sc->conf.schedule, cfg.scenarios[i].schedule) == 0 &&
+                        sc->conf.jitter_ms == cfg.scenarios[i].jitter_ms;
+            serve_scenario_conf_free(&sc->conf);
+            serve_scenario_conf_copy(&sc->conf, &cfg.scenarios[i]);
+            if (!same) schedule_first(s, sc);
+        } else {
+            sc = new_scenario(s, &cfg.scenarios[i]);
+            schedule_first(s, sc);
+        }
+        scs[nsc++] = sc;
+    }
+    for (size_t j = 0; j < s->n_scenarios; j++) {
+        struct serve_scenario *sc = s->scenarios[j];
+        if (!sc) continue;
+        loop_timer_stop(s->loop, &sc->timer);
+        if (sc->pid) {
+            sc->removed = true; /* dropped when reaped */
+            scs[nsc++] = sc;
+        } else {
+            free_scenario(sc);
+        }
+    }
+    free(s->scenarios);
+    s->scenarios = scs;
+    s->n_scenarios = nsc;
+
+    hbs = xcalloc(cfg.n_heartbeats + 1, sizeof *hbs);
+    for (size_t i = 0; i < cfg.n_heartbeats; i++) {
+        struct serve_heartbeat *h = NULL;
+        for (size_t j = 0; j < s->n_heartbeats && !h; j++)
+            if (s->heartbeats[j] && strcmp(s->heartbeats[j]->conf.name, cfg.heartbeats[i].name) == 0) {
+                h = s->heartbeats[j];
+                s->heartbeats[j] = NULL;
+            }
+        if (h) {
+            serve_heartbeat_conf_free(&h->conf);
+            serve_heartbeat_conf_copy(&h->conf, &cfg.heartbeats[i]);
+            h->late_at_ms = h->last_ping_ms + h->conf.period_ms + h->conf.grace_ms;
+        } else {
+            h = new_heartbeat(s, &cfg.heartbeats[i]);
+        }
+        hbs[i] = h;
+    }
+    for (size_t j = 0; j < s->n_heartbeats; j++)
+        if (s->heartbeats[j]) free_heartbeat(s->heartbeats[j]);
+    free(s->heartbeats);
+    s->heartbeats = hbs;
+    s->n_heartbeats = cfg.n_heartbeats;
+
+    serve_config_free(&s->cfg);
+    s->cfg = cfg;
+    serve_count_add(&s->reloads, "ok", NULL, 1);
+    logf_("configuration reloaded: %zu scenario%s, %zu heartbeat%s", cfg.n_scenarios, cfg.n_scenarios == 1 ? "" : "s",
+          cfg.n_heartbeats, cfg.n_heartbeats == 1 ? "" : "s");
+    publish_names(s);
+    publish(s);
+}
+
+/* ---- signals and stopping ---- */
+
+static struct loop_timer stop_timer;
+
+static void kill_all(struct serve *s, int sig) {
+    for (size_t i = 0; i < s->n_scenarios; i++)
+        if (s->scenarios[i]->pid) kill(s->scenarios[i]->pid, sig);
+}
+
+static void on_stop_deadline(struct loop *loop, struct loop_timer *t) {
+    struct serve *s = t->data;
+    (void)loop;
+    logf_("runs still going after the stop bound: killed");
+    kill_all(s, SIGKILL);
+}
+
+/* SIGTERM/SIGINT: start nothing new, pass the signal to the runs (they
+ * abort their steps and run teardowns within --grace), SIGKILL whatever
+ * is left after grace + a margin.  A second signal kills at once. */
+static void begin_stop(struct serve *s, int sig) {
+    if (s->stopping) {
+        logf_("second signal: killing the runs");
+        kill_all(s, SIGKILL);
+        return;
+    }
+    s->stopping = true;
+    logf_("stopping (%s): %zu run%s to finish", strsignal(sig), running(s), running(s) == 1 ? "" : "s");
+    for (size_t i = 0; i < s->n_scenarios; i++) loop_timer_stop(s->loop, &s->scenarios[i]->timer);
+    kill_all(s, SIGTERM);
+    loop_timer_init(&stop_timer, on_stop_deadline, s);
+    loop_timer_start(s->loop, &stop_timer, loop_now(s->loop) + (uint64_t)(s->cfg.run_grace_ms + WATCHDOG_SLACK_MS));
+}
+
+static void on_signal(struct loop *loop, struct loop_io *io, unsigned events) {
+    struct serve *s = io->data;
+    struct signalfd_siginfo si;
+    (void)loop;
+    (void)events;
+    while (read(io->fd, &si, sizeof si) == (ssize_t)sizeof si) {
+        switch (si.ssi_signo) {
+        case SIGCHLD: reap(s); break;
+        case SIGHUP: reload(s); break;
+        default: begin_stop(s, (int)si.ssi_signo); break;
+        }
+    }
+}
+
+/* ---- the command ---- */
+
+static const char serve_usage[] = "usage: telltale serve CONFIG [--listen ADDR] [--state FILE]\n"
+                                  "\n"
+                                  "Run the scenarios of CONFIG on their schedules, alert on state changes,\n"
+                                  "serve /metrics, /health and /ping/NAME.  SIGHUP reloads CONFIG; SIGTERM stops.\n"
+                                  "\n"
+                                  "  --listen ADDR   HTTP address (default 127.0.0.1:9464; port 0 picks a free one)\n"
+                                  "  --state FILE    state file (default: the config's state_file)\n"
+                                  "  -h, --help      this help\n";
+
+/* Only our own run-N.json and vars-N.json live there. */
+static void remove_tmp_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    struct buf p;
+    buf_init(&p, 0);
+    while (d && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, "run-", 4) != 0 && strncmp(de->d_name, "vars-", 5) != 0) continue;
+        buf_reset(&p);
+        buf_printf(&p, "%s/%s", dir, de->d_name);
+        unlink(buf_str(&p));
+    }
+    if (d) closedir(d);
+    rmdir(dir);
+    buf_free(&p);
+}
+
+int serve_main(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"state", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct serve *s = xcalloc(1, sizeof *s);
+    struct serve_http *http = NULL;
+    struct loop_io sigio = {.fd = -1};
+    struct failure f = {0};
+    const char *listen = "127.0.0.1:9464";
+    char tmpl[4200], err[1024];
+    sigset_t mask;
+    int c, rc = EXIT_INTERNAL, port = 0;
+    bool curl_ready = false, mu_ready = false;
+
+    opterr = 0;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': listen = optarg; break;
+        case 's': state_override = optarg; break;
+        case 'h':
+            fputs(serve_usage, stdout);
+            rc = EXIT_OK;
+            goto cleanup;
+        default:
+            fprintf(stderr, "telltale serve: unknown or incomplete option '%s'\n%s", argv[optind - 1], serve_usage);
+            rc = EXIT_USAGE;
+            goto cleanup;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "telltale serve: expected one CONFIG file\n%s", serve_usage);
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    s->config_path = argv[optind];
+    if (load_config(s, &s->cfg) != 0) {
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    ssize_t n = readlink("/proc/self/exe", s->exe, sizeof s->exe - 1);
+    if (n <= 0) {
+        logf_("cannot find our own binary (/proc/self/exe): %s", strerror(errno));
+        goto cleanup;
+    }
+    s->exe[n] = '\0';
+    if (state_load(s->cfg.state_file, &s->state, &f) != 0) {
+        /* Starting with an empty state would forget open incidents. */
+        logf_("%s (move it away to start from an empty state)", f.message);
+        goto cleanup;
+    }
+    snprintf(tmpl, sizeof tmpl, "%s/telltale-serve.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(tmpl)) {
+        logf_("cannot create a directory for run reports (%s): %s", tmpl, strerror(errno));
+        goto cleanup;
+    }
+    s->tmp_dir = xstrdup(tmpl);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl_ready = true;
+
+    /* Block before any thread exists: the HTTP and worker threads inherit
+     * the mask, so these signals reach only the signalfd. */
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    sigio.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    s->loop = loop_new();
+    if (sigio.fd < 0 || !s->loop) {
+        logf_("cannot set up the event loop: %s", strerror(errno));
+        goto cleanup;
+    }
+    sigio.fn = on_signal;
+    sigio.data = s;
+    loop_io_set(s->loop, &sigio, LOOP_READ);
+    pthread_mutex_init(&s->mu, NULL);
+    mu_ready = true;
+    buf_init(&s->metrics_text, 0);
+    s->started_ms = s->last_loop_ms = wall_ms();
+    build(s);
+    publish_names(s);
+    publish(s);
+    http = serve_http_start(s, listen, on_ping, &port, err, sizeof err);
+    if (!http) {
+        logf_("%s", err);
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    logf_("listening on port %d (%s): %zu scenario%s, %zu heartbeat%s, state in %s", port, listen, s->n_scenarios,
+          s->n_scenarios == 1 ? "" : "s", s->n_heartbeats, s->n_heartbeats == 1 ? "" : "s", s->cfg.state_file);
+    loop_timer_init(&tick_timer, on_tick, s);
+    loop_timer_start(s->loop, &tick_timer, loop_now(s->loop) + TICK_MS);
+
+    while (!(s->stopping && running(s) == 0))
+        if (loop_run_once(s->loop) != 0 && errno != EINTR) {
+            logf_("event loop failed: %s", strerror(errno));
+            goto cleanup;
+        }
+    rc = EXIT_OK;
+    logf_("stopped");
+
+cleanup:
+    alert_cancel_pending(); /* reported as not delivered, never dropped silently */
+    bool http_ran = http != NULL;
+    serve_http_stop(http);
+    if (http_ran) {
+        /* pings posted before the HTTP thread stopped: taken, not acted on */
+        s->stopping = true;
+        loop_timer_start(s->loop, &tick_timer, loop_now(s->loop));
+        loop_run_once(s->loop);
+        loop_timer_stop(s->loop, &tick_timer);
+        loop_timer_stop(s->loop, &stop_timer);
+    }
+    if (s->state.len) save_state(s);
+    worker_join_all();
+    alert_free_all();
+    for (size_t i = 0; i < s->n_scenarios; i++) free_scenario(s->scenarios[i]);
+    for (size_t i = 0; i < s->n_heartbeats; i++) free_heartbeat(s->heartbeats[i]);
+    free(s->scenarios);
+    free(s->heartbeats);
+    serve_count_free(&s->deliveries);
+    serve_count_free(&s->attempt_errors);
+    serve_count_free(&s->reloads);
+    if (mu_ready) {
+        for (size_t i = 0; i < s->n_hb_names; i++) free(s->hb_names[i]);
+        free(s->hb_names);
+        buf_free(&s->metrics_text);
+        free(s->health_problem);
+        pthread_mutex_destroy(&s->mu);
+    }
+    if (sigio.fd >= 0) close(sigio.fd);
+    loop_free(s->loop);
+    if (s->tmp_dir) remove_tmp_dir(s->tmp_dir);
+    free(s->tmp_dir);
+    serve_config_free(&s->cfg);
+    state_free(&s->state);
+    failure_clear(&f);
+    if (curl_ready) curl_global_cleanup();
+    redact_reset();
+    free(s);
+    state_override = NULL;
+    return rc;
+}

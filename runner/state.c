@@ -1,0 +1,186 @@
+/* state.c — serve's persisted state; see state.h. */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lauxlib.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "failure.h"
+#include "json.h"
+#include "xalloc.h"
+
+#define STATE_MAX_BYTES (16u * 1024 * 1024) /* far beyond any real config */
+
+struct state_entry *state_find(const struct state *s, const char *key) {
+    for (size_t i = 0; i < s->len; i++)
+        if (strcmp(s->entries[i].key, key) == 0) return &s->entries[i];
+    return NULL;
+}
+
+struct state_entry *state_get(struct state *s, const char *key) {
+    struct state_entry *e = state_find(s, key);
+    if (e) return e;
+    if (s->len == s->alloc) {
+        s->alloc = s->alloc ? s->alloc * 2 : 16;
+        s->entries = xrealloc(s->entries, s->alloc * sizeof *s->entries);
+    }
+    e = &s->entries[s->len++];
+    memset(e, 0, sizeof *e);
+    e->key = xstrdup(key);
+    return e;
+}
+
+void state_free(struct state *s) {
+    for (size_t i = 0; i < s->len; i++) free(s->entries[i].key);
+    free(s->entries);
+    memset(s, 0, sizeof *s);
+}
+
+static int64_t field_int(lua_State *L, int idx, const char *name) {
+    int64_t v;
+    lua_getfield(L, idx, name); /* +1 */
+    v = lua_isinteger(L, -1) ? (int64_t)lua_tointeger(L, -1) : 0;
+    lua_pop(L, 1);
+    return v;
+}
+
+static bool field_bool(lua_State *L, int idx, const char *name) {
+    bool v;
+    lua_getfield(L, idx, name); /* +1 */
+    v = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+int state_load(const char *path, struct state *s, struct failure *f) {
+    struct buf text;
+    lua_State *L = NULL;
+    FILE *fp = NULL;
+    char chunk[4096], err[200];
+    size_t n;
+    int rc = -1;
+
+    state_free(s);
+    buf_init(&text, STATE_MAX_BYTES);
+    fp = fopen(path, "rb");
+    if (!fp) {
+        if (errno == ENOENT)
+            rc = 0;
+        else
+            failure_set(f, FAILURE_INTERNAL, "cannot read state file %s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+        if (buf_append(&text, chunk, n) != BUF_OK) {
+            failure_set(f, FAILURE_INTERNAL, "state file %s is larger than %u bytes", path, STATE_MAX_BYTES);
+            goto cleanup;
+        }
+    }
+    if (ferror(fp)) {
+        failure_set(f, FAILURE_INTERNAL, "cannot read state file %s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    L = luaL_newstate();
+    if (json_decode(L, buf_str(&text), text.len, err, sizeof err) != 0) { /* +1 */
+        failure_set(f, FAILURE_INTERNAL, "state file %s is not valid JSON: %s", path, err);
+        goto cleanup;
+    }
+    lua_getfield(L, 1, "checks"); /* +1 */
+    if (!lua_istable(L, 1) || !lua_istable(L, -1)) {
+        failure_set(f, FAILURE_INTERNAL, "state file %s has no \"checks\" object", path);
+        goto cleanup;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, 2)) { /* key, value */
+        if (lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1)) {
+            struct state_entry *e = state_get(s, lua_tostring(L, -2));
+            e->failing = field_bool(L, -1, "failing");
+            e->incident = field_bool(L, -1, "incident");
+            e->consecutive = (int)field_int(L, -1, "consecutive");
+            e->incident_since = field_int(L, -1, "incident_since");
+            e->last_alert = field_int(L, -1, "last_alert");
+            e->last_success = field_int(L, -1, "last_success");
+            e->last_ping = field_int(L, -1, "last_ping");
+        }
+        lua_pop(L, 1); /* value */
+    }
+    rc = 0;
+
+cleanup:
+    if (fp) fclose(fp);
+    if (L) lua_close(L);
+    buf_free(&text);
+    return rc;
+}
+
+static void format_state(const struct state *s, struct buf *out) {
+    buf_puts(out, "{\"version\":1,\"checks\":{");
+    for (size_t i = 0; i < s->len; i++) {
+        const struct state_entry *e = &s->entries[i];
+        if (i) buf_puts(out, ",");
+        buf_puts(out, "\n");
+        json_write_string(out, e->key, strlen(e->key));
+        buf_printf(out,
+                   ":{\"failing\":%s,\"incident\":%s,\"consecutive\":%d,\"incident_since\":%lld,"
+                   "\"last_alert\":%lld,\"last_success\":%lld,\"last_ping\":%lld}",
+                   e->failing ? "true" : "false", e->incident ? "true" : "false", e->consecutive,
+                   (long long)e->incident_since, (long long)e->last_alert, (long long)e->last_success,
+                   (long long)e->last_ping);
+    }
+    buf_puts(out, "\n}}\n");
+}
+
+/* fsync the directory holding path, so the rename itself is durable. */
+static void sync_dir(const char *path) {
+    char *copy = xstrdup(path);
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(copy);
+}
+
+int state_save(const char *path, const struct state *s, struct failure *f) {
+    struct buf text, tmp;
+    int fd = -1, rc = -1;
+    size_t off = 0;
+
+    buf_init(&text, 0);
+    buf_init(&tmp, 0);
+    format_state(s, &text);
+    buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    fd = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) goto fail;
+    while (off < text.len) {
+        ssize_t w = write(fd, text.data + off, text.len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) goto fail;
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0) goto fail;
+    if (close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(buf_str(&tmp), path) != 0) goto fail;
+    sync_dir(path);
+    rc = 0;
+    goto cleanup;
+
+fail:
+    failure_set(f, FAILURE_INTERNAL, "cannot write state file %s: %s", path, strerror(errno));
+    if (fd >= 0) close(fd);
+    unlink(buf_str(&tmp));
+cleanup:
+    buf_free(&text);
+    buf_free(&tmp);
+    return rc;
+}
