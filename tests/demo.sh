@@ -48,6 +48,9 @@ scenarios() {
         --json "$json" "$@" "$ROOT/scenarios" > "$out" 2>&1
 }
 
+# sanitized OUT — no sanitizer report (for a run of an ASan build).
+sanitized() { ! grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$1"; }
+
 # no_secrets JSON FILE... — neither the stack's passwords nor the users'
 # (made by unique("...pw") in that run) show anywhere.
 no_secrets() {
@@ -59,7 +62,7 @@ no_secrets() {
 # ---- healthy: everything passes, and keeps passing ----
 scenarios "$W/healthy.out" "$W/healthy.json" -v --trace --artifacts "$W/artifacts"
 code=$?
-if [ "$code" = 0 ] && grep -q "8 scenarios: 8 passed" "$W/healthy.out"; then
+if [ "$code" = 0 ] && grep -q "8 scenarios: 8 passed" "$W/healthy.out" && sanitized "$W/healthy.out"; then
     pass "demo/healthy"
 else
     fail "demo/healthy" "exit $code, expected 0 with 8 passed" "$W/healthy.out"
@@ -117,7 +120,8 @@ fault_case() {
     sleep "$wait"
     scenarios "$W/$name.out" "$W/$name.json"
     fault "$name" off || fail "demo/$name" "could not switch the fault off"
-    if python3 "$HERE/demo/expect.py" "$W/$name.json" "${args[@]}" > "$W/$name.check" 2>&1; then
+    if python3 "$HERE/demo/expect.py" "$W/$name.json" "${args[@]}" > "$W/$name.check" 2>&1 &&
+        sanitized "$W/$name.out"; then
         pass "demo/$name"
         sed 's/^/     /' "$W/$name.check"
     else
