@@ -1,6 +1,6 @@
 -- What the sync endpoint stores must come back as personalised rules, not
 -- as the defaults the app falls back to, silently, when it finds nothing.
-scenario { name = "personalization round-trip", tags = { "api", "db" } }
+scenario { name = "personalization round-trip", tags = { "api" } }
 
 step("report a project's stack", { timeout = "10s" }, function(ctx)
   local resp = http.post(vars.BASE_URL .. "/sync/report", {
