@@ -163,9 +163,10 @@ static volatile sig_atomic_t pending[NSIG]; /* signals to forward to the command
 static void on_signal(int sig, siginfo_t *info, void *context) {
     (void)context;
     if (sig == SIGCHLD) got_child = 1;
-    /* SI_KERNEL: the terminal signalled its whole foreground group (^C),
-     * the command included; a second copy could make it quit harder. */
-    else if (info->si_code != SI_KERNEL)
+    /* ^C and ^\ from the terminal (SI_KERNEL) went to its whole
+     * foreground group, the command included; a second copy could make it
+     * quit harder.  A hangup SIGHUP reaches only the session leader: pass. */
+    else if (!((sig == SIGINT || sig == SIGQUIT) && info->si_code == SI_KERNEL))
         pending[sig] = 1;
 }
 

@@ -225,6 +225,25 @@ elif [ "$code" != 143 ]; then
     fail "$name" "exit $code after SIGTERM, expected 143 (the command killed by it)" "$D/err"
 fi
 
+name=wrap-ctrl-c-on-a-terminal
+# ^C on a terminal reaches the command and the wrapper alike: the command
+# dies of it, the wrapper survives to record and ping that, exit 130.
+: > "$D/req.log"
+start=$(date +%s%N)
+if timeout $((30 * SLOW)) python3 "$O/ctrl_c.py" "$BIN" wrap job-tty --ping "$RCV" --no-log -- sleep 20 > "$D/out" 2>&1; then
+    code=0
+else
+    code=$?
+fi
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$code" != 130 ]; then
+    fail "$name" "exit $code, expected 130" "$D/out"
+elif [ "$ms" -gt $((5000 * SLOW)) ]; then
+    fail "$name" "took ${ms}ms"
+elif reqs 'q[-1]["path"] == "/ping/job-tty/fail" and j(len(q) - 1)["signal"] == 2'; then
+    pass "$name"
+fi
+
 name=wrap-timeout
 : > "$D/req.log"
 start=$(date +%s%N)
