@@ -42,6 +42,7 @@ struct mail_box {
     struct mail_endpoint ep;
     char *folder;
     struct mail_trace *trace; /* --trace; NULL otherwise */
+    struct net_cancel cancel; /* stops a connect or read in progress at shutdown */
     int64_t poll_ms, since_unix;
     pthread_t thread;
     int wake[2]; /* pipe: interrupts the worker's waits */
@@ -372,20 +373,21 @@ static bool has_starttls(mailimap *imap) {
 /* Connect, read the greeting and switch to TLS as ep asks.  Returns 0, or
  * -1 with f filled; *fatal is set when retrying cannot help (the
  * certificate is not trusted, STARTTLS required but not offered). */
-static int imap_open(mailimap *imap, const struct mail_endpoint *ep, int64_t timeout_ms, struct mail_trace *t,
-                     struct mail_probe_result *probe, struct failure *f, bool *fatal) {
+static int imap_open(mailimap *imap, const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
+                     struct mail_trace *t, struct mail_probe_result *probe, struct failure *f, bool *fatal) {
     mailstream *s;
     int rc;
     *fatal = false;
     mailimap_set_timeout(imap, (time_t)((timeout_ms + 999) / 1000));
     if (t) mailimap_set_logger(imap, imap_logger, t);
-    s = mailwire_open(ep, timeout_ms, probe, f);
+    s = mailwire_open(ep, timeout_ms, cancel, probe, f);
     if (!s) {
         *fatal = f->phase && strcmp(f->phase, "tls") == 0;
         return -1;
     }
     rc = mailimap_connect(imap, s);
     if (rc != MAILIMAP_NO_ERROR && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+        mailwire_forget(cancel); /* libetpan closed the stream */
         if (rc == MAILIMAP_ERROR_STREAM)
             failure_set(f, FAILURE_NETWORK,
                         "connected to %s:%d but no IMAP greeting came within %lld ms: a black hole, or not an IMAP "
@@ -434,12 +436,12 @@ static void push_capabilities(mailimap *imap, struct strlist *out) {
     mailimap_capability_data_free(caps);
 }
 
-int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct mail_trace *probe_trace,
-                    struct mail_probe_result *out, struct failure *f) {
+int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
+                    struct mail_trace *probe_trace, struct mail_probe_result *out, struct failure *f) {
     mailimap *imap = mailimap_new(0, NULL);
     bool fatal;
     int rc = -1;
-    if (imap_open(imap, ep, timeout_ms, probe_trace, out, f, &fatal) != 0) goto cleanup;
+    if (imap_open(imap, ep, timeout_ms, cancel, probe_trace, out, f, &fatal) != 0) goto cleanup;
     push_capabilities(imap, &out->capabilities);
     if (ep->user) {
         if (mailimap_login(imap, ep->user, ep->password) != MAILIMAP_NO_ERROR) {
@@ -453,6 +455,7 @@ int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct m
     mailimap_logout(imap);
     rc = 0;
 cleanup:
+    mailwire_forget(cancel);
     mailimap_free(imap);
     return rc;
 }
@@ -466,6 +469,11 @@ static void set_fatal(struct mail_box *b, struct failure *f) {
     loop_wake(b->loop);
 }
 
+static void session_free(struct mail_box *b, mailimap *imap) {
+    mailwire_forget(&b->cancel);
+    mailimap_free(imap);
+}
+
 static void *worker(void *arg) {
     struct mail_box *b = arg;
     uint32_t last = 0;
@@ -477,10 +485,10 @@ static void *worker(void *arg) {
         struct failure f = {0};
         bool idle, fatal;
 
-        if (imap_open(imap, &b->ep, NETWORK_TIMEOUT_S * 1000, b->trace, NULL, &f, &fatal) != 0) {
+        if (imap_open(imap, &b->ep, NETWORK_TIMEOUT_S * 1000, &b->cancel, b->trace, NULL, &f, &fatal) != 0) {
             if (fatal) {
                 set_fatal(b, &f);
-                mailimap_free(imap);
+                session_free(b, imap);
                 return NULL;
             }
             set_status(b, false, "%s", f.message);
@@ -492,7 +500,7 @@ static void *worker(void *arg) {
                         b->ep.port);
             failure_set_phase(&f, "authentication");
             set_fatal(b, &f);
-            mailimap_free(imap);
+            session_free(b, imap);
             return NULL;
         }
         if (mailimap_select(imap, b->folder) != MAILIMAP_NO_ERROR) {
@@ -500,7 +508,7 @@ static void *worker(void *arg) {
                         b->ep.port);
             set_fatal(b, &f);
             mailimap_logout(imap);
-            mailimap_free(imap);
+            session_free(b, imap);
             return NULL;
         }
         idle = b->poll_ms <= 0 && mailimap_has_idle(imap);
@@ -533,12 +541,12 @@ static void *worker(void *arg) {
             if (fetch_new(b, imap, &last) != 0 || serve_requests(b, imap) != 0) goto lost;
         }
         mailimap_logout(imap);
-        mailimap_free(imap);
+        session_free(b, imap);
         break;
     lost:
         set_status(b, false, "connection to %s:%d lost, reconnecting", b->ep.host, b->ep.port);
     retry:
-        mailimap_free(imap);
+        session_free(b, imap);
         wait_for(b, -1, backoff);
         backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
     }
@@ -578,7 +586,8 @@ struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *c
     b->status = xstrdup("connecting");
     redact_add_secret(cfg->ep.password);
     pthread_mutex_init(&b->lock, NULL);
-    if (pipe2(b->wake, O_NONBLOCK | O_CLOEXEC) != 0 || pthread_create(&b->thread, NULL, worker, b) != 0) {
+    if (pipe2(b->wake, O_NONBLOCK | O_CLOEXEC) != 0 || net_cancel_init(&b->cancel) != 0 ||
+        pthread_create(&b->thread, NULL, worker, b) != 0) {
         failure_set(f, FAILURE_INTERNAL, "cannot start the IMAP worker: %s", strerror(errno));
         return NULL; /* leaked on purpose: a process that cannot make a thread is ending */
     }
@@ -678,10 +687,13 @@ void mail_boxes_free(void) {
         pthread_mutex_lock(&b->lock);
         b->stop = true;
         pthread_mutex_unlock(&b->lock);
-        /* One byte wakes the worker; a full pipe means it is awake already. */
+        /* One byte wakes the worker; a full pipe means it is awake already.
+         * A connect or a command in progress is interrupted. */
         ssize_t woke = write(b->wake[1], "x", 1);
         (void)woke;
+        net_cancel_fire(&b->cancel);
         pthread_join(b->thread, NULL);
+        net_cancel_free(&b->cancel);
         close(b->wake[0]);
         close(b->wake[1]);
         for (size_t i = 0; i < b->ninbox; i++) entry_free(&b->inbox[i]);

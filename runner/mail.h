@@ -53,8 +53,8 @@ void mail_trace_start(void);
 /* Connect to an IMAP server as mail.probe does: greeting, CAPABILITY,
  * STARTTLS as ep asks, LOGIN when ep has credentials.  Blocks (worker
  * thread).  Returns 0, or -1 with f filled (kind network). */
-int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct mail_trace *trace,
-                    struct mail_probe_result *out, struct failure *f);
+int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
+                    struct mail_trace *trace, struct mail_probe_result *out, struct failure *f);
 
 /* Messages received so far, in UID order; *count is set. */
 const struct mail_entry *mail_box_messages(struct mail_box *mb, size_t *count);

@@ -7,6 +7,7 @@
 #include "mail_lua.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <lauxlib.h>
 #include <stdlib.h>
@@ -366,7 +367,7 @@ struct mail_call {
 static void call_run(void *data) {
     struct mail_call *c = data;
     struct smtp_job *j = c->job;
-    if (c->scheme == SCHEME_IMAP) mail_imap_probe(&j->ep, j->timeout_ms, j->trace, &j->probe, &j->f);
+    if (c->scheme == SCHEME_IMAP) mail_imap_probe(&j->ep, j->timeout_ms, &j->cancel, j->trace, &j->probe, &j->f);
     else smtp_run(j);
 }
 
@@ -395,7 +396,9 @@ static void call_describe(void *data, struct buf *out) {
     buf_printf(out, "%s %s:%d", c->send ? "sending mail via" : "probing", c->job->ep.host, c->job->ep.port);
 }
 
-static const struct worker_call mail_call_how = {call_run, call_free, call_describe};
+static void call_interrupt(void *data) { net_cancel_fire(&((struct mail_call *)data)->job->cancel); }
+
+static const struct worker_call mail_call_how = {call_run, call_interrupt, call_free, call_describe};
 
 static int call_done(lua_State *L, int status, lua_KContext ctx) {
     struct mail_call *c = (struct mail_call *)ctx;
@@ -454,7 +457,13 @@ static struct mail_call *new_call(lua_State *L, const char *fname, bool smtp_ok,
     int64_t timeout = core_opt_duration_field(L, 1, "timeout", remaining);
     enum scheme scheme = check_endpoint(L, fname, smtp_ok, imap_ok, &ep);
     c = xcalloc(1, sizeof *c);
-    c->job = xcalloc(1, sizeof *c->job);
+    c->job = smtp_job_new();
+    if (!c->job) {
+        mail_endpoint_free(&ep);
+        free(c);
+        luaL_error(L, "%s: cannot make a pipe: %s", fname, strerror(errno));
+        return NULL;
+    }
     c->job->ep = ep;
     c->scheme = scheme;
     c->job->timeout_ms = timeout < remaining ? timeout : remaining;

@@ -156,13 +156,19 @@ int mailwire_check_certificate(mailstream *s, const struct mail_endpoint *ep, st
     return rc;
 }
 
-mailstream *mailwire_open(const struct mail_endpoint *ep, int64_t timeout_ms, struct mail_probe_result *probe,
-                          struct failure *f) {
+static void interrupt_stream(void *stream) { mailstream_cancel(stream); }
+
+void mailwire_forget(struct net_cancel *cancel) {
+    if (cancel) net_cancel_set_interrupt(cancel, NULL, NULL);
+}
+
+mailstream *mailwire_open(const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
+                          struct mail_probe_result *probe, struct failure *f) {
     char address[80] = "";
     uint64_t started = loop_clock_ms();
     time_t seconds = (time_t)((timeout_ms + 999) / 1000);
     mailstream *s;
-    int fd = net_connect(ep->host, ep->port, timeout_ms, address, sizeof address, f);
+    int fd = net_connect(ep->host, ep->port, timeout_ms, cancel ? net_cancel_fd(cancel) : -1, address, sizeof address, f);
     if (fd < 0) return NULL;
     if (probe) {
         memcpy(probe->address, address, sizeof probe->address);
@@ -181,5 +187,10 @@ mailstream *mailwire_open(const struct mail_endpoint *ep, int64_t timeout_ms, st
         return NULL;
     }
     if (probe) probe->tls = ep->tls == MAIL_TLS_IMPLICIT;
+    if (cancel && net_cancel_set_interrupt(cancel, interrupt_stream, s) != 0) {
+        mailstream_close(s);
+        failure_set(f, FAILURE_ABORTED, "the session with %s was cancelled", ep->host);
+        return NULL;
+    }
     return s;
 }

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "failure.h"
+#include "net.h"
 #include "result.h"
 
 enum mail_tls {
@@ -62,12 +63,17 @@ struct mail_probe_result {
 };
 void mail_probe_result_free(struct mail_probe_result *r);
 
+/* Tell cancel that the session owning stream is over: nothing left to
+ * interrupt (call before mailsmtp_free / mailimap_free). */
+void mailwire_forget(struct net_cancel *cancel);
+
 /* Connect to ep (net_connect) and open a libetpan stream on the socket:
  * TLS from the start for MAIL_TLS_IMPLICIT, certificate checked unless
- * ep->insecure.  Returns the stream, or NULL with f filled (kind network,
- * phase dns/connect/tls). */
-mailstream *mailwire_open(const struct mail_endpoint *ep, int64_t timeout_ms, struct mail_probe_result *probe,
-                          struct failure *f);
+ * ep->insecure; cancel (may be NULL) can interrupt it from then on.
+ * Returns the stream, or NULL with f filled (kind network, phase
+ * dns/connect/tls; kind aborted when cancelled). */
+mailstream *mailwire_open(const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
+                          struct mail_probe_result *probe, struct failure *f);
 /* After STARTTLS: check the certificate the server now presents. */
 int mailwire_check_certificate(mailstream *s, const struct mail_endpoint *ep, struct failure *f);
 

@@ -22,8 +22,8 @@
 #include "xalloc.h"
 
 /* One address: 0 connected, -1 failed with errno set (ETIMEDOUT when the
- * deadline passed first). */
-static int connect_one(const struct addrinfo *ai, uint64_t deadline, int *fd_out) {
+ * deadline passed first, ECANCELED when cancel_fd woke). */
+static int connect_one(const struct addrinfo *ai, uint64_t deadline, int cancel_fd, int *fd_out) {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     int err = 0;
     socklen_t len = sizeof err;
@@ -32,12 +32,16 @@ static int connect_one(const struct addrinfo *ai, uint64_t deadline, int *fd_out
         if (errno != EINPROGRESS) goto fail;
         for (;;) {
             uint64_t now = loop_clock_ms();
-            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            struct pollfd p[2] = {{.fd = fd, .events = POLLOUT}, {.fd = cancel_fd, .events = POLLIN}};
             if (now >= deadline) {
                 errno = ETIMEDOUT;
                 goto fail;
             }
-            int n = poll(&p, 1, (int)(deadline - now));
+            int n = poll(p, cancel_fd >= 0 ? 2 : 1, (int)(deadline - now));
+            if (n > 0 && p[1].revents) {
+                errno = ECANCELED;
+                goto fail;
+            }
             if (n > 0) break;
             if (n < 0 && errno != EINTR) goto fail;
         }
@@ -58,7 +62,8 @@ fail:
     return -1;
 }
 
-int net_connect(const char *host, int port, int64_t timeout_ms, char *addr, size_t addr_len, struct failure *f) {
+int net_connect(const char *host, int port, int64_t timeout_ms, int cancel_fd, char *addr, size_t addr_len,
+                struct failure *f) {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
     struct addrinfo *res = NULL;
     char service[16], ip[64];
@@ -77,14 +82,15 @@ int net_connect(const char *host, int port, int64_t timeout_ms, char *addr, size
         if (getnameinfo(ai->ai_addr, ai->ai_addrlen, ip, sizeof ip, NULL, 0, NI_NUMERICHOST) != 0)
             snprintf(ip, sizeof ip, "?");
         snprintf(addr, addr_len, ai->ai_family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip, port);
-        if (connect_one(ai, deadline, &fd) != 0) {
+        if (connect_one(ai, deadline, cancel_fd, &fd) != 0) {
             last_errno = errno;
-            if (last_errno == ETIMEDOUT) break; /* the deadline is spent */
+            if (last_errno == ETIMEDOUT || last_errno == ECANCELED) break; /* the deadline is spent */
         }
     }
     freeaddrinfo(res);
     if (fd >= 0) return fd;
     switch (last_errno) {
+    case ECANCELED: failure_set(f, FAILURE_ABORTED, "connecting to %s (%s) was cancelled", host, addr); break;
     case ECONNREFUSED:
         failure_set(f, FAILURE_NETWORK, "connection to %s (%s) refused: nothing listens there, or a firewall rejects",
                     host, addr);
@@ -103,6 +109,47 @@ int net_connect(const char *host, int port, int64_t timeout_ms, char *addr, size
     }
     failure_set_phase(f, "connect");
     return -1;
+}
+
+int net_cancel_init(struct net_cancel *c) {
+    memset(c, 0, sizeof *c);
+    pthread_mutex_init(&c->lock, NULL);
+    if (pipe2(c->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        c->pipe[0] = c->pipe[1] = -1;
+        return -1;
+    }
+    return 0;
+}
+
+void net_cancel_free(struct net_cancel *c) {
+    if (c->pipe[0] >= 0) close(c->pipe[0]);
+    if (c->pipe[1] >= 0) close(c->pipe[1]);
+    pthread_mutex_destroy(&c->lock);
+}
+
+void net_cancel_fire(struct net_cancel *c) {
+    pthread_mutex_lock(&c->lock);
+    if (!c->cancelled) {
+        c->cancelled = true;
+        ssize_t n = write(c->pipe[1], "x", 1);
+        (void)n;
+    }
+    if (c->interrupt) c->interrupt(c->interrupt_arg);
+    pthread_mutex_unlock(&c->lock);
+}
+
+int net_cancel_fd(const struct net_cancel *c) { return c->pipe[0]; }
+
+int net_cancel_set_interrupt(struct net_cancel *c, void (*fn)(void *arg), void *arg) {
+    int rc = 0;
+    pthread_mutex_lock(&c->lock);
+    if (fn && c->cancelled) rc = -1;
+    else {
+        c->interrupt = fn;
+        c->interrupt_arg = arg;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc;
 }
 
 int net_verify_chain(const unsigned char *const *der, const size_t *der_len, size_t n, const char *host,

@@ -9,6 +9,8 @@
 #ifndef TELLTALE_NET_H
 #define TELLTALE_NET_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,9 +18,33 @@
 
 /* Resolve host and connect to port, trying each address, all within
  * timeout_ms.  Returns a connected blocking socket (caller closes), or -1
- * with f filled (kind network, phase "dns" or "connect").  The address
- * used is written to addr ("127.0.0.1:25"). */
-int net_connect(const char *host, int port, int64_t timeout_ms, char *addr, size_t addr_len, struct failure *f);
+ * with f filled (kind network, phase "dns" or "connect"; kind aborted when
+ * cancel_fd, if not -1, became readable first).  The address used is
+ * written to addr ("127.0.0.1:25"). */
+int net_connect(const char *host, int port, int64_t timeout_ms, int cancel_fd, char *addr, size_t addr_len,
+                struct failure *f);
+
+/* Stopping a blocking session from another thread (the step gave up, the
+ * process is exiting): without it, a black-holed server would hold the
+ * exit for the whole network timeout.  The pipe interrupts net_connect;
+ * once connected, the session registers how to interrupt its reads (for
+ * libetpan, mailstream_cancel). */
+struct net_cancel {
+    pthread_mutex_t lock;
+    bool cancelled;
+    void (*interrupt)(void *arg); /* called under lock by net_cancel_fire */
+    void *interrupt_arg;
+    int pipe[2];
+};
+/* Returns 0, or -1 (errno) when no pipe can be made. */
+int net_cancel_init(struct net_cancel *c);
+void net_cancel_free(struct net_cancel *c);
+/* Any thread: interrupt the session now, and whatever it starts later. */
+void net_cancel_fire(struct net_cancel *c);
+int net_cancel_fd(const struct net_cancel *c);
+/* Register (fn) or clear (NULL) the interrupt; returns -1 if already
+ * cancelled (then nothing is registered). */
+int net_cancel_set_interrupt(struct net_cancel *c, void (*fn)(void *arg), void *arg);
 
 /* Verify a peer's certificate chain (DER, leaf first) for host against the
  * system's trust store, or against the PEM file ca_file when not NULL.

@@ -3,7 +3,9 @@
 #include "net_lua.h"
 
 #include <lauxlib.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core_lua.h"
@@ -20,18 +22,23 @@ struct tcp_check {
     char address[80];
     int64_t connect_ms;
     struct failure f;
+    struct net_cancel cancel;
 };
 
 static void tcp_run(void *data) {
     struct tcp_check *c = data;
     uint64_t started = loop_clock_ms();
-    int fd = net_connect(c->host, c->port, c->timeout_ms, c->address, sizeof c->address, &c->f);
+    int fd = net_connect(c->host, c->port, c->timeout_ms, net_cancel_fd(&c->cancel), c->address, sizeof c->address,
+                         &c->f);
     c->connect_ms = (int64_t)(loop_clock_ms() - started);
     if (fd >= 0) close(fd);
 }
 
+static void tcp_interrupt(void *data) { net_cancel_fire(&((struct tcp_check *)data)->cancel); }
+
 static void tcp_free(void *data) {
     struct tcp_check *c = data;
+    net_cancel_free(&c->cancel);
     free(c->host);
     failure_clear(&c->f);
     free(c);
@@ -58,7 +65,7 @@ static int tcp_done(lua_State *L, int status, lua_KContext ctx) {
     return 1;
 }
 
-static const struct worker_call tcp_call = {tcp_run, tcp_free, tcp_describe};
+static const struct worker_call tcp_call = {tcp_run, tcp_interrupt, tcp_free, tcp_describe};
 
 /* net.tcp{ host =, port =, timeout = } → { address =, connect_ms = } */
 static int net_tcp(lua_State *L) {
@@ -78,6 +85,10 @@ static int net_tcp(lua_State *L) {
     c->host = xstrdup(host);
     c->port = (int)port;
     c->timeout_ms = timeout;
+    if (net_cancel_init(&c->cancel) != 0) {
+        tcp_free(c);
+        return luaL_error(L, "net.tcp: cannot make a pipe: %s", strerror(errno));
+    }
     lua_settop(L, 1);
     return worker_park(L, c, &tcp_call, tcp_done);
 }

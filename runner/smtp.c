@@ -227,7 +227,7 @@ static void smtp_logger(mailsmtp *smtp, int log_type, const char *data, size_t s
 void smtp_run(struct smtp_job *job) {
     time_t seconds = (time_t)((job->timeout_ms + 999) / 1000);
     mailsmtp *smtp = NULL;
-    mailstream *s = mailwire_open(&job->ep, job->timeout_ms, &job->probe, &job->f);
+    mailstream *s = mailwire_open(&job->ep, job->timeout_ms, &job->cancel, &job->probe, &job->f);
     int rc;
     if (!s) return;
     smtp = mailsmtp_new(0, NULL);
@@ -235,6 +235,7 @@ void smtp_run(struct smtp_job *job) {
     if (job->trace) mailsmtp_set_logger(smtp, smtp_logger, job->trace);
     rc = mailsmtp_connect(smtp, s);
     if (rc != MAILSMTP_NO_ERROR) {
+        mailwire_forget(&job->cancel); /* libetpan closed the stream */
         if (rc == MAILSMTP_ERROR_STREAM)
             failure_set(&job->f, FAILURE_NETWORK,
                         "connected to %s (%s) but no SMTP greeting came within %lld ms: a black hole, or not an "
@@ -251,10 +252,21 @@ void smtp_run(struct smtp_job *job) {
     if (job->message && transfer(smtp, job) != 0) goto cleanup;
     mailsmtp_quit(smtp);
 cleanup:
+    mailwire_forget(&job->cancel);
     mailsmtp_free(smtp); /* closes the stream */
 }
 
+struct smtp_job *smtp_job_new(void) {
+    struct smtp_job *job = xcalloc(1, sizeof *job);
+    if (net_cancel_init(&job->cancel) != 0) {
+        free(job);
+        return NULL;
+    }
+    return job;
+}
+
 void smtp_job_free(struct smtp_job *job) {
+    net_cancel_free(&job->cancel);
     mail_endpoint_free(&job->ep);
     free(job->from);
     strlist_free(&job->to);

@@ -24,6 +24,7 @@ struct smtp_job {
     char *message;       /* RFC 5322 text with CRLF line ends; NULL = probe only */
     size_t message_len;
     struct mail_trace *trace; /* NULL: no --trace */
+    struct net_cancel cancel; /* interrupts the session from another thread */
     /* out */
     struct failure f;    /* kind NONE on success */
     struct mail_probe_result probe;
@@ -31,6 +32,8 @@ struct smtp_job {
     char *reply;         /* its text ("2.0.0 Ok: queued as 4Xyz") */
 };
 
+/* A zeroed job with its cancel pipe; NULL when no pipe can be made. */
+struct smtp_job *smtp_job_new(void);
 /* Run the whole session; blocks (worker thread). */
 void smtp_run(struct smtp_job *job);
 void smtp_job_free(struct smtp_job *job);

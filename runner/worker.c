@@ -16,7 +16,7 @@
 struct worker_job {
     pthread_t thread;
     struct loop *loop;
-    worker_fn *run, *done, *free_data;
+    worker_fn *run, *done, *interrupt, *free_data;
     void *data;
     bool abandoned; /* loop thread only */
     struct loop_post post;
@@ -67,7 +67,12 @@ struct worker_job *worker_start(struct loop *loop, worker_fn *run, worker_fn *do
     return job;
 }
 
-void worker_abandon(struct worker_job *job) { job->abandoned = true; }
+void worker_set_interrupt(struct worker_job *job, worker_fn *interrupt) { job->interrupt = interrupt; }
+
+void worker_abandon(struct worker_job *job) {
+    job->abandoned = true;
+    if (job->interrupt) job->interrupt(job->data);
+}
 
 void worker_join_all(void) {
     /* Called once the loop has stopped for good: posted callbacks will not
@@ -75,6 +80,7 @@ void worker_join_all(void) {
     while (jobs) {
         struct worker_job *job = jobs;
         unlink_job(job);
+        if (job->interrupt) job->interrupt(job->data);
         pthread_join(job->thread, NULL);
         job->free_data(job->data);
         free(job);

@@ -14,12 +14,18 @@ struct worker_job;
 typedef void worker_fn(void *data);
 
 /* Start run(data) on a new thread; then, on the loop thread, done(data)
- * (unless abandoned) and free_data(data).  Returns NULL if no thread can be
- * made (data is not freed then). */
+ * (unless abandoned) and free_data(data).  Returns NULL if no thread can
+ * be made (data is not freed then). */
 struct worker_job *worker_start(struct loop *loop, worker_fn *run, worker_fn *done, worker_fn *free_data, void *data);
-/* Loop thread: the result is no longer wanted; done will not be called. */
+/* interrupt(data) must make run return soon; it is called on the loop
+ * thread, while run may still be going, when the job is abandoned or the
+ * process exits.  Without one, those wait for run's own timeouts. */
+void worker_set_interrupt(struct worker_job *job, worker_fn *interrupt);
+/* Loop thread: the result is no longer wanted; done will not be called,
+ * and the job is interrupted. */
 void worker_abandon(struct worker_job *job);
-/* Wait for every job still running and free their data (process exit). */
+/* Interrupt and wait for every job still running, and free their data
+ * (process exit). */
 void worker_join_all(void);
 
 #endif

@@ -29,6 +29,11 @@ static void parked_free(void *p) {
     free(w);
 }
 
+static void parked_interrupt(void *p) {
+    struct parked *w = p;
+    w->how->interrupt(w->data);
+}
+
 static void parked_cancel(void *p) { worker_abandon(((struct parked *)p)->job); }
 
 static void parked_describe(void *p, struct buf *out) {
@@ -50,6 +55,7 @@ int worker_park(lua_State *L, void *data, const struct worker_call *how, lua_KFu
         failure_set(&f, FAILURE_INTERNAL, "cannot start a worker thread");
         return core_raise_failure(L, &f);
     }
+    worker_set_interrupt(w->job, parked_interrupt);
     struct task_wait wait = {parked_cancel, parked_describe, w};
     return task_park(L, &wait, (lua_KContext)data, k);
 }

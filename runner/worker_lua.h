@@ -11,6 +11,7 @@
 
 struct worker_call {
     worker_fn *run;                                /* on the worker thread */
+    worker_fn *interrupt;                          /* any thread: make run return soon */
     worker_fn *free_data;                          /* loop thread, always, last */
     void (*describe)(void *data, struct buf *out); /* the phase, for a timeout */
 };
