@@ -1,19 +1,5 @@
-# cli.sh — command-line cases, sourced by run.sh (uses pass/fail, $BIN).
+# cli.sh — command-line cases, sourced by run.sh (uses cli_case, pass/fail, $BIN).
 # Each: the command, the exit code it must give, text its output must hold.
-
-cli_case() { # NAME EXPECTED_EXIT EXPECTED_TEXT -- COMMAND...
-    local name=$1 want=$2 text=$3 code
-    shift 4
-    "$@" > "$TT_DIR/cli.out" 2>&1; code=$?
-    if [ "$code" != "$want" ]; then fail "cli/$name" "exit $code, expected $want" "$TT_DIR/cli.out"; return; fi
-    if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$TT_DIR/cli.out"; then
-        fail "cli/$name" "sanitizer report" "$TT_DIR/cli.out"; return
-    fi
-    if [ -n "$text" ] && ! grep -qF -- "$text" "$TT_DIR/cli.out"; then
-        fail "cli/$name" "output lacks: $text" "$TT_DIR/cli.out"; return
-    fi
-    pass "cli/$name"
-}
 
 C=$HERE/cli
 cli_case version 0 "telltale " -- "$BIN" version
