@@ -5,6 +5,9 @@ local telltale = telltale
 local methods = mail._methods
 
 local MAX_NEAR_MISSES = 5
+-- A body larger than this is never fetched (every buffer the network fills
+-- has a cap): providers refuse mail over 25 MB anyway.
+local MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 
 local Message = {}
 Message.__index = Message
@@ -94,6 +97,10 @@ end
 local function candidate(mb, msg, opts, deadline)
   local ok, why = matches_header(msg, opts)
   if not ok then return nil, why end
+  if msg.size > MAX_MESSAGE_BYTES then
+    return nil, string.format("it is %.1f MB, over the %d MB cap on fetched messages", msg.size / 1048576,
+      MAX_MESSAGE_BYTES // 1048576)
+  end
   local full = complete(mb, msg, deadline)
   if not full then return nil, "its body could not be fetched before the deadline" end
   ok, why = check("body", opts.body, (full.text or "") .. "\n" .. (full.html or ""))

@@ -218,6 +218,7 @@ static int fetch_from(struct mail_box *b, mailimap *imap, struct mailimap_set *s
     int rc;
     mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
     mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+    mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
     mailimap_fetch_type_new_fetch_att_list_add(
         ft, mailimap_fetch_att_new_body_peek_section(complete ? mailimap_section_new(NULL)
                                                               : mailimap_section_new_header()));
@@ -234,6 +235,7 @@ static int fetch_from(struct mail_box *b, mailimap *imap, struct mailimap_set *s
             if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC) continue;
             struct mailimap_msg_att_static *st = item->att_data.att_static;
             if (st->att_type == MAILIMAP_MSG_ATT_UID) e.uid = st->att_data.att_uid;
+            if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE) e.size = st->att_data.att_rfc822_size;
             if (st->att_type == MAILIMAP_MSG_ATT_INTERNALDATE)
                 e.received_unix = internaldate_unix(st->att_data.att_internal_date);
             if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION) {

@@ -34,6 +34,7 @@ struct mail_box_config {
 struct mail_entry {
     uint32_t uid;
     int64_t received_unix; /* the server's INTERNALDATE */
+    uint32_t size;         /* RFC822.SIZE: the whole message, in bytes */
     bool complete;         /* raw is the whole message, not only its header */
     bool gone;             /* worker → loop: the message no longer exists */
     char *raw;

@@ -207,6 +207,8 @@ static void push_message(lua_State *L, const struct mail_entry *e) {
     lua_setfield(L, -2, "_raw");
     lua_pushboolean(L, e->complete);
     lua_setfield(L, -2, "_complete");
+    lua_pushinteger(L, e->size);
+    lua_setfield(L, -2, "size");
 }
 
 static uint32_t check_uid(lua_State *L, int arg) {

@@ -7,8 +7,8 @@
 -- messages are saved as .eml with --artifacts, and msg:delete() expunges.
 -- test: args --trace --artifacts $TT_DIR/art056 --var SMTP=smtp://127.0.0.1:$TT_SMTP_PORT --var IMAP=imap://127.0.0.1:$TT_IMAP_PORT/INBOX --var MAIL_PASSWORD=$TT_MAIL_PASSWORD --var FIXTURES=$HERE/unit/mime
 -- test: exit 0
--- test: stderr-has (UID INTERNALDATE BODY.PEEK[HEADER])
--- test: stderr-has (UID INTERNALDATE BODY.PEEK[])
+-- test: stderr-has (UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])
+-- test: stderr-has (UID INTERNALDATE RFC822.SIZE BODY.PEEK[])
 -- test: stderr-has STORE
 -- test: json len([l for l in r["scenarios"][0]["steps"][0]["logs"] if "message saved as" in l]) == 4
 -- test: json all(open(l.split("message saved as ")[1], "rb").read().startswith(b"Return-Path:") for l in r["scenarios"][0]["steps"][0]["logs"] if "saved as" in l)
