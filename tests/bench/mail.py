@@ -25,6 +25,8 @@ import tempfile
 import threading
 import time
 
+from run import proc_cpu_s, table  # noqa: E402 (tests/bench/run.py, beside this file)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 N = 20
 
@@ -92,14 +94,6 @@ def idle_baseline(smtp, imap, password):
     return lags
 
 
-def table(title, header, rows):
-    print("\n### " + title + "\n")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for r in rows:
-        print("| " + " | ".join(r) + " |")
-
-
 def latency(tt, smtp, imap, password):
     base = idle_baseline(smtp, imap, password)
     rows = [["bare IDLE client, server's EXISTS (baseline)", "%.0f" % statistics.median(base), "%.0f" % pct(base, 95),
@@ -111,12 +105,6 @@ def latency(tt, smtp, imap, password):
                      "%+.0f" % (statistics.median(lags) - statistics.median(base))])
     table("Mail detection latency, MTA accept → wait returns (%d messages each)" % N,
           ["client", "p50 ms", "p95 ms", "p50 vs baseline ms"], rows)
-
-
-def proc_cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as fp:
-        fields = fp.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def imap_connections(port):
