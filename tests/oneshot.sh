@@ -310,6 +310,28 @@ if tt 0 --help && has "$D/out" "--prom-file FILE" && has "$D/out" "--pushgateway
     pass "$name"
 fi
 
+name=wrap-against-telltale-serve
+# The real heartbeat endpoint: `telltale serve` counts wrap's pings, and a
+# heartbeat it was not told about is a loud 404, not a silent success.
+cat > "$D/serve.lua" <<EOF
+heartbeats = { { name = "wrapped-job", period = "1h" } }
+state_file = "$D/serve-state.json"
+EOF
+"$BIN" serve "$D/serve.lua" --listen 127.0.0.1:0 2> "$D/serve.log" &
+PIDS="$PIDS $!"
+for _ in $(seq $((100 * SLOW))); do grep -q 'listening on port' "$D/serve.log" && break; sleep 0.1; done
+SERVE=http://127.0.0.1:$(grep -o 'listening on port [0-9]*' "$D/serve.log" | awk '{print $4}')
+if ! grep -q 'listening on port' "$D/serve.log"; then
+    fail "$name" "telltale serve did not start" "$D/serve.log"
+elif tt 0 wrap wrapped-job --ping "$SERVE" --no-log -- true && tt 1 wrap wrapped-job --ping "$SERVE" --no-log -- false \
+    && tt 3 wrap undeclared-job --ping "$SERVE" --no-log -- true && has "$D/err" "returned 404: no such heartbeat" \
+    && curl -sf --max-time 5 "$SERVE/metrics" > "$D/serve-metrics.txt" \
+    && has "$D/serve-metrics.txt" 'telltale_heartbeat_pings_total{heartbeat="wrapped-job",type="start"} 2' \
+    && has "$D/serve-metrics.txt" 'telltale_heartbeat_pings_total{heartbeat="wrapped-job",type="success"} 1' \
+    && has "$D/serve-metrics.txt" 'telltale_heartbeat_pings_total{heartbeat="wrapped-job",type="fail"} 1'; then
+    pass "$name"
+fi
+
 # ---- --prom-file ----
 
 M=$D/metrics
