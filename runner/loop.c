@@ -29,8 +29,6 @@ struct loop {
     struct loop_io async_io; /* eventfd other threads write to */
     struct epoll_event batch[MAX_EVENTS]; /* events of the current iteration */
     int batch_len, batch_pos;
-    loop_async_fn *async_fn;
-    void *async_data;
     pthread_mutex_t posts_lock; /* guards the posted list: other threads append */
     struct loop_post *posts, **posts_tail;
 };
@@ -50,7 +48,6 @@ static void on_async(struct loop *loop, struct loop_io *io, unsigned events) {
     /* Drain first: a wake-up that arrives during the callback re-arms it. */
     while (read(io->fd, &count, sizeof count) > 0) {
     }
-    if (loop->async_fn) loop->async_fn(loop, loop->async_data);
     pthread_mutex_lock(&loop->posts_lock);
     struct loop_post *p = loop->posts;
     loop->posts = NULL;
@@ -192,12 +189,7 @@ void loop_timer_start(struct loop *loop, struct loop_timer *timer, uint64_t due_
 
 /* ---- async ---- */
 
-void loop_set_async(struct loop *loop, loop_async_fn *fn, void *data) {
-    loop->async_fn = fn;
-    loop->async_data = data;
-}
-
-void loop_wake(struct loop *loop) {
+static void wake(struct loop *loop) {
     uint64_t one = 1;
     /* EAGAIN means the counter is already non-zero: the loop will wake. */
     if (write(loop->async_io.fd, &one, sizeof one) < 0) return;
@@ -209,7 +201,18 @@ void loop_post(struct loop *loop, struct loop_post *post) {
     *loop->posts_tail = post;
     loop->posts_tail = &post->next;
     pthread_mutex_unlock(&loop->posts_lock);
-    loop_wake(loop);
+    wake(loop);
+}
+
+void loop_unpost(struct loop *loop, struct loop_post *post) {
+    pthread_mutex_lock(&loop->posts_lock);
+    for (struct loop_post **pp = &loop->posts; *pp; pp = &(*pp)->next)
+        if (*pp == post) {
+            *pp = post->next;
+            if (loop->posts_tail == &post->next) loop->posts_tail = pp;
+            break;
+        }
+    pthread_mutex_unlock(&loop->posts_lock);
 }
 
 /* ---- iteration ---- */

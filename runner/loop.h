@@ -55,20 +55,20 @@ void loop_timer_start(struct loop *loop, struct loop_timer *timer, uint64_t due_
 void loop_timer_stop(struct loop *loop, struct loop_timer *timer);
 bool loop_timer_armed(const struct loop_timer *timer);
 
-/* Wake the loop from another thread; callback runs on the loop thread. */
-typedef void loop_async_fn(struct loop *loop, void *data);
-void loop_set_async(struct loop *loop, loop_async_fn *fn, void *data);
-void loop_wake(struct loop *loop);
-
 /* Run post->fn(loop, post->data) once on the loop thread; safe to call from
- * any thread.  The node is intrusive: the poster keeps it alive until the
- * callback runs.  Posts run in order, after the async callback. */
+ * any thread (this is how worker threads hand results over).  The node is
+ * intrusive: the poster keeps it alive until the callback runs, and posts
+ * it again only after that.  Posts run in order. */
+typedef void loop_async_fn(struct loop *loop, void *data);
 struct loop_post {
     loop_async_fn *fn;
     void *data;
     struct loop_post *next;
 };
 void loop_post(struct loop *loop, struct loop_post *post);
+/* Take a post back before its callback ran (its owner is going away);
+ * no-op when it is not queued. */
+void loop_unpost(struct loop *loop, struct loop_post *post);
 
 /* Run one iteration: wait for at most the nearest timer, dispatch events and
  * due timers.  Returns -1 only if epoll itself fails. */

@@ -2,8 +2,9 @@
  *
  * Threads: the worker owns the libetpan session and never touches Lua or
  * the loop; it appends decoded messages and status changes to the box's
- * inbox under the box's mutex and wakes the loop (loop_wake).  The loop
- * thread moves them to the box's message list and notifies watchers.  The
+ * inbox under the box's mutex and posts the box to the loop (loop_post),
+ * once until the loop has taken them.  The loop thread moves them to the
+ * box's message list and notifies watchers.  The
  * worker's only blocking points are libetpan calls (bounded by
  * mailstream_network_delay) and select() on its wake pipe, so a shutdown
  * is prompt. */
@@ -55,6 +56,8 @@ struct mail_box {
     struct failure fatal; /* a final error: login refused, no such folder */
     bool changed;
     bool stop;
+    bool posted; /* post is queued on the loop */
+    struct loop_post post;
     uint32_t *want_body, *want_delete; /* requests from the loop thread */
     size_t nwant_body, nwant_delete, want_body_alloc, want_delete_alloc;
 
@@ -70,6 +73,14 @@ static bool tracing; /* --trace: each mailbox collects its dialogue */
 
 /* ---- worker → loop ---- */
 
+/* With b->lock held: there is news for the loop thread.  Unlock after. */
+static bool mark_changed(struct mail_box *b) {
+    bool post = !b->posted;
+    b->changed = true;
+    b->posted = true;
+    return post;
+}
+
 static void set_status(struct mail_box *b, bool connected, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -84,9 +95,9 @@ static void set_status(struct mail_box *b, bool connected, const char *fmt, ...)
     free(b->status);
     b->status = buf_take(&s);
     b->connected = connected;
-    b->changed = true;
+    bool post = mark_changed(b);
     pthread_mutex_unlock(&b->lock);
-    loop_wake(b->loop);
+    if (post) loop_post(b->loop, &b->post);
 }
 
 static void deliver(struct mail_box *b, struct mail_entry *e) {
@@ -96,9 +107,9 @@ static void deliver(struct mail_box *b, struct mail_entry *e) {
         b->inbox = xrealloc(b->inbox, b->inbox_alloc * sizeof *b->inbox);
     }
     b->inbox[b->ninbox++] = *e;
-    b->changed = true;
+    bool post = mark_changed(b);
     pthread_mutex_unlock(&b->lock);
-    loop_wake(b->loop);
+    if (post) loop_post(b->loop, &b->post);
 }
 
 static void entry_free(struct mail_entry *e) {
@@ -122,51 +133,55 @@ static void print_trace(struct mail_box *b) {
     buf_free(&text);
 }
 
-/* Loop thread: take what the workers produced, tell the watchers. */
-static void on_async(struct loop *loop, void *data) {
+/* Loop thread: take what the worker produced, tell the watchers. */
+static void on_posted(struct loop *loop, void *data) {
+    struct mail_box *b = data;
+    bool changed;
     (void)loop;
-    (void)data;
-    for (struct mail_box *b = boxes; b; b = b->next) {
-        bool changed;
-        pthread_mutex_lock(&b->lock);
-        changed = b->changed;
-        b->changed = false;
-        for (size_t i = 0; i < b->ninbox; i++) {
-            struct mail_entry *same = (struct mail_entry *)mail_box_message(b, b->inbox[i].uid);
-            if (same) {
-                /* The complete message, or news that it is gone. */
-                entry_free(same);
-                if (b->inbox[i].gone) {
-                    size_t at = (size_t)(same - b->list);
-                    memmove(same, same + 1, (b->nlist - at - 1) * sizeof *same);
-                    b->nlist--;
-                } else {
-                    *same = b->inbox[i];
-                }
-                continue;
-            }
-            if (b->inbox[i].gone) continue;
-            if (b->nlist == MAX_MESSAGES) {
-                entry_free(&b->list[0]);
-                memmove(b->list, b->list + 1, (b->nlist - 1) * sizeof *b->list);
+    pthread_mutex_lock(&b->lock);
+    b->posted = false;
+    changed = b->changed;
+    b->changed = false;
+    for (size_t i = 0; i < b->ninbox; i++) {
+        struct mail_entry *same = (struct mail_entry *)mail_box_message(b, b->inbox[i].uid);
+        if (same) {
+            /* The complete message, or news that it is gone. */
+            entry_free(same);
+            if (b->inbox[i].gone) {
+                size_t at = (size_t)(same - b->list);
+                memmove(same, same + 1, (b->nlist - at - 1) * sizeof *same);
                 b->nlist--;
+            } else {
+                *same = b->inbox[i];
             }
-            if (b->nlist % 64 == 0) b->list = xrealloc(b->list, (b->nlist + 64) * sizeof *b->list);
-            b->list[b->nlist++] = b->inbox[i];
+            continue;
         }
-        b->ninbox = 0;
-        pthread_mutex_unlock(&b->lock);
-        if (b->trace) print_trace(b);
-        if (!changed) continue;
-        /* Watchers are told once; each may unwatch or watch again. */
-        struct mail_watch *w = b->watches;
-        b->watches = NULL;
-        while (w) {
-            struct mail_watch *next = w->next;
-            w->fn(w->data);
-            free(w);
-            w = next;
+        /* Gone, or the body of a message already dropped from the list
+         * (which must stay in UID order). */
+        if (b->inbox[i].gone || (b->nlist && b->inbox[i].uid <= b->list[b->nlist - 1].uid)) {
+            entry_free(&b->inbox[i]);
+            continue;
         }
+        if (b->nlist == MAX_MESSAGES) {
+            entry_free(&b->list[0]);
+            memmove(b->list, b->list + 1, (b->nlist - 1) * sizeof *b->list);
+            b->nlist--;
+        }
+        if (b->nlist % 64 == 0) b->list = xrealloc(b->list, (b->nlist + 64) * sizeof *b->list);
+        b->list[b->nlist++] = b->inbox[i];
+    }
+    b->ninbox = 0;
+    pthread_mutex_unlock(&b->lock);
+    if (b->trace) print_trace(b);
+    if (!changed) return;
+    /* Watchers are told once; each may unwatch or watch again. */
+    struct mail_watch *w = b->watches;
+    b->watches = NULL;
+    while (w) {
+        struct mail_watch *next = w->next;
+        w->fn(w->data);
+        free(w);
+        w = next;
     }
 }
 
@@ -466,9 +481,9 @@ cleanup:
 static void set_fatal(struct mail_box *b, struct failure *f) {
     pthread_mutex_lock(&b->lock);
     failure_move(&b->fatal, f);
-    b->changed = true;
+    bool post = mark_changed(b);
     pthread_mutex_unlock(&b->lock);
-    loop_wake(b->loop);
+    if (post) loop_post(b->loop, &b->post);
 }
 
 static void session_free(struct mail_box *b, mailimap *imap) {
@@ -558,7 +573,7 @@ static void *worker(void *arg) {
 /* ---- the loop side ---- */
 
 struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *cfg, struct failure *f) {
-    static bool async_set;
+    static bool libetpan_set;
     struct buf key;
     struct mail_box *b;
     buf_init(&key, 0);
@@ -568,14 +583,15 @@ struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *c
             buf_free(&key);
             return b;
         }
-    if (!async_set) {
-        loop_set_async(loop, on_async, NULL);
+    if (!libetpan_set) {
         mailstream_network_delay.tv_sec = NETWORK_TIMEOUT_S;
         mailstream_network_delay.tv_usec = 0;
-        async_set = true;
+        libetpan_set = true;
     }
     b = xcalloc(1, sizeof *b);
     b->loop = loop;
+    b->post.fn = on_posted;
+    b->post.data = b;
     b->key = buf_take(&key);
     mail_endpoint_copy(&b->ep, &cfg->ep);
     if (tracing) {
@@ -695,6 +711,7 @@ void mail_boxes_free(void) {
         (void)woke;
         net_cancel_fire(&b->cancel);
         pthread_join(b->thread, NULL);
+        loop_unpost(b->loop, &b->post); /* other boxes' workers still post */
         net_cancel_free(&b->cancel);
         close(b->wake[0]);
         close(b->wake[1]);

@@ -82,6 +82,7 @@ void worker_join_all(void) {
         unlink_job(job);
         if (job->interrupt) job->interrupt(job->data);
         pthread_join(job->thread, NULL);
+        loop_unpost(job->loop, &job->post); /* other threads still post */
         job->free_data(job->data);
         free(job);
     }

@@ -1,5 +1,6 @@
 /* Unit tests: the timer heap fires in deadline order, ties in start order,
  * and stopped timers never fire. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,10 +62,41 @@ static void test_restart(void **state) {
     loop_free(loop);
 }
 
+/* Posts from other threads run on the loop thread, each once, in order. */
+static struct loop_post posts[8];
+
+static void posted(struct loop *loop, void *data) {
+    (void)loop;
+    fired[nfired++] = (int)(intptr_t)data;
+}
+
+static void *poster(void *arg) {
+    struct loop *loop = arg;
+    for (int i = 0; i < 8; i++) {
+        posts[i].fn = posted;
+        posts[i].data = (void *)(intptr_t)i;
+        loop_post(loop, &posts[i]);
+    }
+    return NULL;
+}
+
+static void test_post(void **state) {
+    struct loop *loop = loop_new();
+    pthread_t thread;
+    (void)state;
+    nfired = 0;
+    assert_int_equal(pthread_create(&thread, NULL, poster, loop), 0);
+    while (nfired < 8) assert_int_equal(loop_run_once(loop), 0); /* blocks in epoll until woken */
+    pthread_join(thread, NULL);
+    for (int i = 0; i < 8; i++) assert_int_equal(fired[i], i);
+    loop_free(loop);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_post),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
