@@ -20,6 +20,7 @@
 
 #define PUSH_TIMEOUT_MS 10000
 #define PUSH_ATTEMPTS 3
+#define PREVIOUS_CAP (16u << 20) /* a previous --prom-file larger than this is not read */
 
 /* ---- label values ---- */
 
@@ -101,7 +102,25 @@ static void label(struct buf *out, const char *name, const char *value) {
 
 static double seconds(int64_t ms) { return (double)ms / 1000.0; }
 
-static void scenario_families(struct buf *out, const struct run_result *r, const struct names *n) {
+/* The line previous has for the series prefix ("name{labels} "), copied to
+ * out; 0 if it has none, or its value is not a number. */
+static int copy_previous(struct buf *out, const char *previous, const char *prefix) {
+    size_t plen = strlen(prefix);
+    for (const char *p = previous; p && (p = strstr(p, prefix)); p += plen) {
+        const char *v = p + plen, *eol = strchr(v, '\n');
+        char *end;
+        if (p != previous && p[-1] != '\n') continue; /* the middle of another line */
+        if (!eol || eol == v) return 0;
+        strtod(v, &end);
+        if (end != eol) return 0;
+        buf_append(out, p, (size_t)(eol - p + 1));
+        return 1;
+    }
+    return 0;
+}
+
+static void scenario_families(struct buf *out, const struct run_result *r, const struct names *n,
+                              const char *previous) {
     family(out, "telltale_scenario_last_status", "gauge",
            "Whether the scenario passed (1) or not (0) in the last run.");
     for (size_t i = 0; i < r->nscenarios; i++) {
@@ -116,12 +135,25 @@ static void scenario_families(struct buf *out, const struct run_result *r, const
         buf_printf(out, "} %.3f\n", seconds(r->scenarios[i].duration_ms));
     }
     family(out, "telltale_scenario_last_success_timestamp_seconds", "gauge",
-           "When the scenario last passed (Unix time), for scenarios that passed in this run.");
+           "When the scenario last passed (Unix time); kept from the previous file while it fails.");
     for (size_t i = 0; i < r->nscenarios; i++) {
         const struct scenario_result *s = &r->scenarios[i];
-        if (n->skip[i] || s->status != SCENARIO_PASSED) continue;
+        size_t mark = out->len;
+        if (n->skip[i]) continue;
         series(out, "telltale_scenario_last_success_timestamp_seconds", n->scenario[i]);
-        buf_printf(out, "} %.3f\n", seconds(s->started_at_ms + s->duration_ms));
+        buf_puts(out, "} ");
+        if (s->status == SCENARIO_PASSED) {
+            buf_printf(out, "%.3f\n", seconds(s->started_at_ms + s->duration_ms));
+            continue;
+        }
+        /* Failing now: the last success is the one the file replaced
+         * says — the value an alert on "no success for 2h" needs.  Never
+         * passed (or no previous file): no series. */
+        char *prefix = xstrdup(buf_str(out) + mark);
+        out->len = mark;
+        out->data[mark] = '\0';
+        copy_previous(out, previous, prefix);
+        free(prefix);
     }
 }
 
@@ -155,7 +187,7 @@ size_t metrics_duplicates(const struct run_result *r) {
     return skipped;
 }
 
-size_t metrics_format(const struct run_result *r, struct buf *out) {
+size_t metrics_format(const struct run_result *r, const char *previous, struct buf *out) {
     struct names n;
     size_t skipped = names_init(&n, r);
 
@@ -170,7 +202,7 @@ size_t metrics_format(const struct run_result *r, struct buf *out) {
             buf_printf(out, " in %s\n", file);
             free(file);
         }
-    scenario_families(out, r, &n);
+    scenario_families(out, r, &n, previous);
     step_families(out, r, &n);
     family(out, "telltale_runs_total", "counter",
            "Scenario runs by result and failure kind (a one-shot run counts its one run).");
@@ -205,13 +237,28 @@ static int write_all(int fd, const char *p, size_t len) {
     return 0;
 }
 
+/* The file's current content, if any (its last success timestamps are
+ * carried over).  Unreadable or too big: as if there were none. */
+static void read_previous(const char *path, struct buf *prev) {
+    char chunk[65536];
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    while ((n = read(fd, chunk, sizeof chunk)) > 0)
+        if (buf_append(prev, chunk, (size_t)n) != BUF_OK) break;
+    if (n != 0) buf_reset(prev);
+    close(fd);
+}
+
 int metrics_write_file(const char *path, const struct run_result *r, struct failure *f) {
-    struct buf text, tmp;
+    struct buf text, tmp, prev;
     int fd = -1, rc = -1;
 
     buf_init(&text, 0);
     buf_init(&tmp, 0);
-    metrics_format(r, &text);
+    buf_init(&prev, PREVIOUS_CAP);
+    read_previous(path, &prev);
+    metrics_format(r, prev.len ? buf_str(&prev) : NULL, &text);
     /* Same directory, so rename is atomic; the PID keeps two runs writing
      * the same file from sharing a temp file. */
     buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -243,6 +290,7 @@ cleanup:
     if (rc != 0) unlink(buf_str(&tmp));
     buf_free(&text);
     buf_free(&tmp);
+    buf_free(&prev);
     return rc;
 }
 
@@ -253,7 +301,7 @@ int metrics_push(const char *url, const struct run_result *r, struct failure *f)
 
     buf_init(&text, 0);
     buf_init(&target, 0);
-    metrics_format(r, &text);
+    metrics_format(r, NULL, &text);
     while (len > 0 && url[len - 1] == '/') len--;
     if (strstr(url, "/metrics/job/"))
         buf_append(&target, url, len);

@@ -6,7 +6,8 @@
  * vars, every value passed through redact_text):
  *   telltale_scenario_last_status            1 passed, 0 anything else
  *   telltale_scenario_last_duration_seconds
- *   telltale_scenario_last_success_timestamp_seconds   passed scenarios only
+ *   telltale_scenario_last_success_timestamp_seconds   when it last passed
+ *       (for --prom-file, kept from the file's previous content while failing)
  *   telltale_step_last_status                steps that ran (not skipped)
  *   telltale_step_last_duration_seconds
  *   telltale_runs_total{scenario,result,kind}  1 for this run's result: a
@@ -23,11 +24,14 @@ struct buf;
 struct failure;
 struct run_result;
 
-/* Append the text exposition (format 0.0.4) of r to out.  Two scenarios
+/* Append the text exposition (format 0.0.4) of r to out.  previous is the
+ * exposition this one replaces, or NULL: a scenario failing now keeps the
+ * last success timestamp it had there (one-shot runs have no other memory).
+ * Two scenarios
  * with the same name would make duplicate series, which Prometheus and the
  * Pushgateway reject: only the first is exported, and a comment line in the
  * exposition says so.  Returns how many were left out. */
-size_t metrics_format(const struct run_result *r, struct buf *out);
+size_t metrics_format(const struct run_result *r, const char *previous, struct buf *out);
 /* How many scenarios metrics_format leaves out, so main can warn. */
 size_t metrics_duplicates(const struct run_result *r);
 
@@ -37,7 +41,8 @@ void metrics_write_label_value(struct buf *out, const char *value);
 
 /* Write the exposition to path atomically: path.tmp.PID in the same
  * directory, fsync, rename — node_exporter never reads half a file (and
- * ignores the temp file: it reads *.prom only).  Returns 0, or -1 with f
+ * ignores the temp file: it reads *.prom only).  The file's previous content
+ * gives failing scenarios their last success timestamp.  Returns 0, or -1 with f
  * filled (kind `internal`, naming the path). */
 int metrics_write_file(const char *path, const struct run_result *r, struct failure *f);
 

@@ -376,6 +376,22 @@ else
     pass "$name"
 fi
 
+name=prom-file-keeps-last-success
+# A pass, then a failure of the same scenario: the file says when it last
+# passed — what an alert on "no success for 2h" reads.
+if tt 0 run --prom-file "$M/flaky.prom" "$O/flaky.lua"; then
+    ts=$(sed -n 's/^telltale_scenario_last_success_timestamp_seconds{scenario="oneshot-flaky"} //p' "$M/flaky.prom")
+    if [ -z "$ts" ]; then
+        fail "$name" "no success timestamp after a pass" "$M/flaky.prom"
+    elif tt 1 run --prom-file "$M/flaky.prom" --var FAIL=1 "$O/flaky.lua" \
+        && has "$M/flaky.prom" 'telltale_scenario_last_status{scenario="oneshot-flaky"} 0' \
+        && has "$M/flaky.prom" "telltale_scenario_last_success_timestamp_seconds{scenario=\"oneshot-flaky\"} $ts" \
+        && promtool check metrics < "$M/flaky.prom" > "$D/promtool.out" 2>&1; then
+        pass "$name"
+    fi
+fi
+rm -f "$M/flaky.prom"
+
 name=prom-file-unwritable
 if tt 3 run --prom-file /nonexistent-dir/t.prom "$O/pass.lua" && has "$D/err" "cannot write --prom-file /nonexistent-dir/t.prom"; then
     pass "$name"

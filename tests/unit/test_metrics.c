@@ -92,7 +92,7 @@ static void test_exposition(void **state) {
     (void)state;
     make_run(&r);
     buf_init(&b, 0);
-    assert_int_equal(metrics_format(&r, &b), 1);
+    assert_int_equal(metrics_format(&r, NULL, &b), 1);
     assert_int_equal(metrics_duplicates(&r), 1);
     t = buf_str(&b);
     assert_non_null(strstr(t, "# HELP telltale_scenario_last_status "));
@@ -129,6 +129,34 @@ static void test_exposition(void **state) {
     result_run_free(&r);
 }
 
+/* One-shot runs remember nothing but the file they replace: a scenario
+ * failing now keeps the last success timestamp it had there. */
+static void test_carry_forward(void **state) {
+    struct run_result r;
+    struct buf b;
+    const char *t;
+    const char *previous =
+        "# HELP x y\n"
+        "telltale_scenario_last_success_timestamp_seconds{scenario=\"health\"} 1.000\n"
+        "telltale_scenario_last_success_timestamp_seconds{scenario=\"sign\\\\up\\nnow\"} 1764000000.250\n"
+        "telltale_scenario_last_success_timestamp_seconds{scenario=\"bad \xef\xbf\xbd byte\"} junk\n";
+    (void)state;
+    make_run(&r);
+    buf_init(&b, 0);
+    metrics_format(&r, previous, &b);
+    t = buf_str(&b);
+    /* Passed now: this run's time, not the old one. */
+    assert_non_null(strstr(t, "\ntelltale_scenario_last_success_timestamp_seconds{scenario=\"health\"} 1764375943.500\n"));
+    /* Failing now: kept, escaped label and all. */
+    assert_non_null(
+        strstr(t, "\ntelltale_scenario_last_success_timestamp_seconds{scenario=\"sign\\\\up\\nnow\"} 1764000000.250\n"));
+    /* Not a number there: no series rather than a broken file. */
+    assert_null(strstr(t, "junk"));
+    assert_null(strstr(t, "last_success_timestamp_seconds{scenario=\"bad"));
+    buf_free(&b);
+    result_run_free(&r);
+}
+
 static void test_redacted(void **state) {
     struct run_result r;
     struct buf b;
@@ -136,7 +164,7 @@ static void test_redacted(void **state) {
     make_run(&r);
     redact_add_secret("home");
     buf_init(&b, 0);
-    metrics_format(&r, &b);
+    metrics_format(&r, NULL, &b);
     assert_null(strstr(buf_str(&b), "home"));
     assert_non_null(strstr(buf_str(&b), "step=\"" REDACTED " \\\"page\\\"\""));
     buf_free(&b);
@@ -177,7 +205,7 @@ static void test_file(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_label_escaping), cmocka_unit_test(test_utf8),     cmocka_unit_test(test_exposition),
-        cmocka_unit_test(test_redacted),       cmocka_unit_test(test_file),
+        cmocka_unit_test(test_carry_forward),  cmocka_unit_test(test_redacted),       cmocka_unit_test(test_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
