@@ -12,12 +12,15 @@
  * serves again: in a transaction → RESET; broken or unknown → closed. */
 #include "db.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "loop.h"
+#include "net.h"
 #include "redact.h"
+#include "worker.h"
 #include "xalloc.h"
 
 enum conn_state { CONN_CONNECTING, CONN_IDLE, CONN_BEGIN, CONN_QUERY, CONN_END, CONN_RESET };
@@ -28,6 +31,7 @@ struct db_conn {
     enum conn_state state;
     struct loop_io io;
     struct loop_timer connect_timer;
+    struct worker_job *resolving; /* looking up the host before libpq starts */
     struct db_query *query; /* the query being served, or NULL */
     struct db_conn *next;
 };
@@ -55,6 +59,7 @@ struct db_pool {
     struct loop_timer dispatch_timer; /* queries start from the loop, never inside db_submit */
     char *dsn;
     char *where;  /* host:port for messages */
+    char *resolve_host; /* the one host name to look up off the loop; NULL: libpq needs no lookup */
     int max_conns;
     int64_t connect_timeout_ms;
     struct db_conn *conns;
@@ -184,6 +189,7 @@ static void conn_close(struct db_conn *c) {
     struct db_pool *p = c->pool;
     struct db_conn **pp;
     loop_timer_stop(p->loop, &c->connect_timer);
+    if (c->resolving) worker_abandon(c->resolving);
     if (c->io.events) loop_io_set(p->loop, &c->io, 0);
     for (pp = &p->conns; *pp; pp = &(*pp)->next)
         if (*pp == c) {
@@ -198,30 +204,97 @@ static void conn_close(struct db_conn *c) {
 /* A connection attempt failed: when no other connection can serve the
  * queue, every waiting query fails with the reason (the DSN is wrong, the
  * host unreachable); otherwise the others carry on. */
-static void connect_failed(struct db_conn *c, const char *why) {
+static void connect_failed_with(struct db_conn *c, const struct failure *f) {
     struct db_pool *p = c->pool;
-    struct db_query fake = {0};
     bool alone = p->nconns == 1;
-    fake.pool = p;
-    if (why)
-        failure_set(&fake.failure, FAILURE_NETWORK, "%s %s", why, p->where);
-    else
-        conn_failure(&fake, c, "cannot connect to database");
     conn_close(c);
     while (alone && p->queue) {
         struct db_query *q = p->queue;
         p->queue = q->next;
         if (!p->queue) p->queue_tail = NULL;
-        failure_copy(&q->failure, &fake.failure);
+        failure_copy(&q->failure, f);
         finish_query(q);
     }
-    failure_clear(&fake.failure);
     dispatch(p);
+}
+
+static void connect_failed(struct db_conn *c, const char *why) {
+    struct db_query fake = {0};
+    fake.pool = c->pool;
+    if (why)
+        failure_set(&fake.failure, FAILURE_NETWORK, "%s %s", why, c->pool->where);
+    else
+        conn_failure(&fake, c, "cannot connect to database");
+    connect_failed_with(c, &fake.failure);
+    failure_clear(&fake.failure);
 }
 
 static void on_connect_timeout(struct loop *loop, struct loop_timer *timer) {
     (void)loop;
     connect_failed(timer->data, "timed out connecting to database");
+}
+
+/* Start libpq's connection.  hosts/hostaddrs, when not NULL, are the host
+ * name repeated once per address and the addresses looked up already
+ * (libpq tries them in turn, as it would have), so libpq does no DNS
+ * lookup of its own. */
+static void conn_start(struct db_conn *c, const char *hosts, const char *hostaddrs) {
+    /* The DSN may be key=value or a URL: expand it as dbname, and name
+     * ourselves to the DBA unless the DSN already does.  Keywords after
+     * dbname override the DSN's. */
+    const char *keys[] = {"dbname", "fallback_application_name", hosts ? "host" : NULL, "hostaddr", NULL};
+    const char *values[] = {c->pool->dsn, "telltale", hosts, hostaddrs, NULL};
+    c->pg = PQconnectStartParams(keys, values, 1);
+    if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
+        connect_failed(c, NULL);
+        return;
+    }
+    PQsetnonblocking(c->pg, 1);
+    /* PQconnectStart wants to write first. */
+    watch(c, LOOP_WRITE);
+}
+
+/* libpq resolves host names synchronously inside PQconnectStart: on the
+ * loop thread, a slow resolver would stall every scenario and every
+ * deadline.  So the name is looked up on a worker thread first. */
+struct lookup {
+    struct db_conn *conn;
+    char *host;
+    struct buf addresses;
+    int count;
+    struct failure failure;
+};
+
+static void lookup_run(void *data) {
+    struct lookup *l = data;
+    net_resolve(l->host, &l->addresses, &l->count, &l->failure);
+}
+
+static void lookup_done(void *data) {
+    struct lookup *l = data;
+    struct db_conn *c = l->conn;
+    c->resolving = NULL;
+    if (l->failure.kind == FAILURE_NONE) {
+        struct buf hosts;
+        buf_init(&hosts, 0);
+        for (int i = 0; i < l->count; i++) buf_printf(&hosts, "%s%s", i ? "," : "", l->host);
+        conn_start(c, buf_str(&hosts), buf_str(&l->addresses));
+        buf_free(&hosts);
+        return;
+    }
+    struct failure f = {0};
+    failure_set(&f, FAILURE_NETWORK, "cannot connect to database %s: %s", c->pool->where, l->failure.message);
+    failure_set_phase(&f, "dns");
+    connect_failed_with(c, &f);
+    failure_clear(&f);
+}
+
+static void lookup_free(void *data) {
+    struct lookup *l = data;
+    free(l->host);
+    buf_free(&l->addresses);
+    failure_clear(&l->failure);
+    free(l);
 }
 
 static void conn_open(struct db_pool *p) {
@@ -234,19 +307,20 @@ static void conn_open(struct db_pool *p) {
     c->next = p->conns;
     p->conns = c;
     p->nconns++;
-    /* The DSN may be key=value or a URL: expand it as dbname, and name
-     * ourselves to the DBA unless the DSN already does. */
-    static const char *const keys[] = {"dbname", "fallback_application_name", NULL};
-    const char *values[] = {p->dsn, "telltale", NULL};
-    c->pg = PQconnectStartParams(keys, values, 1);
-    if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
-        connect_failed(c, NULL);
+    loop_timer_start(p->loop, &c->connect_timer, loop_clock_ms() + (uint64_t)p->connect_timeout_ms);
+    if (!p->resolve_host) {
+        conn_start(c, NULL, NULL);
         return;
     }
-    PQsetnonblocking(c->pg, 1);
-    loop_timer_start(p->loop, &c->connect_timer, loop_clock_ms() + (uint64_t)p->connect_timeout_ms);
-    /* PQconnectStart wants to write first. */
-    watch(c, LOOP_WRITE);
+    struct lookup *l = xcalloc(1, sizeof *l);
+    l->conn = c;
+    l->host = xstrdup(p->resolve_host);
+    buf_init(&l->addresses, 0);
+    c->resolving = worker_start(p->loop, lookup_run, lookup_done, lookup_free, l);
+    if (!c->resolving) {
+        lookup_free(l);
+        connect_failed(c, "cannot start a thread to look up");
+    }
 }
 
 static void send_or_fail(struct db_conn *c, int sent) {
@@ -454,10 +528,20 @@ void db_cancel(struct db_query *q) {
 
 int db_pool_open_connections(const struct db_pool *p) { return p->nconns; }
 
+/* A name to look up before connecting: one host (a list is left to
+ * libpq), not a socket directory, not an address, no hostaddr given. */
+static bool needs_lookup(const char *host, const char *hostaddr) {
+    unsigned char addr[16];
+    if (!host || !*host || hostaddr || host[0] == '/' || host[0] == '@' || strchr(host, ',')) return false;
+    return inet_pton(AF_INET, host, addr) != 1 && inet_pton(AF_INET6, host, addr) != 1;
+}
+
 static void describe_target(struct db_pool *p, PQconninfoOption *opts) {
-    const char *host = NULL, *port = NULL;
+    const char *host = NULL, *port = NULL, *name = NULL, *hostaddr = NULL;
     for (PQconninfoOption *o = opts; o->keyword; o++) {
         if (!o->val) continue;
+        if (strcmp(o->keyword, "host") == 0) name = o->val;
+        if (strcmp(o->keyword, "hostaddr") == 0) hostaddr = o->val;
         if (strcmp(o->keyword, "host") == 0 || (strcmp(o->keyword, "hostaddr") == 0 && !host)) host = o->val;
         if (strcmp(o->keyword, "port") == 0) port = o->val;
         if (strcmp(o->keyword, "password") == 0) redact_add_secret(o->val);
@@ -468,6 +552,7 @@ static void describe_target(struct db_pool *p, PQconninfoOption *opts) {
     buf_init(&b, 0);
     buf_printf(&b, "%s:%s", host ? host : "localhost", port ? port : "5432");
     p->where = buf_take(&b);
+    if (needs_lookup(name, hostaddr)) p->resolve_host = xstrdup(name);
 }
 
 struct db_pool *db_pool_get(struct loop *loop, const char *dsn, int max_conns, struct failure *f) {
@@ -505,6 +590,7 @@ void db_pools_free(void) {
         while (p->conns) conn_close(p->conns);
         free(p->dsn);
         free(p->where);
+        free(p->resolve_host);
         free(p);
     }
 }

@@ -470,9 +470,9 @@ int main(int argc, char **argv) {
     }
 
 out:
-    worker_join_all(); /* before the loop goes: a finished job posts to it */
     db_pools_free();
     mail_boxes_free();
+    worker_join_all(); /* after the drivers abandoned theirs, before the loop goes */
     http_free(engine.http);
     loop_free(engine.loop);
     strlist_free(&files);

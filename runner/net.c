@@ -62,6 +62,30 @@ fail:
     return -1;
 }
 
+static int dns_failure(const char *host, int rc, struct failure *f) {
+    failure_set(f, FAILURE_NETWORK, "DNS lookup of %s failed: %s", host,
+                rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+    failure_set_phase(f, "dns");
+    return -1;
+}
+
+int net_resolve(const char *host, struct buf *addresses, int *count, struct failure *f) {
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
+    struct addrinfo *res = NULL;
+    char ip[64];
+    int rc = getaddrinfo(host, NULL, &hints, &res);
+    if (rc != 0) return dns_failure(host, rc, f);
+    *count = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        if (getnameinfo(ai->ai_addr, ai->ai_addrlen, ip, sizeof ip, NULL, 0, NI_NUMERICHOST) == 0) {
+            buf_printf(addresses, "%s%s", *count ? "," : "", ip);
+            (*count)++;
+        }
+    freeaddrinfo(res);
+    if (*count == 0) return dns_failure(host, EAI_NONAME, f);
+    return 0;
+}
+
 int net_connect(const char *host, int port, int64_t timeout_ms, int cancel_fd, char *addr, size_t addr_len,
                 struct failure *f) {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
@@ -72,12 +96,7 @@ int net_connect(const char *host, int port, int64_t timeout_ms, int cancel_fd, c
 
     snprintf(service, sizeof service, "%d", port);
     rc = getaddrinfo(host, service, &hints, &res);
-    if (rc != 0) {
-        failure_set(f, FAILURE_NETWORK, "DNS lookup of %s failed: %s", host,
-                    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-        failure_set_phase(f, "dns");
-        return -1;
-    }
+    if (rc != 0) return dns_failure(host, rc, f);
     for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
         if (getnameinfo(ai->ai_addr, ai->ai_addrlen, ip, sizeof ip, NULL, 0, NI_NUMERICHOST) != 0)
             snprintf(ip, sizeof ip, "?");

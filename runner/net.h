@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "failure.h"
 
 /* Resolve host and connect to port, trying each address, all within
@@ -23,6 +24,12 @@
  * written to addr ("127.0.0.1:25"). */
 int net_connect(const char *host, int port, int64_t timeout_ms, int cancel_fd, char *addr, size_t addr_len,
                 struct failure *f);
+
+/* Resolve host to its addresses, as text, comma-separated, in the
+ * resolver's order ("::1,127.0.0.1"), for a library that would otherwise
+ * resolve on the loop thread (libpq); *count gets how many.  Returns 0, or
+ * -1 with f filled (kind network, phase "dns"). */
+int net_resolve(const char *host, struct buf *addresses, int *count, struct failure *f);
 
 /* Stopping a blocking session from another thread (the step gave up, the
  * process is exiting): without it, a black-holed server would hold the

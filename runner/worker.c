@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "loop.h"
 #include "xalloc.h"
@@ -23,7 +24,13 @@ struct worker_job {
     struct worker_job *prev, *next;
 };
 
+/* How long worker_join_all waits for a job at exit. */
+#define EXIT_WAIT_INTERRUPTED_S 5 /* interrupted: it returns at once, or is stuck in a TLS handshake */
+#define EXIT_WAIT_S 1
+
 static struct worker_job *jobs; /* loop thread only */
+static pthread_mutex_t exit_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool exiting; /* worker_join_all began: the loop takes no more posts */
 
 static void unlink_job(struct worker_job *job) {
     if (job->prev) job->prev->next = job->next;
@@ -44,7 +51,9 @@ static void on_finished(struct loop *loop, void *arg) {
 static void *thread_main(void *arg) {
     struct worker_job *job = arg;
     job->run(job->data);
-    loop_post(job->loop, &job->post);
+    pthread_mutex_lock(&exit_lock);
+    if (!exiting) loop_post(job->loop, &job->post);
+    pthread_mutex_unlock(&exit_lock);
     return NULL;
 }
 
@@ -75,13 +84,25 @@ void worker_abandon(struct worker_job *job) {
 }
 
 void worker_join_all(void) {
+    pthread_mutex_lock(&exit_lock);
+    exiting = true;
+    pthread_mutex_unlock(&exit_lock);
     /* Called once the loop has stopped for good: posted callbacks will not
      * run, so join and free here.  Jobs on_finished took are off the list. */
     while (jobs) {
         struct worker_job *job = jobs;
+        struct timespec until;
         unlink_job(job);
         if (job->interrupt) job->interrupt(job->data);
-        pthread_join(job->thread, NULL);
+        /* A job nothing can interrupt (getaddrinfo on a dead resolver) must
+         * not hold the exit: after a second it is left to end with the
+         * process, its data with it. */
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += job->interrupt ? EXIT_WAIT_INTERRUPTED_S : EXIT_WAIT_S;
+        if (pthread_timedjoin_np(job->thread, NULL, &until) != 0) {
+            pthread_detach(job->thread);
+            continue;
+        }
         loop_unpost(job->loop, &job->post); /* other threads still post */
         job->free_data(job->data);
         free(job);
