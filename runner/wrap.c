@@ -364,11 +364,21 @@ cleanup:
 
 /* ---- JSON, pings, log ---- */
 
+/* A JSON string of any bytes: argv and errno texts are not promised to be
+ * UTF-8, and the receiving end may parse strictly. */
+static void json_text(struct buf *b, const char *s) {
+    struct buf clean;
+    buf_init(&clean, 0);
+    utf8_append_sanitized(&clean, s, strlen(s));
+    json_write_string(b, buf_str(&clean), clean.len);
+    buf_free(&clean);
+}
+
 static void json_str(struct buf *b, const char *key, const char *value) {
     json_write_string(b, key, strlen(key));
     buf_puts(b, ":");
     if (value)
-        json_write_string(b, value, strlen(value));
+        json_text(b, value);
     else
         buf_puts(b, "null");
 }
@@ -603,7 +613,7 @@ int wrap_main(int argc, char **argv) {
         buf_puts(&line, ",\"command\":[");
         for (char **a = w.cmd; *a; a++) {
             if (a != w.cmd) buf_puts(&line, ",");
-            json_write_string(&line, *a, strlen(*a));
+            json_text(&line, *a);
         }
         buf_puts(&line, "]");
         json_outcome(&line, &w, &o);

@@ -169,6 +169,14 @@ elif [ "$code" = 0 ]; then
     fail "$name" "arguments were not passed verbatim" "$D/out"
 fi
 
+name=wrap-binary-arguments
+# Arguments that are not UTF-8 reach the command as they are, and the log
+# line stays valid JSON.
+if tt 0 wrap job-bytes --log "$LOG" -- printf '%s' $'caf\xe9' && [ "$(od -An -tx1 "$D/out" | tr -d ' ')" = "636166e9" ] \
+    && lastlog 'l["command"][2] == "caf\ufffd" and l["output_tail"] == "caf\ufffd"'; then
+    pass "$name"
+fi
+
 name=wrap-env-ping-url
 : > "$D/req.log"
 if TELLTALE_PING_URL=$RCV tt 0 wrap job-env --no-log -- true \
