@@ -32,6 +32,7 @@ struct db_conn {
     struct loop_io io;
     struct loop_timer connect_timer;
     struct worker_job *resolving; /* looking up the host before libpq starts */
+    bool oversized;               /* the query's rows passed its cap: close, never reuse */
     struct db_query *query; /* the query being served, or NULL */
     struct db_conn *next;
 };
@@ -50,7 +51,10 @@ struct db_query {
     bool queued;
     uint64_t started_ms;
     int64_t duration_ms;
-    PGresult *result;
+    PGresult *result;        /* the final one: columns, command status */
+    PGresult **rows;         /* one row each */
+    size_t nrows, rows_alloc;
+    size_t bytes, max_bytes; /* of the rows' values so far, and the cap */
     struct failure failure;
 };
 
@@ -77,7 +81,7 @@ static void on_conn_io(struct loop *loop, struct loop_io *io, unsigned events);
 /* ---- queries ---- */
 
 struct db_query *db_query_new(const char *sql, int nparams, const char *const *params, bool write,
-                              int64_t statement_timeout_ms, db_done_fn *done, void *data) {
+                              int64_t statement_timeout_ms, size_t max_bytes, db_done_fn *done, void *data) {
     struct db_query *q = xcalloc(1, sizeof *q);
     q->sql = xstrdup(sql);
     q->nparams = nparams;
@@ -85,9 +89,19 @@ struct db_query *db_query_new(const char *sql, int nparams, const char *const *p
     for (int i = 0; i < nparams; i++) q->params[i] = params[i] ? xstrdup(params[i]) : NULL;
     q->write = write;
     q->statement_timeout_ms = statement_timeout_ms;
+    q->max_bytes = max_bytes;
     q->done = done;
     q->data = data;
     return q;
+}
+
+static void drop_results(struct db_query *q) {
+    for (size_t i = 0; i < q->nrows; i++) PQclear(q->rows[i]);
+    free(q->rows);
+    q->rows = NULL;
+    q->nrows = q->rows_alloc = 0;
+    if (q->result) PQclear(q->result);
+    q->result = NULL;
 }
 
 void db_query_free(struct db_query *q) {
@@ -95,12 +109,17 @@ void db_query_free(struct db_query *q) {
     for (int i = 0; i < q->nparams; i++) free(q->params[i]);
     free(q->params);
     free(q->sql);
-    if (q->result) PQclear(q->result);
+    drop_results(q);
     failure_clear(&q->failure);
     free(q);
 }
 
 PGresult *db_query_result(struct db_query *q) { return q->result; }
+
+size_t db_query_rows(const struct db_query *q, PGresult *const **rows) {
+    *rows = q->rows;
+    return q->nrows;
+}
 const struct failure *db_query_failure(const struct db_query *q) { return &q->failure; }
 int64_t db_query_duration_ms(const struct db_query *q) { return q->duration_ms; }
 
@@ -373,7 +392,25 @@ static void take_result(struct db_conn *c, PGresult *r) {
     ExecStatusType st = PQresultStatus(r);
     bool error = st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR;
     if (q && error) result_failure(q, r);
-    if (q && c->state == CONN_QUERY && !error && !q->result) {
+    if (q && c->state == CONN_QUERY && st == PGRES_SINGLE_TUPLE && q->failure.kind == FAILURE_NONE) {
+        for (int col = 0; col < PQnfields(r); col++) q->bytes += (size_t)PQgetlength(r, 0, col) + 1;
+        if (q->bytes > q->max_bytes) {
+            failure_set(&q->failure, FAILURE_SCRIPT,
+                        "the result of \"%.80s%s\" passed the %zu-byte cap after %zu rows: select fewer rows or "
+                        "columns (LIMIT), or raise --max-body",
+                        q->sql, strlen(q->sql) > 80 ? "..." : "", q->max_bytes, q->nrows);
+            c->oversized = true;
+            PQclear(r);
+            return;
+        }
+        if (q->nrows == q->rows_alloc) {
+            q->rows_alloc = q->rows_alloc ? q->rows_alloc * 2 : 16;
+            q->rows = xrealloc(q->rows, q->rows_alloc * sizeof *q->rows);
+        }
+        q->rows[q->nrows++] = r;
+        return;
+    }
+    if (q && c->state == CONN_QUERY && !error && !q->result && st != PGRES_SINGLE_TUPLE) {
         q->result = r;
         return;
     }
@@ -387,8 +424,13 @@ static void phase_done(struct db_conn *c) {
     case CONN_BEGIN:
         if (q->failure.kind != FAILURE_NONE) break;
         c->state = CONN_QUERY;
-        send_or_fail(c, PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *)q->params, NULL,
-                                          NULL, 0));
+        if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *)q->params, NULL, NULL, 0)) {
+            send_or_fail(c, 0);
+            return;
+        }
+        /* Rows one by one, so the cap holds while they arrive. */
+        PQsetSingleRowMode(c->pg);
+        send_or_fail(c, 1);
         return;
     case CONN_QUERY:
         if (q->failure.kind != FAILURE_NONE) break;
@@ -400,10 +442,7 @@ static void phase_done(struct db_conn *c) {
     /* END reached, or a phase failed: the query is over. */
     c->query = NULL;
     if (q) {
-        if (q->failure.kind != FAILURE_NONE && q->result) {
-            PQclear(q->result);
-            q->result = NULL;
-        }
+        if (q->failure.kind != FAILURE_NONE) drop_results(q);
         finish_query(q);
     }
     conn_settle(c);
@@ -454,6 +493,16 @@ static void on_conn_io(struct loop *loop, struct loop_io *io, unsigned events) {
             return;
         }
         take_result(c, r);
+        if (c->oversized) {
+            /* Reading the rest would only take time: closing the connection
+             * ends the statement on the server too. */
+            struct db_query *q = c->query;
+            c->query = NULL;
+            conn_close(c);
+            drop_results(q);
+            finish_query(q);
+            return;
+        }
     }
 }
 

@@ -201,11 +201,12 @@ static void push_value(lua_State *L, Oid type, const char *s, size_t len) {
     }
 }
 
-/* rows: a list of {column = value}, plus rows.columns and rows.affected */
-static void push_rows(lua_State *L, PGresult *r) {
-    int nrows = PQntuples(r), ncols = PQnfields(r);
+/* rows: a list of {column = value}, plus rows.columns and rows.affected;
+ * the final result r has the columns and the status, rows[] the rows. */
+static void push_rows(lua_State *L, PGresult *r, PGresult *const *rows, size_t nrows) {
+    int ncols = PQnfields(r);
     const char *affected = PQcmdTuples(r);
-    lua_createtable(L, nrows, 2); /* rows */
+    lua_createtable(L, (int)nrows, 2); /* rows */
     lua_createtable(L, ncols, 0); /* rows, columns */
     for (int c = 0; c < ncols; c++) {
         lua_pushstring(L, PQfname(r, c)); /* rows, columns, name */
@@ -216,16 +217,17 @@ static void push_rows(lua_State *L, PGresult *r) {
         lua_pushinteger(L, strtoll(affected, NULL, 10)); /* rows, n */
         lua_setfield(L, -2, "affected");                 /* rows */
     }
-    for (int i = 0; i < nrows; i++) {
+    for (size_t i = 0; i < nrows; i++) {
+        const PGresult *row = rows[i];
         lua_createtable(L, 0, ncols); /* rows, row */
         for (int c = 0; c < ncols; c++) {
-            if (PQgetisnull(r, i, c))
+            if (PQgetisnull(row, 0, c))
                 json_push_null(L); /* rows, row, null */
             else
-                push_value(L, PQftype(r, c), PQgetvalue(r, i, c), (size_t)PQgetlength(r, i, c)); /* rows, row, v */
-            lua_setfield(L, -2, PQfname(r, c)); /* rows, row */
+                push_value(L, PQftype(row, c), PQgetvalue(row, 0, c), (size_t)PQgetlength(row, 0, c)); /* rows, row, v */
+            lua_setfield(L, -2, PQfname(row, c)); /* rows, row */
         }
-        lua_rawseti(L, -2, i + 1); /* rows */
+        lua_rawseti(L, -2, (lua_Integer)i + 1); /* rows */
     }
 }
 
@@ -267,7 +269,9 @@ static int query_continue(lua_State *L, int status, lua_KContext ctx) {
         op_free(op);
         return core_raise_failure(L, &copy);
     }
-    push_rows(L, db_query_result(op->q));
+    PGresult *const *rows;
+    size_t nrows = db_query_rows(op->q, &rows);
+    push_rows(L, db_query_result(op->q), rows, nrows);
     op_free(op);
     return 1;
 }
@@ -292,7 +296,7 @@ static int run_query(lua_State *L, bool write) {
     timeout = remaining > 200 ? remaining - 100 : (remaining / 2 > 0 ? remaining / 2 : 1);
     op = xcalloc(1, sizeof *op);
     op->task = task_from_lua(L);
-    op->q = db_query_new(sql, nparams, params, write, timeout, op_done, op);
+    op->q = db_query_new(sql, nparams, params, write, timeout, task_engine(op->task)->opt->max_body, op_done, op);
     if (task_engine(op->task)->opt->trace) {
         struct buf b;
         buf_init(&b, 0);
