@@ -79,6 +79,8 @@ test: deps
 	$(MAKE) SANITIZE=1 all
 	bash tests/run.sh ./telltale build/unit
 	bash tests/run.sh build-asan/telltale build-asan/unit
+	bash tests/serve.sh ./telltale
+	bash tests/serve.sh build-asan/telltale
 	bash tests/oneshot.sh ./telltale
 	bash tests/oneshot.sh build-asan/telltale
 	bash tests/demo.sh ./telltale

@@ -283,7 +283,72 @@ took=$(($(date +%s) - start))
 [ $code = 0 ] && [ $took -le $((5 * SLOW)) ] && pass "sigterm-bounded (${took}s)" || fail "sigterm-bounded" "exit $code after ${took}s" "$LOG4"
 grep -q "teardown ran" "$D/teardown" 2>/dev/null && pass "sigterm-teardown" || fail "sigterm-teardown" "teardown did not run" "$LOG4"
 [ "$(lines "$D/slow-state.json" '"incident":true')" = 0 ] && pass "sigterm-no-alert" || fail "sigterm-no-alert" "an aborted run opened an incident" "$D/slow-state.json"
-for l in "$LOG2" "$LOG3" "$LOG4"; do
+# ---- docker/deploy examples, run as written (paths and port moved into the test dir) ----
+DEP=$HERE/../docker/deploy
+cat > "$D/sysd-serve.lua" <<EOF
+scenarios = { { path = "$S/flag.lua", every = "1s", vars = { OK_FILE = "$OK" } } }
+state_file = "$D/unused.json"
+EOF
+mkdir -p "$D/varlib"
+cmd=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$DEP/telltale-serve.service" | sed 's/^ExecStart=//; s/\\$//' | tr -d '\n')
+cmd=${cmd//\/usr\/local\/bin\/telltale/$BIN}
+cmd=${cmd//\/etc\/telltale\/serve.lua/$D/sysd-serve.lua}
+cmd=${cmd//\/var\/lib\/telltale/$D/varlib}
+cmd=${cmd//127.0.0.1:9464/127.0.0.1:0}
+LOG5=$D/sysd.log
+: > "$LOG5"
+eval "exec $cmd" 2>> "$LOG5" &
+SERVE_PID=$!
+PIDS="$PIDS $SERVE_PID"
+if wait_for 10 'grep -q "listening on port" "$LOG5"'; then
+    PORT=$(grep -o 'listening on port [0-9]*' "$LOG5" | awk '{print $4}')
+    wait_for 10 '[ -s "$D/varlib/state.json" ]' && pass "systemd-execstart" || fail "systemd-execstart" "no state in StateDirectory" "$LOG5"
+    kill -HUP "$SERVE_PID" # ExecReload
+    wait_for 5 '[ "$(metric_value "telltale_config_reloads_total{result=\"ok\"}")" = 1 ]' && pass "systemd-execreload" || fail "systemd-execreload" "no reload" "$LOG5"
+    kill -TERM "$SERVE_PID"; wait "$SERVE_PID"; code=$?
+    [ $code = 0 ] && pass "systemd-stop" || fail "systemd-stop" "exit $code" "$LOG5"
+else
+    fail "systemd-execstart" "did not start: $cmd" "$LOG5"
+fi
+
+mkdir -p "$D/k8s/config"
+python3 - "$DEP/serve-deployment.yaml" "$D/k8s" "$HERE/../scenarios" > "$D/k8s/args" 2> "$D/k8s.err" <<'PY'
+import sys, yaml
+docs = list(yaml.safe_load_all(open(sys.argv[1])))
+out, scen = sys.argv[2], sys.argv[3]
+cm = next(d for d in docs if d["kind"] == "ConfigMap")
+cfg = cm["data"]["serve.lua"].replace("/etc/telltale/scenarios/", scen + "/").replace("/var/lib/telltale", out)
+open(out + "/config/serve.lua", "w").write(cfg)
+dep = next(d for d in docs if d["kind"] == "Deployment")
+c = dep["spec"]["template"]["spec"]["containers"][0]
+assert c["ports"][0]["containerPort"] == 9464 and c["livenessProbe"]["httpGet"]["path"] == "/health"
+for a in c["args"]:
+    print(a.replace("/etc/telltale/config", out + "/config").replace("/var/lib/telltale", out).replace("0.0.0.0:9464", "127.0.0.1:0"))
+PY
+if [ $? = 0 ]; then
+    mapfile -t args < "$D/k8s/args"
+    LOG6=$D/k8s.log
+    : > "$LOG6"
+    SLACK_WEBHOOK_URL=$RECV/k8s API_TOKEN=k8s-secret-token "$BIN" "${args[@]}" 2>> "$LOG6" &
+    SERVE_PID=$!
+    PIDS="$PIDS $SERVE_PID"
+    if wait_for 10 'grep -q "listening on port" "$LOG6"'; then
+        PORT=$(grep -o 'listening on port [0-9]*' "$LOG6" | awk '{print $4}')
+        metrics | grep -qF 'telltale_scenario_next_run_timestamp_seconds{scenario="signup-confirm"}' \
+            && pass "k8s-deployment-args" || fail "k8s-deployment-args" "scenarios not scheduled" "$LOG6"
+        kill -TERM "$SERVE_PID"; wait "$SERVE_PID"; code=$?
+        [ $code = 0 ] && pass "k8s-stop" || fail "k8s-stop" "exit $code" "$LOG6"
+    else
+        fail "k8s-deployment-args" "did not start: ${args[*]}" "$LOG6"
+    fi
+else
+    fail "k8s-deployment-yaml" "cannot read the Deployment" "$D/k8s.err"
+fi
+
+# ---- serve --help, and the main usage names serve ----
+"$BIN" serve --help > "$D/help.out" 2>&1 && grep -q -- "--listen ADDR" "$D/help.out" && "$BIN" --help | grep -q "telltale serve CONFIG" \
+    && pass "help" || fail "help" "serve --help" "$D/help.out"
+for l in "$LOG2" "$LOG3" "$LOG4" "$LOG5" "${LOG6:-$LOG5}"; do
     if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$l"; then fail "sanitizers" "report in $l" "$l"; l=bad; break; fi
 done
 [ "$l" != bad ] && pass "sanitizers"
