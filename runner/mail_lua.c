@@ -437,6 +437,23 @@ static int call_done(lua_State *L, int status, lua_KContext ctx) {
     return 1;
 }
 
+/* Addresses go into headers and SMTP commands as they are: a line break
+ * in one would start a header or a command of the caller's choosing. */
+static void check_addresses(lua_State *L, const char *key) {
+    int t = lua_getfield(L, 1, key); /* 1, v */
+    if (t == LUA_TSTRING && strpbrk(lua_tostring(L, -1), "\r\n"))
+        luaL_error(L, "mail.send: '%s' contains a line break", key);
+    if (t == LUA_TTABLE)
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) { /* 1, v, s */
+            if (lua_type(L, -1) != LUA_TSTRING || strpbrk(lua_tostring(L, -1), "\r\n"))
+                luaL_error(L, "mail.send: '%s' must be a list of addresses without line breaks", key);
+            lua_pop(L, 1); /* 1, v */
+        }
+    else if (t != LUA_TNIL && t != LUA_TSTRING)
+        luaL_error(L, "mail.send: '%s' must be an address or a list of them", key);
+    lua_settop(L, 1);
+}
+
 /* A string or a list of strings at field key into out. */
 static void opt_addresses(lua_State *L, const char *key, struct strlist *out) {
     int t = lua_getfield(L, 1, key); /* 1, v */
@@ -496,6 +513,10 @@ static int mail_send(lua_State *L) {
     size_t raw_len = raw ? strlen(raw) : 0;
     if (!m.from || lua_getfield(L, 1, "to") == LUA_TNIL) return luaL_error(L, "mail.send needs 'from' and 'to'");
     lua_settop(L, 1);
+    check_addresses(L, "from");
+    check_addresses(L, "to");
+    check_addresses(L, "cc");
+    check_addresses(L, "bcc");
     c = new_call(L, "mail.send", true, false);
     c->send = true;
     opt_addresses(L, "to", &c->job->to);

@@ -35,3 +35,10 @@ step("send and receive", { timeout = "20s" }, function()
   expect(msg:match("code is (%d+)")):eq("271828")
   expect(msg:link("confirm")):eq("https://example.test/confirm?t=1&u=2")
 end)
+
+step("a line break in an address is refused, not sent", function()
+  local ok, err = pcall(mail.send, { url = vars.SUBMIT, from = "canary@example.test",
+    to = { "a@example.test\r\nRCPT TO:<victim@example.test>" }, subject = "x", text = "x" })
+  expect(ok):falsy()
+  expect(tostring(err)):contains("'to' must be a list of addresses without line breaks")
+end)
