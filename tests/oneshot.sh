@@ -20,6 +20,8 @@ export XDG_STATE_HOME=$D/state # the default wrap log stays in the test dir
 PIDS=""
 cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null; done
+    # Let them finish writing (serve saves its state on SIGTERM) before the rm.
+    for p in $PIDS; do timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null; done
     [ -n "${TT_KEEP:-}" ] || rm -rf "$D"
 }
 trap cleanup EXIT
