@@ -240,6 +240,8 @@ cat > "$D/nasty.lua" <<EOF
 scenarios = { { path = "$S/nasty.lua", every = "1s", vars = { API_TOKEN = "tok-0123456789" }, alerts = { "hook" } } }
 alerts = { hook = { webhook = "$RECV/nasty" } }
 state_file = "$D/nasty-state.json"
+artifacts_dir = "$D/artifacts"
+artifacts_url = "https://ci.example.test/art"
 EOF
 LOG3=$D/nasty.log
 : > "$LOG3"
@@ -256,6 +258,7 @@ assert a["step"] == 'say "hi"', a
 assert a["message"].startswith('he said "stop"\n{"event":"recovered","injected":true}\\ token='), a
 assert "tok-0123456789" not in lines[0] and "[REDACTED]" in a["message"], a
 assert "injected" not in a, a
+assert a["artifacts_url"].startswith("https://ci.example.test/art/nasty/") and a["artifacts_url"].endswith("/"), a
 EOF
 [ $? = 0 ] && pass "payload-injection-safe" || fail "payload-injection-safe" "payload" "$D/check.out"
 
@@ -345,10 +348,31 @@ else
     fail "k8s-deployment-yaml" "cannot read the Deployment" "$D/k8s.err"
 fi
 
+# ---- the README's example configuration loads and schedules what it says ----
+mkdir -p "$D/readme"
+ln -s "$HERE/../scenarios" "$D/readme/scenarios"
+sed -n '/^-- \/etc\/telltale\/serve.lua$/,/^```$/p' "$HERE/../README.md" | sed '$d' | sed "s|/var/lib/telltale|$D/readme|g" > "$D/readme/serve.lua"
+LOG7=$D/readme.log
+: > "$LOG7"
+SLACK_WEBHOOK_URL=$RECV/readme "$BIN" serve "$D/readme/serve.lua" --listen 127.0.0.1:0 2>> "$LOG7" &
+SERVE_PID=$!
+PIDS="$PIDS $SERVE_PID"
+if wait_for 10 'grep -q "listening on port" "$LOG7"'; then
+    PORT=$(grep -o 'listening on port [0-9]*' "$LOG7" | awk '{print $4}')
+    metrics > "$D/readme.metrics"
+    grep -qF 'telltale_scenario_next_run_timestamp_seconds{scenario="signup-confirm"}' "$D/readme.metrics" &&
+        grep -qF 'telltale_scenario_next_run_timestamp_seconds{scenario="health"}' "$D/readme.metrics" &&
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/ping/nightly-export")" = 200 ] \
+        && pass "readme-config" || fail "readme-config" "scenarios or heartbeat missing" "$D/readme.metrics"
+    kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
+else
+    fail "readme-config" "did not start" "$LOG7"
+fi
+
 # ---- serve --help, and the main usage names serve ----
 "$BIN" serve --help > "$D/help.out" 2>&1 && grep -q -- "--listen ADDR" "$D/help.out" && "$BIN" --help | grep -q "telltale serve CONFIG" \
     && pass "help" || fail "help" "serve --help" "$D/help.out"
-for l in "$LOG2" "$LOG3" "$LOG4" "$LOG5" "${LOG6:-$LOG5}"; do
+for l in "$LOG2" "$LOG3" "$LOG4" "$LOG5" "${LOG6:-$LOG5}" "$LOG7"; do
     if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$l"; then fail "sanitizers" "report in $l" "$l"; l=bad; break; fi
 done
 [ "$l" != bad ] && pass "sanitizers"
