@@ -18,7 +18,6 @@
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <lauxlib.h>
 #include <signal.h>
@@ -35,10 +34,10 @@
 
 #include "alert.h"
 #include "failure.h"
-#include "json.h"
 #include "redact.h"
 #include "serve_http.h"
 #include "serve_metrics.h"
+#include "serve_run.h"
 #include "serve_state.h"
 #include "worker.h"
 #include "xalloc.h"
@@ -48,7 +47,6 @@
 #define EXIT_INTERNAL 3
 #define TICK_MS 1000
 #define WATCHDOG_SLACK_MS 5000 /* beyond the child's own --timeout + --grace */
-#define REPORT_MAX (64u * 1024 * 1024)
 
 static int64_t wall_ms(void) {
     struct timespec ts;
@@ -57,8 +55,7 @@ static int64_t wall_ms(void) {
 }
 
 /* One log line on stderr (the journal adds the time), secrets redacted. */
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...) {
+void serve_log(const char *fmt, ...) {
     struct buf line;
     va_list ap;
     buf_init(&line, 0);
@@ -135,43 +132,77 @@ static void publish(struct serve *s) {
 
 static void save_state(struct serve *s) {
     struct failure f = {0};
-    if (state_save(s->cfg.state_file, &s->state, &f) != 0) logf_("STATE NOT SAVED: %s", f.message);
+    if (state_save(s->cfg.state_file, &s->state, &f) != 0) serve_log("STATE NOT SAVED: %s", f.message);
     failure_clear(&f);
 }
 
 /* ---- alerts ---- */
 
+/* One alert on its way through its routes.  When the last route is done
+ * the check's pending alert is cleared from the state, unless serve was
+ * stopping and a route did not get it: then a restart sends it again. */
+struct delivery_ctx {
+    struct serve *serve;
+    char *key;    /* the state entry */
+    uint64_t seq; /* matches entry->pending_seq while no newer alert replaced it */
+    size_t outstanding;
+    bool keep; /* a route missed it because serve stopped */
+};
+
 static void on_delivery(void *data, const char *route, int attempt, bool ok, bool final, const char *error) {
-    struct serve *s = data;
+    struct delivery_ctx *ctx = data;
+    struct serve *s = ctx->serve;
     if (ok) {
         serve_count_add(&s->deliveries, route, "delivered", 1);
-        logf_("alert delivered to %s (attempt %d)", route, attempt);
+        serve_log("alert delivered to %s (attempt %d)", route, attempt);
     } else {
         serve_count_add(&s->attempt_errors, route, NULL, 1);
         if (final) {
             serve_count_add(&s->deliveries, route, "failed", 1);
-            logf_("ALERT NOT DELIVERED to %s after %d attempt%s: %s", route, attempt, attempt == 1 ? "" : "s", error);
+            serve_log("ALERT NOT DELIVERED to %s after %d attempt%s: %s", route, attempt, attempt == 1 ? "" : "s",
+                      error);
+            if (s->stopping) ctx->keep = true;
         } else {
-            logf_("alert to %s failed (attempt %d of %d, retrying): %s", route, attempt, s->cfg.retry.attempts, error);
+            serve_log("alert to %s failed (attempt %d of %d, retrying): %s", route, attempt, s->cfg.retry.attempts,
+                      error);
         }
     }
-    publish(s);
+    if (final && --ctx->outstanding == 0) {
+        struct state_entry *e = state_find(&s->state, ctx->key);
+        if (e && e->pending_seq == ctx->seq && !ctx->keep) {
+            state_set_pending(e, -1, NULL, NULL, NULL, NULL);
+            save_state(s);
+        }
+        free(ctx->key);
+        free(ctx);
+    }
+    if (!s->stopping) publish(s);
 }
 
-static void send_alert(struct serve *s, const struct strlist *routes, const struct alert *a) {
-    logf_("alert %s: %s %s%s%s -> %zu route%s", alert_event_name(a->event), a->check, a->name, a->message ? ": " : "",
-          a->message ? a->message : "", routes->len, routes->len == 1 ? "" : "s");
+static uint64_t alert_seq;
+
+/* Send a through routes; the state entry e holds it as pending (saved
+ * before this is called) until every route is done. */
+static void send_alert(struct serve *s, struct state_entry *e, const struct strlist *routes, const struct alert *a) {
+    struct delivery_ctx *ctx = xcalloc(1, sizeof *ctx);
+    ctx->serve = s;
+    ctx->key = xstrdup(e->key);
+    ctx->seq = e->pending_seq;
+    serve_log("alert %s: %s %s%s%s -> %zu route%s", alert_event_name(a->event), a->check, a->name,
+              a->message ? ": " : "", a->message ? a->message : "", routes->len, routes->len == 1 ? "" : "s");
+    ctx->outstanding = 1; /* held while sending: a route failing at once must not free ctx */
     for (size_t i = 0; i < routes->len; i++) {
         const struct alert_route *r = serve_config_route(&s->cfg, routes->items[i]);
-        if (r) alert_send(s->loop, r, a, &s->cfg.retry, on_delivery, s);
+        if (!r) continue;
+        ctx->outstanding++;
+        alert_send(s->loop, r, a, &s->cfg.retry, on_delivery, ctx);
+    }
+    if (--ctx->outstanding == 0) { /* no route at all: nothing is pending */
+        if (e->pending_seq == ctx->seq) state_set_pending(e, -1, NULL, NULL, NULL, NULL);
+        free(ctx->key);
+        free(ctx);
     }
 }
-
-/* What one run or ping said. */
-struct outcome {
-    bool ok;
-    const char *file, *step, *kind, *message, *run_id, *artifacts_url;
-};
 
 /* The state machine of one check: pass -> fail after `threshold`
  * consecutive failures (alert), fail -> pass (recovered), and while still
@@ -179,7 +210,7 @@ struct outcome {
  * alert goes out: a crash in between loses that one alert rather than
  * repeating it after every restart. */
 static void record(struct serve *s, const char *check, const char *name, const struct strlist *routes, int threshold,
-                   int64_t renotify_ms, const struct outcome *o) {
+                   int64_t renotify_ms, const struct serve_outcome *o) {
     struct buf key;
     int64_t now = wall_ms() / 1000;
     struct alert a = {.check = check,
@@ -223,11 +254,15 @@ static void record(struct serve *s, const char *check, const char *name, const s
         a.failures = e->consecutive;
         a.since = e->incident_since;
     }
+    if (send) {
+        e->pending_seq = ++alert_seq;
+        state_set_pending(e, (int)a.event, a.step, a.kind, a.message, a.run_id);
+    }
     save_state(s);
-    if (send) send_alert(s, routes, &a);
+    if (send) send_alert(s, e, routes, &a);
 }
 
-/* ---- child runs ---- */
+/* ---- schedule helpers ---- */
 
 static uint64_t random_below(uint64_t n) {
     uint64_t r = 0;
@@ -236,209 +271,11 @@ static uint64_t random_below(uint64_t n) {
     return r % n;
 }
 
-/* Letters, digits, '.', '_', '-' kept; anything else becomes '_'. */
-static void safe_name(struct buf *out, const char *name) {
-    for (const char *p = name; *p; p++) {
-        char c = *p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                  c == '-';
-        buf_append(out, ok ? p : "_", 1);
-    }
-}
-
-/* The scenario's vars as a JSON object in a 0600 file: on a command line
- * they would be visible to every user of the machine in ps. */
-static int write_vars_file(const struct serve_scenario *sc, const char *path) {
-    struct buf json;
-    int fd, rc = 0;
-    buf_init(&json, 0);
-    buf_puts(&json, "{");
-    for (size_t i = 0; i < sc->conf.vars.len; i++) {
-        const char *kv = sc->conf.vars.items[i], *eq = strchr(kv, '=');
-        if (i) buf_puts(&json, ",");
-        json_write_string(&json, kv, (size_t)(eq - kv));
-        buf_puts(&json, ":");
-        json_write_string(&json, eq + 1, strlen(eq + 1));
-    }
-    buf_puts(&json, "}\n");
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || write(fd, json.data, json.len) != (ssize_t)json.len) rc = -1;
-    if (fd >= 0 && close(fd) != 0) rc = -1;
-    buf_free(&json);
-    return rc;
-}
-
-static void start_run(struct serve *s, struct serve_scenario *sc) {
-    static unsigned seq;
-    struct buf report, vars, timeout, grace, artifacts;
-    const char *argv[20];
-    int argc = 0;
-    pid_t pid;
-
-    buf_init(&report, 0);
-    buf_init(&vars, 0);
-    buf_init(&timeout, 0);
-    buf_init(&grace, 0);
-    buf_init(&artifacts, 0);
-    seq++;
-    buf_printf(&report, "%s/run-%u.json", s->tmp_dir, seq);
-    buf_printf(&vars, "%s/vars-%u.json", s->tmp_dir, seq);
-    buf_printf(&timeout, "%lldms", (long long)sc->conf.timeout_ms);
-    buf_printf(&grace, "%lldms", (long long)s->cfg.run_grace_ms);
-    if (write_vars_file(sc, buf_str(&vars)) != 0) {
-        logf_("scenario %s not started: cannot write %s: %s", sc->conf.name, buf_str(&vars), strerror(errno));
-        goto cleanup;
-    }
-    argv[argc++] = s->exe;
-    argv[argc++] = "run";
-    argv[argc++] = "--no-color";
-    argv[argc++] = "--json";
-    argv[argc++] = buf_str(&report);
-    argv[argc++] = "--timeout";
-    argv[argc++] = buf_str(&timeout);
-    argv[argc++] = "--grace";
-    argv[argc++] = buf_str(&grace);
-    argv[argc++] = "--vars-file";
-    argv[argc++] = buf_str(&vars);
-    free(sc->run_dir);
-    sc->run_dir = NULL;
-    if (s->cfg.artifacts_dir) {
-        char stamp[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        struct buf rd;
-        buf_init(&rd, 0);
-        gmtime_r(&now, &tm);
-        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-        safe_name(&rd, sc->conf.name);
-        buf_printf(&rd, "/%s-%u", stamp, seq);
-        sc->run_dir = buf_take(&rd);
-        buf_printf(&artifacts, "%s/%s", s->cfg.artifacts_dir, sc->run_dir);
-        argv[argc++] = "--artifacts";
-        argv[argc++] = buf_str(&artifacts);
-    }
-    argv[argc++] = "--";
-    argv[argc++] = sc->conf.path;
-    argv[argc] = NULL;
-
-    pid = fork();
-    if (pid < 0) {
-        logf_("scenario %s not started: fork: %s", sc->conf.name, strerror(errno));
-        unlink(buf_str(&vars));
-        goto cleanup;
-    }
-    if (pid == 0) {
-        sigset_t none;
-        int null = open("/dev/null", O_RDWR);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL); /* we read these from a signalfd; the run must see them */
-        signal(SIGPIPE, SIG_DFL);
-        setpgid(0, 0); /* a Ctrl-C at serve's terminal is serve's to forward, not the run's */
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-            dup2(null, STDOUT_FILENO); /* the console summary: the report says it all */
-        }
-        execv(s->exe, (char *const *)argv);
-        _exit(127);
-    }
-    sc->pid = pid;
-    sc->killed = false;
-    sc->started_mono = loop_now(s->loop);
-    free(sc->report_path);
-    sc->report_path = buf_take(&report);
-cleanup:
-    buf_free(&report);
-    buf_free(&vars);
-    buf_free(&timeout);
-    buf_free(&grace);
-    buf_free(&artifacts);
-}
-
-static const char *field_str(lua_State *L, int idx, const char *name) {
-    lua_getfield(L, idx, name); /* +1, popped by the caller's lua_settop */
-    return lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-}
-
-static int64_t field_int(lua_State *L, int idx, const char *name) {
-    int64_t v;
-    lua_getfield(L, idx, name); /* +1 */
-    v = lua_isinteger(L, -1) ? (int64_t)lua_tointeger(L, -1) : 0;
-    lua_pop(L, 1);
-    return v;
-}
-
-static void free_steps(struct serve_scenario *sc) {
-    for (size_t i = 0; i < sc->n_steps; i++) free(sc->steps[i].name);
-    free(sc->steps);
-    sc->steps = NULL;
-    sc->n_steps = 0;
-}
-
-/* Read the child's report into sc and o (strings pushed on L, valid until
- * it closes).  Returns 0, or -1 when there is no usable report. */
-static int read_report(lua_State *L, struct serve_scenario *sc, struct outcome *o, const char **result) {
-    struct buf text;
-    char chunk[8192], err[200];
-    size_t n;
-    FILE *fp = fopen(sc->report_path, "rb");
-    int rc = -1;
-
-    buf_init(&text, REPORT_MAX);
-    if (!fp) goto cleanup;
-    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        if (buf_append(&text, chunk, n) != BUF_OK) goto cleanup;
-    if (json_decode(L, buf_str(&text), text.len, err, sizeof err) != 0) goto cleanup; /* +1: report = 1 */
-    o->run_id = field_str(L, 1, "run_id");                                            /* +1 */
-    lua_getfield(L, 1, "scenarios");                                                  /* +1 */
-    if (!lua_istable(L, -1) || lua_rawgeti(L, -1, 1) != LUA_TTABLE) goto cleanup;     /* +1: scenario */
-    int sci = lua_gettop(L);
-    *result = field_str(L, sci, "status"); /* +1 */
-    if (!*result) goto cleanup;
-    sc->last_duration_ms = field_int(L, sci, "duration_ms");
-    if (lua_getfield(L, sci, "failure") == LUA_TTABLE) { /* +1 */
-        o->kind = field_str(L, -1, "kind");              /* +1 */
-        o->message = field_str(L, -2, "message");        /* +1 */
-    }
-    free_steps(sc);
-    if (lua_getfield(L, sci, "steps") == LUA_TTABLE) { /* +1 */
-        int sti = lua_gettop(L);
-        size_t count = (size_t)lua_rawlen(L, sti);
-        sc->steps = xcalloc(count + 1, sizeof *sc->steps);
-        for (size_t i = 0; i < count; i++) {
-            lua_rawgeti(L, sti, (lua_Integer)i + 1);                                           /* +1 */
-            const char *name = field_str(L, -1, "name"), *status = field_str(L, -2, "status"); /* +2 */
-            struct serve_step *st = &sc->steps[sc->n_steps++];
-            st->name = xstrdup(name ? name : "?");
-            st->status = !status ? -1 : strcmp(status, "passed") == 0 ? 1 : strcmp(status, "failed") == 0 ? 0 : -1;
-            st->duration_ms = field_int(L, -3, "duration_ms");
-            if (st->status == 0 && !o->step) {
-                o->step = name;
-                lua_pushvalue(L, -2); /* keep the name alive on the stack: +1 */
-            }
-        }
-    }
-    if (!o->step && lua_getfield(L, sci, "teardown") == LUA_TTABLE) { /* +1 */
-        int tdi = lua_gettop(L);
-        for (lua_Integer i = 1; !o->step && lua_rawgeti(L, tdi, i) == LUA_TTABLE; i++) { /* +1 */
-            const char *status = field_str(L, -1, "status");                             /* +1 */
-            if (status && strcmp(status, "failed") == 0) {
-                const char *name = field_str(L, -2, "name"); /* +1 */
-                o->step = lua_pushfstring(L, "%s (teardown)", name ? name : "?");
-            }
-        }
-    }
-    rc = 0;
-cleanup:
-    if (fp) fclose(fp);
-    buf_free(&text);
-    return rc;
-}
-
 static void free_scenario(struct serve_scenario *sc) {
     serve_scenario_conf_free(&sc->conf);
     free(sc->report_path);
     free(sc->run_dir);
-    free_steps(sc);
+    serve_run_free_steps(sc);
     serve_count_free(&sc->runs);
     free(sc);
 }
@@ -456,14 +293,14 @@ static void drop_removed(struct serve *s, struct serve_scenario *sc) {
 /* A child ended with wait status st: read its report, count, alert. */
 static void finished(struct serve *s, struct serve_scenario *sc, int st) {
     lua_State *L = luaL_newstate();
-    struct outcome o = {.file = sc->conf.path};
+    struct serve_outcome o = {.file = sc->conf.path};
     const char *result = NULL;
     struct buf msg, url;
     buf_init(&msg, 0);
     buf_init(&url, 0);
     sc->pid = 0;
 
-    if (read_report(L, sc, &o, &result) != 0) {
+    if (serve_run_read_report(L, sc, &o, &result) != 0) {
         result = "error";
         o.kind = "internal";
         if (sc->killed)
@@ -477,7 +314,7 @@ static void finished(struct serve *s, struct serve_scenario *sc, int st) {
         o.step = NULL;
         o.run_id = NULL;
         sc->last_duration_ms = (int64_t)(loop_now(s->loop) - sc->started_mono);
-        free_steps(sc);
+        serve_run_free_steps(sc);
     }
     o.ok = strcmp(result, "passed") == 0;
     sc->last_status = o.ok;
@@ -488,11 +325,11 @@ static void finished(struct serve *s, struct serve_scenario *sc, int st) {
         o.artifacts_url = buf_str(&url);
     }
     if (o.ok)
-        logf_("scenario %s passed in %lld ms (run %s)", sc->conf.name, (long long)sc->last_duration_ms,
-              o.run_id ? o.run_id : "?");
+        serve_log("scenario %s passed in %lld ms (run %s)", sc->conf.name, (long long)sc->last_duration_ms,
+                  o.run_id ? o.run_id : "?");
     else
-        logf_("scenario %s %s%s%s: [%s] %s (run %s)", sc->conf.name, result, o.step ? " at step " : "",
-              o.step ? o.step : "", o.kind ? o.kind : "?", o.message ? o.message : "", o.run_id ? o.run_id : "?");
+        serve_log("scenario %s %s%s%s: [%s] %s (run %s)", sc->conf.name, result, o.step ? " at step " : "",
+                  o.step ? o.step : "", o.kind ? o.kind : "?", o.message ? o.message : "", o.run_id ? o.run_id : "?");
     if (sc->report_path) unlink(sc->report_path);
     /* A run we aborted ourselves (stopping, or removed by a reload) says
      * nothing about the system it checks. */
@@ -555,9 +392,9 @@ static void on_due(struct loop *loop, struct loop_timer *t) {
     if (s->stopping) return;
     if (sc->pid) {
         sc->overlaps_skipped++;
-        logf_("scenario %s due but its previous run is still going: skipped", sc->conf.name);
+        serve_log("scenario %s due but its previous run is still going: skipped", sc->conf.name);
     } else {
-        start_run(s, sc);
+        serve_run_start(s, sc);
         started = sc->pid != 0;
     }
     if (!sc->conf.has_cron && base + sc->conf.every_ms <= now) base = now;
@@ -574,7 +411,7 @@ static struct serve_heartbeat *find_heartbeat(struct serve *s, const char *name)
     return NULL;
 }
 
-static void heartbeat_result(struct serve *s, struct serve_heartbeat *h, const struct outcome *o) {
+static void heartbeat_result(struct serve *s, struct serve_heartbeat *h, const struct serve_outcome *o) {
     record(s, "heartbeat", h->conf.name, &h->conf.alerts, h->conf.failures_before_alert, h->conf.renotify_ms, o);
 }
 
@@ -590,7 +427,7 @@ static void on_ping(struct loop *loop, void *data) {
         h->last_start_ms = p->at_ms;
     } else {
         struct buf key;
-        struct outcome o = {.ok = p->type == PING_SUCCESS};
+        struct serve_outcome o = {.ok = p->type == PING_SUCCESS};
         h->last_ping_ms = p->at_ms;
         h->late_at_ms = p->at_ms + h->conf.period_ms + h->conf.grace_ms;
         h->status = o.ok;
@@ -602,7 +439,7 @@ static void on_ping(struct loop *loop, void *data) {
             o.kind = "failed";
             o.message = "the job reported failure (/fail ping)";
         }
-        logf_("heartbeat %s: %s ping", h->conf.name, types[p->type]);
+        serve_log("heartbeat %s: %s ping", h->conf.name, types[p->type]);
         heartbeat_result(s, h, &o);
     }
     publish(s);
@@ -621,12 +458,12 @@ static void check_heartbeats(struct serve *s, int64_t now) {
         snprintf(grace, sizeof grace, "%llds", (long long)(h->conf.grace_ms / 1000));
         snprintf(ago, sizeof ago, "%llds", (long long)((now - h->last_ping_ms) / 1000));
         buf_printf(&msg, "no ping for %s (expected every %s, grace %s)", ago, period, grace);
-        struct outcome o = {.ok = false, .kind = "missing", .message = buf_str(&msg)};
+        struct serve_outcome o = {.ok = false, .kind = "missing", .message = buf_str(&msg)};
         h->status = 0;
         /* Late again one period later if still nothing: that is what
          * counts towards failures_before_alert and re-notify. */
         h->late_at_ms = now + h->conf.period_ms;
-        logf_("heartbeat %s late: %s", h->conf.name, buf_str(&msg));
+        serve_log("heartbeat %s late: %s", h->conf.name, buf_str(&msg));
         heartbeat_result(s, h, &o);
         buf_free(&msg);
     }
@@ -645,8 +482,8 @@ static void on_tick(struct loop *loop, struct loop_timer *t) {
         struct serve_scenario *sc = s->scenarios[i];
         uint64_t limit = (uint64_t)(sc->conf.timeout_ms + s->cfg.run_grace_ms + WATCHDOG_SLACK_MS);
         if (sc->pid && !sc->killed && loop_now(loop) - sc->started_mono > limit) {
-            logf_("scenario %s: run still going %llu ms after its start: killed", sc->conf.name,
-                  (unsigned long long)limit);
+            serve_log("scenario %s: run still going %llu ms after its start: killed", sc->conf.name,
+                      (unsigned long long)limit);
             kill(sc->pid, SIGKILL);
             sc->killed = true;
         }
@@ -708,12 +545,49 @@ static void build(struct serve *s) {
     for (size_t i = 0; i < s->n_heartbeats; i++) s->heartbeats[i] = new_heartbeat(s, &s->cfg.heartbeats[i]);
 }
 
+/* Alerts decided before a crash or a stop but not delivered then: send
+ * them now, with what the state kept of them. */
+static void resend_pending(struct serve *s) {
+    for (size_t i = 0; i < s->state.len; i++) {
+        struct state_entry *e = &s->state.entries[i];
+        const struct strlist *routes = NULL;
+        const char *file = NULL, *colon = strchr(e->key, ':');
+        if (!e->pending_event || !colon) continue;
+        for (size_t j = 0; j < s->n_scenarios && !routes; j++)
+            if (strncmp(e->key, "scenario:", 9) == 0 && strcmp(s->scenarios[j]->conf.name, colon + 1) == 0) {
+                routes = &s->scenarios[j]->conf.alerts;
+                file = s->scenarios[j]->conf.path;
+            }
+        for (size_t j = 0; j < s->n_heartbeats && !routes; j++)
+            if (strncmp(e->key, "heartbeat:", 10) == 0 && strcmp(s->heartbeats[j]->conf.name, colon + 1) == 0)
+                routes = &s->heartbeats[j]->conf.alerts;
+        if (!routes) continue; /* no longer configured */
+        char *check = xstrndup(e->key, (size_t)(colon - e->key));
+        struct alert a = {.event = (enum alert_event)(e->pending_event - 1),
+                          .check = check,
+                          .name = colon + 1,
+                          .file = file,
+                          .step = e->pending_step,
+                          .kind = e->pending_kind,
+                          .message = e->pending_message,
+                          .run_id = e->pending_run_id,
+                          .failures = e->consecutive,
+                          .since = e->incident_since,
+                          .time = wall_ms() / 1000};
+        serve_log("%s %s: sending the %s alert not delivered before the last stop", check, colon + 1,
+                  alert_event_name(a.event));
+        e->pending_seq = ++alert_seq;
+        send_alert(s, e, routes, &a);
+        free(check);
+    }
+}
+
 static const char *state_override; /* --state FILE: wins over the config's, across reloads */
 
 static int load_config(struct serve *s, struct serve_config *cfg) {
     char err[1024];
     if (serve_config_load(s->config_path, cfg, err, sizeof err) != 0) {
-        logf_("config error: %s", err);
+        serve_log("config error: %s", err);
         return -1;
     }
     if (state_override) {
@@ -734,7 +608,7 @@ static void reload(struct serve *s) {
     size_t nsc = 0;
 
     if (load_config(s, &cfg) != 0) {
-        logf_("reload failed: still running the previous configuration");
+        serve_log("reload failed: still running the previous configuration");
         serve_count_add(&s->reloads, "error", NULL, 1);
         publish(s);
         return;
@@ -801,8 +675,8 @@ static void reload(struct serve *s) {
     serve_config_free(&s->cfg);
     s->cfg = cfg;
     serve_count_add(&s->reloads, "ok", NULL, 1);
-    logf_("configuration reloaded: %zu scenario%s, %zu heartbeat%s", cfg.n_scenarios, cfg.n_scenarios == 1 ? "" : "s",
-          cfg.n_heartbeats, cfg.n_heartbeats == 1 ? "" : "s");
+    serve_log("configuration reloaded: %zu scenario%s, %zu heartbeat%s", cfg.n_scenarios,
+              cfg.n_scenarios == 1 ? "" : "s", cfg.n_heartbeats, cfg.n_heartbeats == 1 ? "" : "s");
     publish_names(s);
     publish(s);
 }
@@ -819,7 +693,7 @@ static void kill_all(struct serve *s, int sig) {
 static void on_stop_deadline(struct loop *loop, struct loop_timer *t) {
     struct serve *s = t->data;
     (void)loop;
-    logf_("runs still going after the stop bound: killed");
+    serve_log("runs still going after the stop bound: killed");
     kill_all(s, SIGKILL);
 }
 
@@ -828,12 +702,12 @@ static void on_stop_deadline(struct loop *loop, struct loop_timer *t) {
  * is left after grace + a margin.  A second signal kills at once. */
 static void begin_stop(struct serve *s, int sig) {
     if (s->stopping) {
-        logf_("second signal: killing the runs");
+        serve_log("second signal: killing the runs");
         kill_all(s, SIGKILL);
         return;
     }
     s->stopping = true;
-    logf_("stopping (%s): %zu run%s to finish", strsignal(sig), running(s), running(s) == 1 ? "" : "s");
+    serve_log("stopping (%s): %zu run%s to finish", strsignal(sig), running(s), running(s) == 1 ? "" : "s");
     for (size_t i = 0; i < s->n_scenarios; i++) loop_timer_stop(s->loop, &s->scenarios[i]->timer);
     kill_all(s, SIGTERM);
     loop_timer_init(&stop_timer, on_stop_deadline, s);
@@ -927,18 +801,18 @@ int serve_main(int argc, char **argv) {
     }
     ssize_t n = readlink("/proc/self/exe", s->exe, sizeof s->exe - 1);
     if (n <= 0) {
-        logf_("cannot find our own binary (/proc/self/exe): %s", strerror(errno));
+        serve_log("cannot find our own binary (/proc/self/exe): %s", strerror(errno));
         goto cleanup;
     }
     s->exe[n] = '\0';
     if (state_load(s->cfg.state_file, &s->state, &f) != 0) {
         /* Starting with an empty state would forget open incidents. */
-        logf_("%s (move it away to start from an empty state)", f.message);
+        serve_log("%s (move it away to start from an empty state)", f.message);
         goto cleanup;
     }
     snprintf(tmpl, sizeof tmpl, "%s/telltale-serve.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(tmpl)) {
-        logf_("cannot create a directory for run reports (%s): %s", tmpl, strerror(errno));
+        serve_log("cannot create a directory for run reports (%s): %s", tmpl, strerror(errno));
         goto cleanup;
     }
     s->tmp_dir = xstrdup(tmpl);
@@ -957,7 +831,7 @@ int serve_main(int argc, char **argv) {
     sigio.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     s->loop = loop_new();
     if (sigio.fd < 0 || !s->loop) {
-        logf_("cannot set up the event loop: %s", strerror(errno));
+        serve_log("cannot set up the event loop: %s", strerror(errno));
         goto cleanup;
     }
     sigio.fn = on_signal;
@@ -968,29 +842,31 @@ int serve_main(int argc, char **argv) {
     buf_init(&s->metrics_text, 0);
     s->started_ms = s->last_loop_ms = wall_ms();
     build(s);
+    resend_pending(s);
     publish_names(s);
     publish(s);
     http = serve_http_start(s, listen, on_ping, &port, err, sizeof err);
     if (!http) {
-        logf_("%s", err);
+        serve_log("%s", err);
         rc = EXIT_USAGE;
         goto cleanup;
     }
-    logf_("listening on port %d (%s): %zu scenario%s, %zu heartbeat%s, state in %s", port, listen, s->n_scenarios,
-          s->n_scenarios == 1 ? "" : "s", s->n_heartbeats, s->n_heartbeats == 1 ? "" : "s", s->cfg.state_file);
+    serve_log("listening on port %d (%s): %zu scenario%s, %zu heartbeat%s, state in %s", port, listen, s->n_scenarios,
+              s->n_scenarios == 1 ? "" : "s", s->n_heartbeats, s->n_heartbeats == 1 ? "" : "s", s->cfg.state_file);
     loop_timer_init(&tick_timer, on_tick, s);
     loop_timer_start(s->loop, &tick_timer, loop_now(s->loop) + TICK_MS);
 
     while (!(s->stopping && running(s) == 0))
         if (loop_run_once(s->loop) != 0 && errno != EINTR) {
-            logf_("event loop failed: %s", strerror(errno));
+            serve_log("event loop failed: %s", strerror(errno));
             goto cleanup;
         }
     rc = EXIT_OK;
-    logf_("stopped");
+    serve_log("stopped");
 
 cleanup:
-    alert_cancel_pending(); /* reported as not delivered, never dropped silently */
+    s->stopping = true;
+    alert_cancel_pending(); /* reported as not delivered, kept pending for the next start */
     bool http_ran = http != NULL;
     serve_http_stop(http);
     if (http_ran) {

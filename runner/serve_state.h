@@ -89,6 +89,9 @@ struct serve {
     size_t n_hb_names;
 };
 
+/* One log line on stderr, "telltale serve: ...", secrets redacted. */
+void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Counter helpers (loop thread). */
 void serve_count_add(struct serve_count **list, const char *a, const char *b, uint64_t n);
 void serve_count_free(struct serve_count **list);

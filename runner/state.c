@@ -36,8 +36,26 @@ struct state_entry *state_get(struct state *s, const char *key) {
     return e;
 }
 
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+void state_set_pending(struct state_entry *e, int event, const char *step, const char *kind, const char *message,
+                       const char *run_id) {
+    free(e->pending_step);
+    free(e->pending_kind);
+    free(e->pending_message);
+    free(e->pending_run_id);
+    e->pending_event = event < 0 ? 0 : event + 1;
+    e->pending_step = event < 0 ? NULL : dup_or_null(step);
+    e->pending_kind = event < 0 ? NULL : dup_or_null(kind);
+    e->pending_message = event < 0 ? NULL : dup_or_null(message);
+    e->pending_run_id = event < 0 ? NULL : dup_or_null(run_id);
+}
+
 void state_free(struct state *s) {
-    for (size_t i = 0; i < s->len; i++) free(s->entries[i].key);
+    for (size_t i = 0; i < s->len; i++) {
+        state_set_pending(&s->entries[i], -1, NULL, NULL, NULL, NULL);
+        free(s->entries[i].key);
+    }
     free(s->entries);
     memset(s, 0, sizeof *s);
 }
@@ -47,6 +65,14 @@ static int64_t field_int(lua_State *L, int idx, const char *name) {
     lua_getfield(L, idx, name); /* +1 */
     v = lua_isinteger(L, -1) ? (int64_t)lua_tointeger(L, -1) : 0;
     lua_pop(L, 1);
+    return v;
+}
+
+static const char *field_string(lua_State *L, int idx, const char *name) {
+    const char *v;
+    lua_getfield(L, idx, name); /* +1 */
+    v = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    lua_pop(L, 1); /* still referenced by the table */
     return v;
 }
 
@@ -107,6 +133,11 @@ int state_load(const char *path, struct state *s, struct failure *f) {
             e->last_alert = field_int(L, -1, "last_alert");
             e->last_success = field_int(L, -1, "last_success");
             e->last_ping = field_int(L, -1, "last_ping");
+            int pending = (int)field_int(L, -1, "pending_event");
+            if (pending > 0)
+                state_set_pending(e, pending - 1, field_string(L, -1, "pending_step"),
+                                  field_string(L, -1, "pending_kind"), field_string(L, -1, "pending_message"),
+                                  field_string(L, -1, "pending_run_id"));
         }
         lua_pop(L, 1); /* value */
     }
@@ -117,6 +148,12 @@ cleanup:
     if (L) lua_close(L);
     buf_free(&text);
     return rc;
+}
+
+static void put_opt(struct buf *out, const char *key, const char *value) {
+    if (!value) return;
+    buf_printf(out, ",\"%s\":", key);
+    json_write_string(out, value, strlen(value));
 }
 
 static void format_state(const struct state *s, struct buf *out) {
@@ -132,6 +169,15 @@ static void format_state(const struct state *s, struct buf *out) {
                    e->failing ? "true" : "false", e->incident ? "true" : "false", e->consecutive,
                    (long long)e->incident_since, (long long)e->last_alert, (long long)e->last_success,
                    (long long)e->last_ping);
+        if (e->pending_event) {
+            out->len--; /* reopen the object */
+            buf_printf(out, ",\"pending_event\":%d", e->pending_event);
+            put_opt(out, "pending_step", e->pending_step);
+            put_opt(out, "pending_kind", e->pending_kind);
+            put_opt(out, "pending_message", e->pending_message);
+            put_opt(out, "pending_run_id", e->pending_run_id);
+            buf_puts(out, "}");
+        }
     }
     buf_puts(out, "\n}}\n");
 }

@@ -26,7 +26,17 @@ struct state_entry {
     int64_t last_alert;     /* last failing or re-notify alert sent */
     int64_t last_success;   /* last passing run, or last good ping */
     int64_t last_ping;      /* heartbeats: last ping of any kind */
+    /* An alert decided but not yet delivered: a restart sends it again, so
+     * a crash or a stop between the decision and the delivery does not
+     * lose it.  The strings are owned. */
+    int pending_event; /* 0 none, else enum alert_event + 1 */
+    char *pending_step, *pending_kind, *pending_message, *pending_run_id;
+    uint64_t pending_seq; /* in memory only: which delivery may clear it */
 };
+
+/* Replace e's pending alert (event < 0 clears it); strings are copied. */
+void state_set_pending(struct state_entry *e, int event, const char *step, const char *kind, const char *message,
+                       const char *run_id);
 
 struct state {
     struct state_entry *entries;

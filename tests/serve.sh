@@ -235,6 +235,29 @@ else fail "webhook-down-counted" "failed delivery not in /metrics" "$LOG2"; fi
 grep -q 'ALERT NOT DELIVERED to down after 3 attempts' "$LOG2" && pass "webhook-down-logged" || fail "webhook-down-logged" "no log line" "$LOG2"
 kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
 
+# ---- kill -9 while an alert is still being retried: sent after the restart, once ----
+cat > "$D/pend.lua" <<EOF
+scenarios = { { path = "$S/flag.lua", every = "1s", vars = { OK_FILE = "$D/never" }, alerts = { "pend" } } }
+alerts = { pend = { webhook = "$RECV/pend" } }
+state_file = "$D/pend-state.json"
+alert_retry = { attempts = 20, backoff = "1s" }
+EOF
+touch "$D/recv/pend.fail"
+LOG8=$D/pend.log
+: > "$LOG8"
+start_serve "$D/pend.lua" "$LOG8" || fail "pending-start" "did not start" "$LOG8"
+wait_for 10 '[ "$(lines "$D/recv/pend.refused" failing)" -ge 1 ]'
+kill -9 "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
+grep -q '"pending_event":1' "$D/pend-state.json" && pass "pending-alert-saved" || fail "pending-alert-saved" "no pending alert in the state" "$D/pend-state.json"
+rm -f "$D/recv/pend.fail"
+start_serve "$D/pend.lua" "$LOG8" || fail "pending-restart" "did not restart" "$LOG8"
+wait_for 10 '[ "$(lines "$D/recv/pend.log" "\"event\":\"failing\"")" -ge 1 ]'
+sleep 2
+[ "$(lines "$D/recv/pend.log" "\"event\":\"failing\"")" = 1 ] && grep -q '"step":"ok file present"' "$D/recv/pend.log" \
+    && pass "pending-alert-resent" || fail "pending-alert-resent" "expected exactly one failing alert after the restart" "$LOG8"
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
+grep -q 'pending_event' "$D/pend-state.json" && fail "pending-alert-cleared" "still pending after delivery" "$D/pend-state.json" || pass "pending-alert-cleared"
+
 # ---- payload safety: quotes, newlines and a secret in the failure ----
 cat > "$D/nasty.lua" <<EOF
 scenarios = { { path = "$S/nasty.lua", every = "1s", vars = { API_TOKEN = "tok-0123456789" }, alerts = { "hook" } } }
@@ -372,7 +395,7 @@ fi
 # ---- serve --help, and the main usage names serve ----
 "$BIN" serve --help > "$D/help.out" 2>&1 && grep -q -- "--listen ADDR" "$D/help.out" && "$BIN" --help | grep -q "telltale serve CONFIG" \
     && pass "help" || fail "help" "serve --help" "$D/help.out"
-for l in "$LOG2" "$LOG3" "$LOG4" "$LOG5" "${LOG6:-$LOG5}" "$LOG7"; do
+for l in "$LOG2" "$LOG3" "$LOG4" "$LOG5" "${LOG6:-$LOG5}" "$LOG7" "$LOG8"; do
     if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$l"; then fail "sanitizers" "report in $l" "$l"; l=bad; break; fi
 done
 [ "$l" != bad ] && pass "sanitizers"
