@@ -377,7 +377,7 @@ ln -s "$HERE/../scenarios" "$D/readme/scenarios"
 sed -n '/^-- \/etc\/telltale\/serve.lua$/,/^```$/p' "$HERE/../README.md" | sed '$d' | sed "s|/var/lib/telltale|$D/readme|g" > "$D/readme/serve.lua"
 LOG7=$D/readme.log
 : > "$LOG7"
-SLACK_WEBHOOK_URL=$RECV/readme "$BIN" serve "$D/readme/serve.lua" --listen 127.0.0.1:0 2>> "$LOG7" &
+TZ=UTC SLACK_WEBHOOK_URL=$RECV/readme "$BIN" serve "$D/readme/serve.lua" --listen 127.0.0.1:0 2>> "$LOG7" &
 SERVE_PID=$!
 PIDS="$PIDS $SERVE_PID"
 if wait_for 10 'grep -q "listening on port" "$LOG7"'; then
@@ -387,6 +387,11 @@ if wait_for 10 'grep -q "listening on port" "$LOG7"'; then
         grep -qF 'telltale_scenario_next_run_timestamp_seconds{scenario="health"}' "$D/readme.metrics" &&
         [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/ping/nightly-export")" = 200 ] \
         && pass "readme-config" || fail "readme-config" "scenarios or heartbeat missing" "$D/readme.metrics"
+    # cron = "*/5 * * * *": the next start is on a 5-minute boundary, within 5 minutes
+    next=$(grep -F 'telltale_scenario_next_run_timestamp_seconds{scenario="signup-confirm"}' "$D/readme.metrics" | awk '{printf "%d", $NF}')
+    now=$(date +%s)
+    [ -n "$next" ] && [ $((next % 300)) = 0 ] && [ "$next" -gt "$now" ] && [ "$next" -le $((now + 300)) ] \
+        && pass "cron-schedule" || fail "cron-schedule" "next start $next at $now" "$D/readme.metrics"
     kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
 else
     fail "readme-config" "did not start" "$LOG7"
