@@ -39,7 +39,7 @@ static const char *opt_string(lua_State *L, const char *key, const char *def) {
     const char *v = def;
     if (lua_getfield(L, 1, key) != LUA_TNIL) { /* 1, v */
         v = lua_tostring(L, -1);
-        if (!v) luaL_error(L, "mail.mailbox: option '%s' must be a string", key);
+        if (!v) luaL_error(L, "mail: option '%s' must be a string", key);
     }
     lua_pop(L, 1); /* 1: the string stays alive in the options table */
     return v;
@@ -48,14 +48,17 @@ static const char *opt_string(lua_State *L, const char *key, const char *def) {
 enum scheme { SCHEME_IMAP, SCHEME_SMTP };
 
 /* The url and connection options of mail.mailbox/send/probe (table at 1)
- * into ep (owned: mail_endpoint_free).  Raises on misuse. */
+ * into ep (owned: mail_endpoint_free).  Raises on misuse, having read
+ * every option before allocating anything. */
 static enum scheme check_endpoint(lua_State *L, const char *fname, bool smtp_ok, bool imap_ok,
                                   struct mail_endpoint *ep) {
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL;
     const char *url = opt_string(L, "url", NULL), *error = NULL, *tls;
+    const char *ca = opt_string(L, "ca", NULL);
+    const char *user = opt_string(L, "user", NULL), *password = opt_string(L, "password", NULL);
+    char *scheme = NULL, *host = NULL, *port = NULL;
     enum scheme kind = SCHEME_IMAP;
     bool implicit = false;
+    CURLU *u = curl_url();
 
     memset(ep, 0, sizeof *ep);
     if (!url) {
@@ -100,9 +103,7 @@ static enum scheme check_endpoint(lua_State *L, const char *fname, bool smtp_ok,
     lua_getfield(L, 1, "insecure"); /* 1, insecure */
     ep->insecure = lua_toboolean(L, -1);
     lua_pop(L, 1); /* 1 */
-    const char *ca = opt_string(L, "ca", NULL);
     ep->ca_file = ca ? xstrdup(ca) : NULL;
-    const char *user = opt_string(L, "user", NULL), *password = opt_string(L, "password", NULL);
     if (user && !password) error = lua_pushfstring(L, "%s: 'user' needs a 'password'", fname);
     ep->user = user ? xstrdup(user) : NULL;
     ep->password = password ? xstrdup(password) : NULL;
@@ -131,11 +132,6 @@ static int mail_mailbox(lua_State *L) {
     struct handle *h;
 
     luaL_checktype(L, 1, LUA_TTABLE);
-    check_endpoint(L, "mail.mailbox", false, true, &cfg.ep);
-    if (!cfg.ep.user) {
-        mail_endpoint_free(&cfg.ep);
-        return luaL_error(L, "mail.mailbox needs 'user' and 'password'");
-    }
     /* IDLE unless the scenario asks to poll (poll = "100ms", or idle =
      * false); a server without IDLE is polled every 2s.  poll_ms = 0 asks
      * the worker for IDLE. */
@@ -143,6 +139,11 @@ static int mail_mailbox(lua_State *L) {
     lua_getfield(L, 1, "idle"); /* 1, idle */
     if (!lua_isnil(L, -1) && !lua_toboolean(L, -1) && cfg.poll_ms == 0) cfg.poll_ms = 2000;
     lua_pop(L, 1); /* 1 */
+    check_endpoint(L, "mail.mailbox", false, true, &cfg.ep);
+    if (!cfg.ep.user) {
+        mail_endpoint_free(&cfg.ep);
+        return luaL_error(L, "mail.mailbox needs 'user' and 'password'");
+    }
     lua_getglobal(L, "run");           /* 1, run */
     lua_getfield(L, -1, "started_at"); /* 1, run, t */
     cfg.since_unix = (int64_t)lua_tonumber(L, -1);
