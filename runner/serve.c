@@ -476,7 +476,9 @@ static struct loop_timer tick_timer;
 static void on_tick(struct loop *loop, struct loop_timer *t) {
     struct serve *s = t->data;
     int64_t now = wall_ms();
+    pthread_mutex_lock(&s->mu); /* /health reads it on the HTTP thread */
     s->last_loop_ms = now;
+    pthread_mutex_unlock(&s->mu);
     if (!s->stopping) check_heartbeats(s, now);
     for (size_t i = 0; i < s->n_scenarios; i++) {
         struct serve_scenario *sc = s->scenarios[i];

@@ -77,7 +77,7 @@ struct serve {
     struct serve_count *attempt_errors; /* a = route */
     struct serve_count *reloads;        /* a = "ok" | "error" */
     int64_t started_ms;                 /* Unix ms */
-    int64_t last_loop_ms;               /* Unix ms of the last scheduler tick */
+    int64_t last_loop_ms;               /* Unix ms of the last scheduler tick; written under mu */
     bool stopping;
 
     /* published for the HTTP thread, under mu */
