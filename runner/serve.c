@@ -324,7 +324,9 @@ static void finished(struct serve *s, struct serve_scenario *sc, int st) {
         buf_printf(&url, "%s/%s/", s->cfg.artifacts_url, sc->run_dir);
         o.artifacts_url = buf_str(&url);
     }
-    if (o.ok)
+    if (s->stopping && !o.ok)
+        serve_log("scenario %s: run stopped with serve (%s)", sc->conf.name, o.message ? o.message : result);
+    else if (o.ok)
         serve_log("scenario %s passed in %lld ms (run %s)", sc->conf.name, (long long)sc->last_duration_ms,
                   o.run_id ? o.run_id : "?");
     else
