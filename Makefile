@@ -114,7 +114,7 @@ install: all
 lint:
 	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|gets|system)\s*\(' runner/*.c runner/*.h \
 	  || (echo "lint: banned call above" && false)
-	@clang-format --dry-run --Werror runner/*.c runner/*.h 2>/dev/null || echo "lint: clang-format differences (make format)"
+	@clang-format --dry-run --Werror runner/*.c runner/*.h 2>/dev/null || (echo "lint: clang-format differences (make format)" && false)
 
 format:
 	clang-format -i runner/*.c runner/*.h

@@ -69,7 +69,7 @@ int core_to_failure(lua_State *L, int idx, struct failure *f) {
     idx = lua_absindex(L, idx);
     int same;
     if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return 0; /* ..., mt */
-    luaL_getmetatable(L, FAILURE_MT);                                 /* ..., mt, FAILURE_MT */
+    luaL_getmetatable(L, FAILURE_MT);                                /* ..., mt, FAILURE_MT */
     same = lua_rawequal(L, -1, -2);
     lua_pop(L, 2); /* ... */
     if (!same) return 0;
@@ -109,8 +109,7 @@ static int64_t to_duration(lua_State *L, int idx, const char *what) {
     } else if (lua_type(L, idx) == LUA_TSTRING) {
         if (duration_parse(lua_tostring(L, idx), &ms, err, sizeof err) == 0) return ms;
     } else {
-        snprintf(err, sizeof err, "duration expected (seconds or a string like \"5s\"), got %s",
-                 luaL_typename(L, idx));
+        snprintf(err, sizeof err, "duration expected (seconds or a string like \"5s\"), got %s", luaL_typename(L, idx));
     }
     return luaL_error(L, "%s: %s", what, err);
 }
@@ -281,39 +280,39 @@ static int env_index(lua_State *L) {
 static int env_newindex(lua_State *L) { return luaL_error(L, "env is read-only"); }
 
 static const luaL_Reg globals[] = {
-    {"fail", core_fail},
-    {"sleep", core_sleep},
-    {"secret", core_secret},
-    {"log", core_log},
-    {"unique", core_unique},
-    {NULL, NULL},
+    {"fail", core_fail}, {"sleep", core_sleep},   {"secret", core_secret},
+    {"log", core_log},   {"unique", core_unique}, {NULL, NULL},
 };
 
 static const luaL_Reg telltale_funcs[] = {
-    {"failure", core_failure},     {"is_failure", core_is_failure}, {"duration", core_duration},
-    {"remaining", core_remaining}, {"now", core_now},               {"format_duration", core_format_duration},
+    {"failure", core_failure},
+    {"is_failure", core_is_failure},
+    {"duration", core_duration},
+    {"remaining", core_remaining},
+    {"now", core_now},
+    {"format_duration", core_format_duration},
     {NULL, NULL},
 };
 
 void core_open(lua_State *L) {
-    luaL_newmetatable(L, FAILURE_MT);          /* mt */
-    lua_pushcfunction(L, failure_tostring);    /* mt, fn */
-    lua_setfield(L, -2, "__tostring");         /* mt */
-    lua_pop(L, 1);                             /* */
+    luaL_newmetatable(L, FAILURE_MT);       /* mt */
+    lua_pushcfunction(L, failure_tostring); /* mt, fn */
+    lua_setfield(L, -2, "__tostring");      /* mt */
+    lua_pop(L, 1);                          /* */
 
-    lua_pushglobaltable(L);                    /* _G */
-    luaL_setfuncs(L, globals, 0);              /* _G */
-    lua_pop(L, 1);                             /* */
+    lua_pushglobaltable(L);       /* _G */
+    luaL_setfuncs(L, globals, 0); /* _G */
+    lua_pop(L, 1);                /* */
 
-    luaL_newlib(L, telltale_funcs);            /* telltale */
-    lua_setglobal(L, "telltale");              /* */
+    luaL_newlib(L, telltale_funcs); /* telltale */
+    lua_setglobal(L, "telltale");   /* */
 
-    lua_newtable(L);                           /* env */
-    lua_createtable(L, 0, 2);                  /* env, mt */
-    lua_pushcfunction(L, env_index);           /* env, mt, fn */
-    lua_setfield(L, -2, "__index");            /* env, mt */
-    lua_pushcfunction(L, env_newindex);        /* env, mt, fn */
-    lua_setfield(L, -2, "__newindex");         /* env, mt */
-    lua_setmetatable(L, -2);                   /* env */
-    lua_setglobal(L, "env");                   /* */
+    lua_newtable(L);                    /* env */
+    lua_createtable(L, 0, 2);           /* env, mt */
+    lua_pushcfunction(L, env_index);    /* env, mt, fn */
+    lua_setfield(L, -2, "__index");     /* env, mt */
+    lua_pushcfunction(L, env_newindex); /* env, mt, fn */
+    lua_setfield(L, -2, "__newindex");  /* env, mt */
+    lua_setmetatable(L, -2);            /* env */
+    lua_setglobal(L, "env");            /* */
 }

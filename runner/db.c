@@ -33,7 +33,7 @@ struct db_conn {
     struct loop_timer connect_timer;
     struct worker_job *resolving; /* looking up the host before libpq starts */
     bool oversized;               /* the query's rows passed its cap: close, never reuse */
-    struct db_query *query; /* the query being served, or NULL */
+    struct db_query *query;       /* the query being served, or NULL */
     struct db_conn *next;
 };
 
@@ -46,13 +46,13 @@ struct db_query {
     db_done_fn *done;
     void *data;
     struct db_pool *pool;
-    struct db_conn *conn;    /* while running */
-    struct db_query *next;   /* while queued */
+    struct db_conn *conn;  /* while running */
+    struct db_query *next; /* while queued */
     bool queued;
     uint64_t started_ms;
     int64_t duration_ms;
-    PGresult *result;        /* the final one: columns, command status */
-    PGresult **rows;         /* one row each */
+    PGresult *result; /* the final one: columns, command status */
+    PGresult **rows;  /* one row each */
     size_t nrows, rows_alloc;
     size_t bytes, max_bytes; /* of the rows' values so far, and the cap */
     struct failure failure;
@@ -62,7 +62,7 @@ struct db_pool {
     struct loop *loop;
     struct loop_timer dispatch_timer; /* queries start from the loop, never inside db_submit */
     char *dsn;
-    char *where;  /* host:port for messages */
+    char *where;        /* host:port for messages */
     char *resolve_host; /* the one host name to look up off the loop; NULL: libpq needs no lookup */
     int max_conns;
     int64_t connect_timeout_ms;
@@ -147,11 +147,11 @@ static void finish_query(struct db_query *q) {
 /* SQLSTATE classes: which kind of failure a server error is. */
 static enum failure_kind kind_for_sqlstate(const char *state) {
     if (!state) return FAILURE_NETWORK;
-    if (strcmp(state, "57014") == 0) return FAILURE_TIMEOUT;   /* query_canceled: statement_timeout */
-    if (strncmp(state, "08", 2) == 0) return FAILURE_NETWORK;  /* connection exception */
-    if (strncmp(state, "28", 2) == 0) return FAILURE_NETWORK;  /* invalid authorization */
-    if (strncmp(state, "53", 2) == 0) return FAILURE_NETWORK;  /* insufficient resources (too many connections) */
-    if (strncmp(state, "57", 2) == 0) return FAILURE_NETWORK;  /* operator intervention: shutdown */
+    if (strcmp(state, "57014") == 0) return FAILURE_TIMEOUT;  /* query_canceled: statement_timeout */
+    if (strncmp(state, "08", 2) == 0) return FAILURE_NETWORK; /* connection exception */
+    if (strncmp(state, "28", 2) == 0) return FAILURE_NETWORK; /* invalid authorization */
+    if (strncmp(state, "53", 2) == 0) return FAILURE_NETWORK; /* insufficient resources (too many connections) */
+    if (strncmp(state, "57", 2) == 0) return FAILURE_NETWORK; /* operator intervention: shutdown */
     return FAILURE_SCRIPT; /* syntax, undefined column, read-only violation...: the check is broken */
 }
 

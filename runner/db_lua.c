@@ -73,9 +73,21 @@ static const char *param_text(lua_State *L, int idx, int n) {
 
 /* ---- result rows → Lua ---- */
 
-enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_OID = 26, OID_JSON = 114,
-       OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_DATE = 1082, OID_TIMESTAMP = 1114, OID_TIMESTAMPTZ = 1184,
-       OID_NUMERIC = 1700, OID_JSONB = 3802 };
+enum {
+    OID_BOOL = 16,
+    OID_INT8 = 20,
+    OID_INT2 = 21,
+    OID_INT4 = 23,
+    OID_OID = 26,
+    OID_JSON = 114,
+    OID_FLOAT4 = 700,
+    OID_FLOAT8 = 701,
+    OID_DATE = 1082,
+    OID_TIMESTAMP = 1114,
+    OID_TIMESTAMPTZ = 1184,
+    OID_NUMERIC = 1700,
+    OID_JSONB = 3802
+};
 
 static Oid element_oid(Oid array) {
     switch (array) {
@@ -93,8 +105,7 @@ static Oid element_oid(Oid array) {
     case 1185: return OID_TIMESTAMPTZ;
     case 1009: /* text[] */
     case 1015: /* varchar[] */
-    case 2951: /* uuid[] */
-        return 25;
+    case 2951: /* uuid[] */ return 25;
     default: return 0;
     }
 }
@@ -150,7 +161,7 @@ static const char *push_array(lua_State *L, Oid elem, const char *p) {
             luaL_pushresult(&b); /* ..., list, text */
             const char *text = lua_tostring(L, -1);
             push_value(L, elem, text, strlen(text)); /* ..., list, text, value */
-            lua_remove(L, -2);                        /* ..., list, value */
+            lua_remove(L, -2);                       /* ..., list, value */
         } else {
             const char *start = p;
             while (*p && *p != ',' && *p != '}') p++;
@@ -207,7 +218,7 @@ static void push_rows(lua_State *L, PGresult *r, PGresult *const *rows, size_t n
     int ncols = PQnfields(r);
     const char *affected = PQcmdTuples(r);
     lua_createtable(L, (int)nrows, 2); /* rows */
-    lua_createtable(L, ncols, 0); /* rows, columns */
+    lua_createtable(L, ncols, 0);      /* rows, columns */
     for (int c = 0; c < ncols; c++) {
         lua_pushstring(L, PQfname(r, c)); /* rows, columns, name */
         lua_rawseti(L, -2, c + 1);        /* rows, columns */
@@ -224,8 +235,9 @@ static void push_rows(lua_State *L, PGresult *r, PGresult *const *rows, size_t n
             if (PQgetisnull(row, 0, c))
                 json_push_null(L); /* rows, row, null */
             else
-                push_value(L, PQftype(row, c), PQgetvalue(row, 0, c), (size_t)PQgetlength(row, 0, c)); /* rows, row, v */
-            lua_setfield(L, -2, PQfname(row, c)); /* rows, row */
+                push_value(L, PQftype(row, c), PQgetvalue(row, 0, c),
+                           (size_t)PQgetlength(row, 0, c)); /* rows, row, v */
+            lua_setfield(L, -2, PQfname(row, c));           /* rows, row */
         }
         lua_rawseti(L, -2, (lua_Integer)i + 1); /* rows */
     }
@@ -301,7 +313,8 @@ static int run_query(lua_State *L, bool write) {
         struct buf b;
         buf_init(&b, 0);
         buf_puts(&b, sql);
-        for (int i = 0; i < nparams; i++) buf_printf(&b, "%s$%d=%s", i ? ", " : " [", i + 1, params[i] ? params[i] : "NULL");
+        for (int i = 0; i < nparams; i++)
+            buf_printf(&b, "%s$%d=%s", i ? ", " : " [", i + 1, params[i] ? params[i] : "NULL");
         if (nparams) buf_puts(&b, "]");
         op->trace = buf_take(&b);
     }
@@ -331,11 +344,11 @@ static int db_connect(lua_State *L) {
     if (lua_type(L, 1) == LUA_TSTRING) {
         buf_puts(&dsn, lua_tostring(L, 1));
     } else {
-        static const char *const keys[] = {"host", "port", "dbname", "user", "password", "sslmode",
-                                           "connect_timeout", "application_name", NULL};
+        static const char *const keys[] = {
+            "host", "port", "dbname", "user", "password", "sslmode", "connect_timeout", "application_name", NULL};
         luaL_checktype(L, 1, LUA_TTABLE);
         if (lua_getfield(L, 1, "dsn") == LUA_TSTRING) buf_puts(&dsn, lua_tostring(L, -1)); /* 1, dsn */
-        lua_pop(L, 1);                                                                   /* 1 */
+        lua_pop(L, 1);                                                                     /* 1 */
         for (const char *const *k = keys; *k; k++) {
             if (lua_getfield(L, 1, *k) != LUA_TNIL) { /* 1, v */
                 const char *v = lua_tostring(L, -1);
@@ -355,7 +368,7 @@ static int db_connect(lua_State *L) {
                 return luaL_error(L, "db.connect: option 'pool' must be an integer 1..100");
             pool = (int)lua_tointeger(L, -1);
         }
-        lua_pop(L, 1); /* 1 */
+        lua_pop(L, 1);               /* 1 */
         lua_getfield(L, 1, "write"); /* 1, write */
         write = lua_toboolean(L, -1);
         lua_pop(L, 1); /* 1 */
@@ -381,15 +394,15 @@ int luaopen_db(lua_State *L) {
     static const luaL_Reg methods[] = {
         {"query", handle_query}, {"exec", handle_exec}, {"connections", handle_connections}, {NULL, NULL}};
     static const luaL_Reg funcs[] = {{"connect", db_connect}, {NULL, NULL}};
-    luaL_newmetatable(L, HANDLE_MT);   /* mt */
-    luaL_newlib(L, methods);           /* mt, methods */
-    lua_pushvalue(L, -1);              /* mt, methods, methods */
-    lua_setfield(L, -3, "__index");    /* mt, methods */
-    luaL_newlib(L, funcs);             /* mt, methods, db */
-    lua_insert(L, -2);                 /* mt, db, methods */
-    lua_setfield(L, -2, "_methods");   /* mt, db: lib/db.lua adds one, value, wait, fresh */
-    json_push_null(L);                 /* mt, db, null */
-    lua_setfield(L, -2, "null");       /* mt, db */
-    lua_remove(L, -2);                 /* db */
+    luaL_newmetatable(L, HANDLE_MT); /* mt */
+    luaL_newlib(L, methods);         /* mt, methods */
+    lua_pushvalue(L, -1);            /* mt, methods, methods */
+    lua_setfield(L, -3, "__index");  /* mt, methods */
+    luaL_newlib(L, funcs);           /* mt, methods, db */
+    lua_insert(L, -2);               /* mt, db, methods */
+    lua_setfield(L, -2, "_methods"); /* mt, db: lib/db.lua adds one, value, wait, fresh */
+    json_push_null(L);               /* mt, db, null */
+    lua_setfield(L, -2, "null");     /* mt, db */
+    lua_remove(L, -2);               /* db */
     return 1;
 }

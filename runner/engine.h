@@ -14,13 +14,13 @@ struct loop;
 struct http;
 
 struct options {
-    struct strlist paths;     /* scenario files or directories */
-    struct strlist vars;      /* "NAME=VALUE" from --var and --vars-file, in order */
-    struct strlist tags;      /* --tag filters: a scenario runs if it has any */
-    int parallel;             /* scenarios running at once */
-    int64_t run_timeout_ms;   /* --timeout for the whole run; 0 = none */
+    struct strlist paths;      /* scenario files or directories */
+    struct strlist vars;       /* "NAME=VALUE" from --var and --vars-file, in order */
+    struct strlist tags;       /* --tag filters: a scenario runs if it has any */
+    int parallel;              /* scenarios running at once */
+    int64_t run_timeout_ms;    /* --timeout for the whole run; 0 = none */
     int64_t teardown_grace_ms; /* teardown deadline after SIGINT/SIGTERM */
-    size_t max_body;          /* cap on a response body, bytes */
+    size_t max_body;           /* cap on a response body, bytes */
     bool fail_fast;
     bool verbose;
     bool trace;

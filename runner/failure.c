@@ -8,17 +8,15 @@
 #include "buf.h"
 #include "xalloc.h"
 
-static const char *const kind_names[] = {
-    "none",
+static const char *const kind_names[] = {"none",
 #define FAILURE_NAME(id, name, desc) name,
-    FAILURE_KIND_MAP(FAILURE_NAME)
+                                         FAILURE_KIND_MAP(FAILURE_NAME)
 #undef FAILURE_NAME
 };
 
-static const char *const kind_descriptions[] = {
-    "no failure",
+static const char *const kind_descriptions[] = {"no failure",
 #define FAILURE_DESC(id, name, desc) desc,
-    FAILURE_KIND_MAP(FAILURE_DESC)
+                                                FAILURE_KIND_MAP(FAILURE_DESC)
 #undef FAILURE_DESC
 };
 

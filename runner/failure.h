@@ -10,14 +10,14 @@
 
 #include <stdarg.h>
 
-#define FAILURE_KIND_MAP(X)                                                              \
-    X(ASSERTION, "assertion", "an expectation in the scenario did not hold")             \
-    X(TIMEOUT, "timeout", "a step, an operation or the run passed its deadline")         \
-    X(MISSING, "missing", "a side effect was not observed before the deadline")          \
-    X(NETWORK, "network", "DNS failure, connection refused or reset, TLS or auth error") \
-    X(HTTP, "http", "an HTTP response had a status the step does not allow")             \
-    X(SCRIPT, "script", "an error in the scenario code itself")                          \
-    X(ABORTED, "aborted", "the run was interrupted (SIGINT/SIGTERM) or cut short")       \
+#define FAILURE_KIND_MAP(X)                                                                                            \
+    X(ASSERTION, "assertion", "an expectation in the scenario did not hold")                                           \
+    X(TIMEOUT, "timeout", "a step, an operation or the run passed its deadline")                                       \
+    X(MISSING, "missing", "a side effect was not observed before the deadline")                                        \
+    X(NETWORK, "network", "DNS failure, connection refused or reset, TLS or auth error")                               \
+    X(HTTP, "http", "an HTTP response had a status the step does not allow")                                           \
+    X(SCRIPT, "script", "an error in the scenario code itself")                                                        \
+    X(ABORTED, "aborted", "the run was interrupted (SIGINT/SIGTERM) or cut short")                                     \
     X(INTERNAL, "internal", "a bug or resource failure inside telltale")
 
 enum failure_kind {
@@ -45,8 +45,7 @@ enum failure_kind failure_kind_from_name(const char *name);
 
 /* Replace f's content with a new kind and formatted message; detail, phase
  * and where are cleared.  Returns -1 so callers can `return failure_set(...)`. */
-int failure_set(struct failure *f, enum failure_kind kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int failure_set(struct failure *f, enum failure_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void failure_set_detail(struct failure *f, const char *detail);
 void failure_set_phase(struct failure *f, const char *phase);
 void failure_set_where(struct failure *f, const char *where);

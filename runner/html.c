@@ -70,8 +70,7 @@ static void quiet_end(const struct quiet *q) {
 
 static struct document *todoc(lua_State *L) {
     struct document *d = luaL_checkudata(L, 1, DOC_MT);
-    if (!d->doc)
-        luaL_error(L, "attempt to use a closed HTML document");
+    if (!d->doc) luaL_error(L, "attempt to use a closed HTML document");
     return d;
 }
 
@@ -85,8 +84,7 @@ static xmlXPathObjectPtr evaluate(lua_State *L, struct document *d, xmlNodePtr n
     quiet_begin(&q);
     obj = xmlXPathEval((const xmlChar *)expr, d->xpath);
     quiet_end(&q);
-    if (!obj)
-        luaL_error(L, "invalid XPath expression: %s", expr);
+    if (!obj) luaL_error(L, "invalid XPath expression: %s", expr);
     return obj;
 }
 
@@ -186,14 +184,11 @@ static xmlChar *control_value(lua_State *L, struct document *d, xmlNodePtr contr
     int box;
 
     *hidden = 0;
-    if (xmlStrEqual(control->name, BAD_CAST "textarea"))
-        return xmlNodeGetContent(control);
+    if (xmlStrEqual(control->name, BAD_CAST "textarea")) return xmlNodeGetContent(control);
     if (xmlStrEqual(control->name, BAD_CAST "select")) {
         option = first_element(L, d, control, "(.//option[@selected])[1]");
-        if (!option)
-            option = first_element(L, d, control, "(.//option)[1]");
-        if (!option)
-            return NULL;
+        if (!option) option = first_element(L, d, control, "(.//option)[1]");
+        if (!option) return NULL;
         value = xmlGetProp(option, BAD_CAST "value");
         return value ? value : xmlNodeGetContent(option);
     }
@@ -204,8 +199,7 @@ static xmlChar *control_value(lua_State *L, struct document *d, xmlNodePtr contr
         goto cleanup;
     *hidden = type_is(type, "hidden");
     value = xmlGetProp(control, BAD_CAST "value");
-    if (!value)
-        value = xmlStrdup(BAD_CAST(box ? "on" : ""));
+    if (!value) value = xmlStrdup(BAD_CAST(box ? "on" : ""));
 cleanup:
     xmlFree(type);
     return value;
@@ -217,8 +211,7 @@ cleanup:
 static xmlNodePtr find_form(lua_State *L, struct document *d, const char *selector) {
     xmlNodePtr root = (xmlNodePtr)d->doc, form;
 
-    if (!selector)
-        return first_element(L, d, root, "(//form)[1]");
+    if (!selector) return first_element(L, d, root, "(//form)[1]");
     if (selector[0] == '/' || selector[0] == '(') {
         form = first_element(L, d, root, selector);
         return form && xmlStrEqual(form->name, BAD_CAST "form") ? form : NULL;
@@ -227,8 +220,7 @@ static xmlNodePtr find_form(lua_State *L, struct document *d, const char *select
      * any quote.  The context takes ownership of the value. */
     xmlXPathRegisterVariable(d->xpath, BAD_CAST "selector", xmlXPathNewCString(selector));
     form = first_element(L, d, root, "(//form[@id = $selector])[1]");
-    if (!form)
-        form = first_element(L, d, root, "(//form[@name = $selector])[1]");
+    if (!form) form = first_element(L, d, root, "(//form[@name = $selector])[1]");
     xmlXPathRegisterVariable(d->xpath, BAD_CAST "selector", NULL);
     return form;
 }
@@ -251,8 +243,7 @@ static void push_method(lua_State *L, xmlNodePtr form) {
     xmlChar *method = xmlGetProp(form, BAD_CAST "method");
 
     if (method && *method) {
-        for (xmlChar *p = method; *p; p++)
-            *p = (xmlChar)toupper(*p);
+        for (xmlChar *p = method; *p; p++) *p = (xmlChar)toupper(*p);
         lua_pushstring(L, (const char *)method); /* ..., METHOD */
     } else {
         lua_pushliteral(L, "GET"); /* ..., GET */
@@ -357,8 +348,7 @@ static int doc_links(lua_State *L) {
         xmlFree(href);
     }
     xmlXPathFreeObject(hrefs);
-    if (pattern)
-        keep_matching(L, 2); /* doc, pattern, list */
+    if (pattern) keep_matching(L, 2); /* doc, pattern, list */
     return 1;
 }
 
@@ -404,13 +394,10 @@ static int html_parse(lua_State *L) {
     d->doc = htmlReadMemory(text, (int)len, base, NULL, PARSE_OPTIONS);
     /* libxml2 makes no document of an empty text, but an empty response
      * body is still a page, with nothing to find in it. */
-    if (!d->doc)
-        d->doc = htmlNewDocNoDtD(NULL, NULL);
+    if (!d->doc) d->doc = htmlNewDocNoDtD(NULL, NULL);
     quiet_end(&q);
-    if (d->doc)
-        d->xpath = xmlXPathNewContext(d->doc);
-    if (!d->xpath)
-        return luaL_error(L, "cannot parse HTML: out of memory");
+    if (d->doc) d->xpath = xmlXPathNewContext(d->doc);
+    if (!d->xpath) return luaL_error(L, "cannot parse HTML: out of memory");
     return 1;
 }
 

@@ -297,20 +297,16 @@ void http_transfer_failure(struct http_transfer *x, const char *method, struct f
         failure_set(f, FAILURE_NETWORK, "connection reset by %s", buf_str(&where));
         failure_set_phase(f, "response");
         break;
-    case CURLE_TOO_MANY_REDIRECTS:
-        failure_set(f, FAILURE_HTTP, "too many redirects");
-        break;
+    case CURLE_TOO_MANY_REDIRECTS: failure_set(f, FAILURE_HTTP, "too many redirects"); break;
     case CURLE_WRITE_ERROR:
         if (x->too_big) {
-            failure_set(f, FAILURE_HTTP, "response body exceeds the %zu-byte cap (raise it with max_body or --max-body)",
-                        x->body.cap);
+            failure_set(f, FAILURE_HTTP,
+                        "response body exceeds the %zu-byte cap (raise it with max_body or --max-body)", x->body.cap);
             failure_set_phase(f, "receiving body");
             break;
         }
         /* fall through */
-    default:
-        failure_set(f, FAILURE_NETWORK, "%s", curl_easy_strerror(x->result));
-        break;
+    default: failure_set(f, FAILURE_NETWORK, "%s", curl_easy_strerror(x->result)); break;
     }
     if (x->errbuf[0]) failure_set_detail(f, x->errbuf);
     buf_free(&where);

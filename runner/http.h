@@ -24,11 +24,11 @@ struct http_transfer {
     struct buf body;    /* response body of the last response, capped */
     struct buf headers; /* raw header block of the last response */
     CURLcode result;
-    bool too_big;       /* the body passed its cap */
+    bool too_big; /* the body passed its cap */
     bool running;
     char errbuf[CURL_ERROR_SIZE];
     http_done_fn *done;
-    void *data;         /* for the caller */
+    void *data; /* for the caller */
 };
 
 /* NULL if curl cannot be initialised. */

@@ -40,7 +40,7 @@ struct request {
     struct curl_slist *headers;
     char method[16];
     char *url;
-    char *post; /* request body, owned */
+    char *post;     /* request body, owned */
     int expect[16]; /* allowed statuses; nexpect = 0 means "< 400" */
     int nexpect;
     struct failure failure; /* start failure, when http_start refused */
@@ -118,8 +118,8 @@ static int trace_cb(CURL *easy, curl_infotype type, char *data, size_t size, voi
     if (type == CURLINFO_HEADER_IN) http_note_set_cookie(data, size);
     /* curl logs a cookie it stores (`Added cookie name="value" ...`) before
      * it shows us the Set-Cookie header: hide that value first. */
-    if (type == CURLINFO_TEXT && (size > 13 && (strncmp(data, "Added cookie ", 13) == 0 ||
-                                                strncmp(data, "Replaced cookie ", 16) == 0))) {
+    if (type == CURLINFO_TEXT &&
+        (size > 13 && (strncmp(data, "Added cookie ", 13) == 0 || strncmp(data, "Replaced cookie ", 16) == 0))) {
         const char *q1 = memchr(data, '"', size);
         const char *q2 = q1 ? memchr(q1 + 1, '"', size - (size_t)(q1 + 1 - data)) : NULL;
         if (q2) {
@@ -152,20 +152,21 @@ static void url_escape_into(CURL *easy, struct buf *b, const char *s) {
 /* {a = 1, b = "x"} → "a=1&b=x" with keys sorted, for stable URLs and bodies. */
 static void encode_pairs(lua_State *L, int table, CURL *easy, struct buf *b, const char *what) {
     int n = 0;
-    lua_getglobal(L, "telltale");          /* ..., telltale */
-    lua_getfield(L, -1, "sorted_pairs");   /* ..., telltale, fn */
-    lua_remove(L, -2);                     /* ..., fn */
-    lua_pushvalue(L, table);               /* ..., fn, table */
-    lua_call(L, 1, 1);                     /* ..., list of {k, v} */
+    lua_getglobal(L, "telltale");                                       /* ..., telltale */
+    lua_getfield(L, -1, "sorted_pairs");                                /* ..., telltale, fn */
+    lua_remove(L, -2);                                                  /* ..., fn */
+    lua_pushvalue(L, table);                                            /* ..., fn, table */
+    lua_call(L, 1, 1);                                                  /* ..., list of {k, v} */
     for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TTABLE; i++) { /* ..., list, pair */
-        lua_rawgeti(L, -1, 1);                                            /* ..., list, pair, k */
-        lua_rawgeti(L, -2, 2);                                            /* ..., list, pair, k, v */
+        lua_rawgeti(L, -1, 1);                                          /* ..., list, pair, k */
+        lua_rawgeti(L, -2, 2);                                          /* ..., list, pair, k, v */
         if (!lua_isstring(L, -1) && !lua_isboolean(L, -1))
             luaL_error(L, "%s values must be strings or numbers (key '%s')", what, lua_tostring(L, -2));
         if (n++) buf_puts(b, "&");
         url_escape_into(easy, b, lua_tostring(L, -2));
         buf_puts(b, "=");
-        url_escape_into(easy, b, lua_isboolean(L, -1) ? (lua_toboolean(L, -1) ? "true" : "false") : lua_tostring(L, -1));
+        url_escape_into(easy, b,
+                        lua_isboolean(L, -1) ? (lua_toboolean(L, -1) ? "true" : "false") : lua_tostring(L, -1));
         lua_pop(L, 3); /* ..., list */
     }
     lua_pop(L, 2); /* ... */
@@ -183,8 +184,8 @@ static void add_header(struct request *r, const char *name, const char *value) {
 static bool has_header(lua_State *L, int opts, const char *name) {
     bool found = false;
     if (lua_getfield(L, opts, "headers") == LUA_TTABLE) { /* ..., headers */
-        lua_pushnil(L);                                     /* ..., headers, nil */
-        while (lua_next(L, -2)) {                           /* ..., headers, k, v */
+        lua_pushnil(L);                                   /* ..., headers, nil */
+        while (lua_next(L, -2)) {                         /* ..., headers, k, v */
             if (lua_type(L, -2) == LUA_TSTRING && strcasecmp(lua_tostring(L, -2), name) == 0) found = true;
             lua_pop(L, 1); /* ..., headers, k */
         }
@@ -212,11 +213,11 @@ static void parse_expect(lua_State *L, int opts, struct request *r) {
     lua_pop(L, 1); /* ... */
 }
 
-static const char *const request_keys[] = {"method", "url",    "headers", "query",  "body",     "json", "form",
+static const char *const request_keys[] = {"method",  "url",    "headers",  "query",  "body",     "json", "form",
                                            "timeout", "follow", "insecure", "expect", "max_body", NULL};
 
 static void check_request_keys(lua_State *L, int opts) {
-    lua_pushnil(L); /* ..., nil */
+    lua_pushnil(L);             /* ..., nil */
     while (lua_next(L, opts)) { /* ..., k, v */
         const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
         bool ok = false;
@@ -284,7 +285,7 @@ static void configure(lua_State *L, int opts, struct request *r, struct client *
         buf_append(&body, s, len);
         kinds++;
     }
-    lua_pop(L, 1); /* ... */
+    lua_pop(L, 1);                                   /* ... */
     if (lua_getfield(L, opts, "json") != LUA_TNIL) { /* ..., j */
         char err[200];
         if (json_encode(L, lua_gettop(L), &body, err, sizeof err) != 0) {
@@ -294,12 +295,11 @@ static void configure(lua_State *L, int opts, struct request *r, struct client *
         if (!has_header(L, opts, "content-type")) add_header(r, "Content-Type", "application/json");
         kinds++;
     }
-    lua_pop(L, 1); /* ... */
+    lua_pop(L, 1);                                   /* ... */
     if (lua_getfield(L, opts, "form") != LUA_TNIL) { /* ..., f */
         if (!lua_istable(L, -1)) luaL_error(L, "option 'form' must be a table");
         encode_pairs(L, lua_gettop(L), easy, &body, "form");
-        if (!has_header(L, opts, "content-type"))
-            add_header(r, "Content-Type", "application/x-www-form-urlencoded");
+        if (!has_header(L, opts, "content-type")) add_header(r, "Content-Type", "application/x-www-form-urlencoded");
         kinds++;
     }
     lua_pop(L, 1); /* ... */
@@ -316,8 +316,8 @@ static void configure(lua_State *L, int opts, struct request *r, struct client *
     buf_free(&body);
 
     if (lua_getfield(L, opts, "headers") == LUA_TTABLE) { /* ..., h */
-        lua_pushnil(L);                                    /* ..., h, nil */
-        while (lua_next(L, -2)) {                          /* ..., h, k, v */
+        lua_pushnil(L);                                   /* ..., h, nil */
+        while (lua_next(L, -2)) {                         /* ..., h, k, v */
             if (lua_type(L, -2) != LUA_TSTRING || !lua_isstring(L, -1))
                 luaL_error(L, "headers must map names to strings");
             add_header(r, lua_tostring(L, -2), lua_tostring(L, -1));
@@ -342,7 +342,7 @@ static void configure(lua_State *L, int opts, struct request *r, struct client *
     } else if (follow != LUA_TNIL && follow != LUA_TBOOLEAN) {
         luaL_error(L, "option 'follow' must be a boolean or a number of redirects");
     }
-    lua_pop(L, 1); /* ... */
+    lua_pop(L, 1);                     /* ... */
     lua_getfield(L, opts, "insecure"); /* ..., i */
     if (lua_toboolean(L, -1)) {
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -391,8 +391,8 @@ static void push_headers(lua_State *L, const struct buf *raw) {
                 lua_pushlstring(L, v, (size_t)(vend - v));  /* ..., headers, old, sep, v */
                 lua_concat(L, 3);                           /* ..., headers, joined */
             } else {
-                lua_pop(L, 1);                              /* ..., headers */
-                lua_pushlstring(L, v, (size_t)(vend - v));  /* ..., headers, v */
+                lua_pop(L, 1);                             /* ..., headers */
+                lua_pushlstring(L, v, (size_t)(vend - v)); /* ..., headers, v */
             }
             lua_setfield(L, -2, name); /* ..., headers */
         }
@@ -468,8 +468,8 @@ static void save_artifact(struct request *r, long status) {
     buf_append(&all, r->x.headers.data ? r->x.headers.data : "", r->x.headers.len);
     buf_append(&all, r->x.body.data ? r->x.body.data : "", r->x.body.len);
     /* An artifact that cannot be written must not fail the check itself. */
-    if (artifacts_save(e->opt->artifacts_dir, task_scenario(r->task), task_step(r->task), what, all.data, all.len,
-                       NULL, 0, &f) != 0)
+    if (artifacts_save(e->opt->artifacts_dir, task_scenario(r->task), task_step(r->task), what, all.data, all.len, NULL,
+                       0, &f) != 0)
         fprintf(stderr, "telltale: %s\n", f.message);
     buf_free(&all);
     failure_clear(&f);
@@ -491,19 +491,19 @@ static int request_continue(lua_State *L, int status, lua_KContext ctx) {
     curl_easy_getinfo(r->x.easy, CURLINFO_EFFECTIVE_URL, &final_url);
     save_artifact(r, code);
 
-    lua_createtable(L, 0, 6);                          /* resp */
-    lua_pushinteger(L, code);                          /* resp, status */
-    lua_setfield(L, -2, "status");                     /* resp */
+    lua_createtable(L, 0, 6);                               /* resp */
+    lua_pushinteger(L, code);                               /* resp, status */
+    lua_setfield(L, -2, "status");                          /* resp */
     lua_pushlstring(L, buf_str(&r->x.body), r->x.body.len); /* resp, body */
-    lua_setfield(L, -2, "body");                       /* resp */
-    lua_pushstring(L, final_url ? final_url : r->url); /* resp, url */
-    lua_setfield(L, -2, "url");                        /* resp */
-    lua_pushstring(L, r->method);                      /* resp, method */
-    lua_setfield(L, -2, "method");                     /* resp */
-    push_headers(L, &r->x.headers);                    /* resp, headers */
-    lua_setfield(L, -2, "headers");                    /* resp */
-    push_timings(L, r->x.easy);                        /* resp, timings */
-    lua_setfield(L, -2, "timings");                    /* resp */
+    lua_setfield(L, -2, "body");                            /* resp */
+    lua_pushstring(L, final_url ? final_url : r->url);      /* resp, url */
+    lua_setfield(L, -2, "url");                             /* resp */
+    lua_pushstring(L, r->method);                           /* resp, method */
+    lua_setfield(L, -2, "method");                          /* resp */
+    push_headers(L, &r->x.headers);                         /* resp, headers */
+    lua_setfield(L, -2, "headers");                         /* resp */
+    push_timings(L, r->x.easy);                             /* resp, timings */
+    lua_setfield(L, -2, "timings");                         /* resp */
     luaL_setmetatable(L, RESPONSE_MT);
 
     if (!status_allowed(r, code)) {
@@ -520,8 +520,8 @@ static int request_continue(lua_State *L, int status, lua_KContext ctx) {
         buf_free(&msg);
         buf_free(&detail);
         request_free(r);
-        core_push_failure(L, &f);  /* resp, failure */
-        lua_insert(L, -2);         /* failure, resp */
+        core_push_failure(L, &f);        /* resp, failure */
+        lua_insert(L, -2);               /* failure, resp */
         lua_setfield(L, -2, "response"); /* failure */
         failure_clear(&f);
         return lua_error(L);
@@ -575,20 +575,20 @@ static int http_shorthand(lua_State *L) {
         luaL_checktype(L, 2, LUA_TTABLE);
         lua_settop(L, 2);
         /* Copy: the caller's table may be reused for other requests. */
-        lua_newtable(L);         /* url, opts, copy */
-        lua_pushnil(L);          /* url, opts, copy, nil */
-        while (lua_next(L, 2)) { /* url, opts, copy, k, v */
+        lua_newtable(L);          /* url, opts, copy */
+        lua_pushnil(L);           /* url, opts, copy, nil */
+        while (lua_next(L, 2)) {  /* url, opts, copy, k, v */
             lua_pushvalue(L, -2); /* url, opts, copy, k, v, k */
             lua_insert(L, -2);    /* url, opts, copy, k, k, v */
             lua_rawset(L, -4);    /* url, opts, copy, k */
         }
         lua_remove(L, 2); /* url, copy */
     }
-    lua_pushvalue(L, 1);            /* url, opts, url */
-    lua_setfield(L, 2, "url");      /* url, opts */
-    lua_pushstring(L, method);      /* url, opts, method */
-    lua_setfield(L, 2, "method");   /* url, opts */
-    lua_remove(L, 1);               /* opts */
+    lua_pushvalue(L, 1);          /* url, opts, url */
+    lua_setfield(L, 2, "url");    /* url, opts */
+    lua_pushstring(L, method);    /* url, opts, method */
+    lua_setfield(L, 2, "method"); /* url, opts */
+    lua_remove(L, 1);             /* opts */
     return http_request(L);
 }
 
@@ -608,11 +608,11 @@ static int response_json(lua_State *L) {
 /* resp:html() → html.parse(body, url) */
 static int response_html(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    lua_getglobal(L, "html");      /* resp, html */
-    lua_getfield(L, -1, "parse");  /* resp, html, parse */
-    lua_getfield(L, 1, "body");    /* resp, html, parse, body */
-    lua_getfield(L, 1, "url");     /* resp, html, parse, body, url */
-    lua_call(L, 2, 1);             /* resp, html, doc */
+    lua_getglobal(L, "html");     /* resp, html */
+    lua_getfield(L, -1, "parse"); /* resp, html, parse */
+    lua_getfield(L, 1, "body");   /* resp, html, parse, body */
+    lua_getfield(L, 1, "url");    /* resp, html, parse, body, url */
+    lua_call(L, 2, 1);            /* resp, html, doc */
     return 1;
 }
 
@@ -620,34 +620,34 @@ static const luaL_Reg response_methods[] = {{"json", response_json}, {"html", re
 
 int luaopen_http(lua_State *L) {
     static const char *const methods[] = {"get", "post", "put", "patch", "delete", "head", "options", NULL};
-    luaL_newmetatable(L, CLIENT_MT);     /* mt */
-    lua_pushcfunction(L, client_gc);      /* mt, gc */
-    lua_setfield(L, -2, "__gc");          /* mt */
-    lua_pop(L, 1);                        /* */
+    luaL_newmetatable(L, CLIENT_MT);             /* mt */
+    lua_pushcfunction(L, client_gc);             /* mt, gc */
+    lua_setfield(L, -2, "__gc");                 /* mt */
+    lua_pop(L, 1);                               /* */
     luaL_newmetatable(L, "telltale.http.guard"); /* mt */
-    lua_pushcfunction(L, guard_close);    /* mt, close */
-    lua_setfield(L, -2, "__close");       /* mt */
-    lua_pop(L, 1);                        /* */
-    luaL_newmetatable(L, HEADERS_MT);     /* mt */
-    lua_pushcfunction(L, headers_index);  /* mt, index */
-    lua_setfield(L, -2, "__index");       /* mt */
-    lua_pop(L, 1);                        /* */
-    luaL_newmetatable(L, RESPONSE_MT);    /* mt */
-    luaL_newlib(L, response_methods);     /* mt, methods */
-    lua_setfield(L, -2, "__index");       /* mt */
-    lua_pop(L, 1);                        /* */
+    lua_pushcfunction(L, guard_close);           /* mt, close */
+    lua_setfield(L, -2, "__close");              /* mt */
+    lua_pop(L, 1);                               /* */
+    luaL_newmetatable(L, HEADERS_MT);            /* mt */
+    lua_pushcfunction(L, headers_index);         /* mt, index */
+    lua_setfield(L, -2, "__index");              /* mt */
+    lua_pop(L, 1);                               /* */
+    luaL_newmetatable(L, RESPONSE_MT);           /* mt */
+    luaL_newlib(L, response_methods);            /* mt, methods */
+    lua_setfield(L, -2, "__index");              /* mt */
+    lua_pop(L, 1);                               /* */
 
-    lua_newtable(L);                      /* http */
-    lua_pushcfunction(L, http_request);   /* http, fn */
-    lua_setfield(L, -2, "request");       /* http */
+    lua_newtable(L);                    /* http */
+    lua_pushcfunction(L, http_request); /* http, fn */
+    lua_setfield(L, -2, "request");     /* http */
     for (const char *const *m = methods; *m; m++) {
         char upper[16];
         size_t i;
         for (i = 0; (*m)[i]; i++) upper[i] = (char)toupper((unsigned char)(*m)[i]);
         upper[i] = '\0';
-        lua_pushstring(L, upper);                 /* http, method */
-        lua_pushcclosure(L, http_shorthand, 1);   /* http, fn */
-        lua_setfield(L, -2, *m);                  /* http */
+        lua_pushstring(L, upper);               /* http, method */
+        lua_pushcclosure(L, http_shorthand, 1); /* http, fn */
+        lua_setfield(L, -2, *m);                /* http */
     }
     return 1;
 }

@@ -26,7 +26,7 @@ struct loop {
     uint64_t next_seq;
     struct loop_timer **heap;
     size_t heap_len, heap_alloc;
-    struct loop_io async_io; /* eventfd other threads write to */
+    struct loop_io async_io;              /* eventfd other threads write to */
     struct epoll_event batch[MAX_EVENTS]; /* events of the current iteration */
     int batch_len, batch_pos;
     pthread_mutex_t posts_lock; /* guards the posted list: other threads append */
@@ -102,8 +102,7 @@ int loop_io_set(struct loop *loop, struct loop_io *io, unsigned events) {
         forget_pending(loop, io);
         /* The fd may already be closed by its owner (curl does this): then
          * the kernel dropped it from the set and EBADF/ENOENT is fine. */
-        if (epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, &ev) != 0 && errno != EBADF && errno != ENOENT)
-            return -1;
+        if (epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, &ev) != 0 && errno != EBADF && errno != ENOENT) return -1;
         return 0;
     }
     ev.events = ((events & LOOP_READ) ? EPOLLIN : 0) | ((events & LOOP_WRITE) ? EPOLLOUT : 0);

@@ -28,8 +28,8 @@ struct loop_io {
 struct loop_timer;
 typedef void loop_timer_fn(struct loop *loop, struct loop_timer *timer);
 struct loop_timer {
-    uint64_t due_ms; /* monotonic ms */
-    uint64_t seq;    /* start order: equal deadlines fire first-armed first */
+    uint64_t due_ms;   /* monotonic ms */
+    uint64_t seq;      /* start order: equal deadlines fire first-armed first */
     size_t heap_index; /* position in the heap; SIZE_MAX when not armed */
     loop_timer_fn *fn;
     void *data;

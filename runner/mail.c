@@ -25,10 +25,10 @@
 #include "redact.h"
 #include "xalloc.h"
 
-#define MAX_MESSAGES 2000          /* kept per mailbox; the oldest go first */
+#define MAX_MESSAGES 2000 /* kept per mailbox; the oldest go first */
 #define MAX_BACKOFF_MS 5000
 #define IDLE_REFRESH_MS (10 * 1000) /* re-check even if a notification was lost */
-#define NETWORK_TIMEOUT_S 15       /* any single IMAP command */
+#define NETWORK_TIMEOUT_S 15        /* any single IMAP command */
 
 struct mail_watch {
     struct mail_box *box;
@@ -51,7 +51,7 @@ struct mail_box {
     pthread_mutex_t lock; /* guards the fields below, shared with the worker */
     struct mail_entry *inbox;
     size_t ninbox, inbox_alloc;
-    char *status;      /* "connected (IDLE)", "reconnecting: ..." */
+    char *status; /* "connected (IDLE)", "reconnecting: ..." */
     bool connected;
     struct failure fatal; /* a final error: login refused, no such folder */
     bool changed;
@@ -81,8 +81,7 @@ static bool mark_changed(struct mail_box *b) {
     return post;
 }
 
-static void set_status(struct mail_box *b, bool connected, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void set_status(struct mail_box *b, bool connected, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void set_status(struct mail_box *b, bool connected, const char *fmt, ...) {
     struct buf s;
@@ -296,8 +295,10 @@ static size_t take_requests(struct mail_box *b, uint32_t **list, size_t *n, uint
     count = *n;
     *list = NULL;
     *n = 0;
-    if (list == &b->want_body) b->want_body_alloc = 0;
-    else b->want_delete_alloc = 0;
+    if (list == &b->want_body)
+        b->want_body_alloc = 0;
+    else
+        b->want_delete_alloc = 0;
     pthread_mutex_unlock(&b->lock);
     return count;
 }
@@ -445,8 +446,10 @@ static void push_capabilities(mailimap *imap, struct strlist *out) {
         struct mailimap_capability *c = clist_content(it);
         struct buf name;
         buf_init(&name, 0);
-        if (c->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE) buf_printf(&name, "AUTH=%s", c->cap_data.cap_auth_type);
-        else buf_puts(&name, c->cap_data.cap_name ? c->cap_data.cap_name : "");
+        if (c->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE)
+            buf_printf(&name, "AUTH=%s", c->cap_data.cap_auth_type);
+        else
+            buf_puts(&name, c->cap_data.cap_name ? c->cap_data.cap_name : "");
         strlist_push(out, buf_str(&name));
         buf_free(&name);
     }
@@ -462,8 +465,7 @@ int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct n
     push_capabilities(imap, &out->capabilities);
     if (ep->user) {
         if (mailimap_login(imap, ep->user, ep->password) != MAILIMAP_NO_ERROR) {
-            failure_set(f, FAILURE_NETWORK, "IMAP authentication failed for %s at %s:%d", ep->user, ep->host,
-                        ep->port);
+            failure_set(f, FAILURE_NETWORK, "IMAP authentication failed for %s at %s:%d", ep->user, ep->host, ep->port);
             failure_set_phase(f, "authentication");
             goto cleanup;
         }
@@ -620,8 +622,10 @@ const struct mail_entry *mail_box_message(struct mail_box *b, uint32_t uid) {
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (b->list[mid].uid == uid) return &b->list[mid];
-        if (b->list[mid].uid < uid) lo = mid + 1;
-        else hi = mid;
+        if (b->list[mid].uid < uid)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }

@@ -31,9 +31,7 @@ struct handle {
     struct mail_box *box;
 };
 
-static struct mail_box *check_box(lua_State *L) {
-    return ((struct handle *)luaL_checkudata(L, 1, MAILBOX_MT))->box;
-}
+static struct mail_box *check_box(lua_State *L) { return ((struct handle *)luaL_checkudata(L, 1, MAILBOX_MT))->box; }
 
 static const char *opt_string(lua_State *L, const char *key, const char *def) {
     const char *v = def;
@@ -86,7 +84,7 @@ static enum scheme check_endpoint(lua_State *L, const char *fname, bool smtp_ok,
     }
     ep->host = xstrdup(host);
     curl_url_get(u, CURLUPART_PORT, &port, 0);
-    ep->port = port                   ? (int)strtol(port, NULL, 10)
+    ep->port = port                  ? (int)strtol(port, NULL, 10)
                : kind == SCHEME_IMAP ? (implicit ? 993 : 143)
                                      : (implicit ? 465 : 25);
     /* imap://: STARTTLS only when asked (starttls = true); smtp://: when
@@ -94,12 +92,17 @@ static enum scheme check_endpoint(lua_State *L, const char *fname, bool smtp_ok,
     lua_getfield(L, 1, "starttls"); /* 1, starttls */
     tls = lua_isboolean(L, -1) ? (lua_toboolean(L, -1) ? "required" : "off") : lua_tostring(L, -1);
     if (!tls) tls = kind == SCHEME_IMAP ? "off" : "optional";
-    if (implicit) ep->tls = MAIL_TLS_IMPLICIT;
-    else if (strcmp(tls, "required") == 0) ep->tls = MAIL_TLS_REQUIRED;
-    else if (strcmp(tls, "optional") == 0) ep->tls = MAIL_TLS_OPTIONAL;
-    else if (strcmp(tls, "off") == 0) ep->tls = MAIL_TLS_OFF;
-    else error = lua_pushfstring(L, "%s: starttls must be \"required\", \"optional\" or \"off\"", fname);
-    lua_pop(L, 1); /* 1 */
+    if (implicit)
+        ep->tls = MAIL_TLS_IMPLICIT;
+    else if (strcmp(tls, "required") == 0)
+        ep->tls = MAIL_TLS_REQUIRED;
+    else if (strcmp(tls, "optional") == 0)
+        ep->tls = MAIL_TLS_OPTIONAL;
+    else if (strcmp(tls, "off") == 0)
+        ep->tls = MAIL_TLS_OFF;
+    else
+        error = lua_pushfstring(L, "%s: starttls must be \"required\", \"optional\" or \"off\"", fname);
+    lua_pop(L, 1);                  /* 1 */
     lua_getfield(L, 1, "insecure"); /* 1, insecure */
     ep->insecure = lua_toboolean(L, -1);
     lua_pop(L, 1); /* 1 */
@@ -370,8 +373,10 @@ struct mail_call {
 static void call_run(void *data) {
     struct mail_call *c = data;
     struct smtp_job *j = c->job;
-    if (c->scheme == SCHEME_IMAP) mail_imap_probe(&j->ep, j->timeout_ms, &j->cancel, j->trace, &j->probe, &j->f);
-    else smtp_run(j);
+    if (c->scheme == SCHEME_IMAP)
+        mail_imap_probe(&j->ep, j->timeout_ms, &j->cancel, j->trace, &j->probe, &j->f);
+    else
+        smtp_run(j);
 }
 
 static void call_free(void *data) {
@@ -458,7 +463,8 @@ static void check_addresses(lua_State *L, const char *key) {
 /* A string or a list of strings at field key into out. */
 static void opt_addresses(lua_State *L, const char *key, struct strlist *out) {
     int t = lua_getfield(L, 1, key); /* 1, v */
-    if (t == LUA_TSTRING) strlist_push(out, lua_tostring(L, -1));
+    if (t == LUA_TSTRING)
+        strlist_push(out, lua_tostring(L, -1));
     else if (t == LUA_TTABLE)
         for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) { /* 1, v, s */
             strlist_push(out, lua_tostring(L, -1));
@@ -525,7 +531,7 @@ static int mail_send(lua_State *L) {
     opt_addresses(L, "bcc", &bcc);
     m.to = &c->job->to;
     m.cc = &cc;
-    if (lua_getfield(L, 1, "headers") == LUA_TTABLE) /* 1, headers */
+    if (lua_getfield(L, 1, "headers") == LUA_TTABLE)         /* 1, headers */
         for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) /* 1, headers, k, v */
             if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING &&
                 !strpbrk(lua_tostring(L, -2), ": \r\n")) {
@@ -572,13 +578,13 @@ int luaopen_mail(lua_State *L) {
                                        {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"mailbox", mail_mailbox}, {"send", mail_send}, {"probe", mail_probe}, {NULL, NULL}};
-    luaL_newmetatable(L, MAILBOX_MT);  /* mt */
-    luaL_newlib(L, methods);           /* mt, methods */
-    lua_pushvalue(L, -1);              /* mt, methods, methods */
-    lua_setfield(L, -3, "__index");    /* mt, methods */
-    luaL_newlib(L, funcs);             /* mt, methods, mail */
-    lua_insert(L, -2);                 /* mt, mail, methods */
-    lua_setfield(L, -2, "_methods");   /* mt, mail: lib/mail.lua adds wait */
-    lua_remove(L, -2);                 /* mail */
+    luaL_newmetatable(L, MAILBOX_MT); /* mt */
+    luaL_newlib(L, methods);          /* mt, methods */
+    lua_pushvalue(L, -1);             /* mt, methods, methods */
+    lua_setfield(L, -3, "__index");   /* mt, methods */
+    luaL_newlib(L, funcs);            /* mt, methods, mail */
+    lua_insert(L, -2);                /* mt, mail, methods */
+    lua_setfield(L, -2, "_methods");  /* mt, mail: lib/mail.lua adds wait */
+    lua_remove(L, -2);                /* mail */
     return 1;
 }

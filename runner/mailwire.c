@@ -168,7 +168,8 @@ mailstream *mailwire_open(const struct mail_endpoint *ep, int64_t timeout_ms, st
     uint64_t started = loop_clock_ms();
     time_t seconds = (time_t)((timeout_ms + 999) / 1000);
     mailstream *s;
-    int fd = net_connect(ep->host, ep->port, timeout_ms, cancel ? net_cancel_fd(cancel) : -1, address, sizeof address, f);
+    int fd =
+        net_connect(ep->host, ep->port, timeout_ms, cancel ? net_cancel_fd(cancel) : -1, address, sizeof address, f);
     if (fd < 0) return NULL;
     if (probe) {
         memcpy(probe->address, address, sizeof probe->address);

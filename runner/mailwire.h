@@ -28,9 +28,9 @@ struct mail_endpoint {
     char *host;
     int port;
     enum mail_tls tls;
-    bool insecure;  /* skip the certificate check (self-signed test servers) */
-    char *ca_file;  /* PEM bundle to trust instead of the system store; NULL = system */
-    char *user;     /* NULL: no authentication */
+    bool insecure; /* skip the certificate check (self-signed test servers) */
+    char *ca_file; /* PEM bundle to trust instead of the system store; NULL = system */
+    char *user;    /* NULL: no authentication */
     char *password;
 };
 void mail_endpoint_copy(struct mail_endpoint *dst, const struct mail_endpoint *src);
@@ -54,11 +54,11 @@ void mail_trace_take(struct mail_trace *t, struct buf *out);
 
 /* What a probe learnt about a server. */
 struct mail_probe_result {
-    char address[80];           /* the address connected to */
-    int64_t connect_ms;         /* TCP connect time */
-    char *greeting;             /* the server's first line */
+    char address[80];            /* the address connected to */
+    int64_t connect_ms;          /* TCP connect time */
+    char *greeting;              /* the server's first line */
     struct strlist capabilities; /* EHLO keywords or IMAP CAPABILITY atoms */
-    bool tls;                   /* the session ended up encrypted */
+    bool tls;                    /* the session ended up encrypted */
     bool authenticated;
 };
 void mail_probe_result_free(struct mail_probe_result *r);

@@ -193,9 +193,7 @@ static int add_vars_file(struct options *opt, const char *path) {
 
 /* ---- paths ---- */
 
-static int compare_strings(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int compare_strings(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Directories are searched recursively for *.lua in name order, skipping
  * hidden directories and `lib/` ones (modules scenarios require). */
@@ -240,9 +238,12 @@ static int parse_size(const char *s, size_t *out) {
     double v = strtod(s, &end);
     double mult = 1;
     if (end == s || v < 0) return -1;
-    if (*end == 'k' || *end == 'K') mult = 1024, end++;
-    else if (*end == 'M' || *end == 'm') mult = 1024 * 1024, end++;
-    else if (*end == 'G' || *end == 'g') mult = 1024.0 * 1024 * 1024, end++;
+    if (*end == 'k' || *end == 'K')
+        mult = 1024, end++;
+    else if (*end == 'M' || *end == 'm')
+        mult = 1024 * 1024, end++;
+    else if (*end == 'G' || *end == 'g')
+        mult = 1024.0 * 1024 * 1024, end++;
     if (*end == 'B' || *end == 'b') end++;
     if (*end) return -1;
     *out = (size_t)(v * mult);
@@ -322,8 +323,21 @@ static int write_reports(const struct options *opt, const struct run_result *r) 
 }
 
 enum {
-    OPT_VAR = 256, OPT_VARS_FILE, OPT_TAG, OPT_PARALLEL, OPT_TIMEOUT, OPT_GRACE, OPT_FAIL_FAST, OPT_JUNIT, OPT_JSON,
-    OPT_ARTIFACTS, OPT_MAX_BODY, OPT_TRACE, OPT_NO_COLOR, OPT_PROM_FILE, OPT_PUSHGATEWAY
+    OPT_VAR = 256,
+    OPT_VARS_FILE,
+    OPT_TAG,
+    OPT_PARALLEL,
+    OPT_TIMEOUT,
+    OPT_GRACE,
+    OPT_FAIL_FAST,
+    OPT_JUNIT,
+    OPT_JSON,
+    OPT_ARTIFACTS,
+    OPT_MAX_BODY,
+    OPT_TRACE,
+    OPT_NO_COLOR,
+    OPT_PROM_FILE,
+    OPT_PUSHGATEWAY
 };
 
 static const struct option long_options[] = {
@@ -373,7 +387,10 @@ static int parse_options(int argc, char **argv, struct options *opt) {
             int64_t ms;
             if (duration_parse(optarg, &ms, err, sizeof err) != 0)
                 return usage_error(c == OPT_TIMEOUT ? "invalid --timeout: %s" : "invalid --grace: %s", err);
-            if (c == OPT_TIMEOUT) opt->run_timeout_ms = ms; else opt->teardown_grace_ms = ms;
+            if (c == OPT_TIMEOUT)
+                opt->run_timeout_ms = ms;
+            else
+                opt->teardown_grace_ms = ms;
             break;
         }
         case OPT_FAIL_FAST: opt->fail_fast = true; break;

@@ -25,8 +25,7 @@ static char *decode_header_value(const char *value) {
     size_t idx = 0;
     char *out = NULL;
     if (!strstr(value, "=?")) return xstrdup(value);
-    if (mailmime_encoded_phrase_parse("iso-8859-1", value, strlen(value), &idx, "utf-8", &out) ==
-            MAILIMF_NO_ERROR &&
+    if (mailmime_encoded_phrase_parse("iso-8859-1", value, strlen(value), &idx, "utf-8", &out) == MAILIMF_NO_ERROR &&
         out) {
         char *copy = xstrdup(out);
         free(out);
@@ -93,9 +92,12 @@ static void parse_addresses(const char *value, struct strlist *out) {
         bool quoted = false;
         int angle = 0;
         for (; *p && (quoted || angle || *p != ','); p++) {
-            if (*p == '"') quoted = !quoted;
-            else if (!quoted && *p == '<') angle++;
-            else if (!quoted && *p == '>' && angle) angle--;
+            if (*p == '"')
+                quoted = !quoted;
+            else if (!quoted && *p == '<')
+                angle++;
+            else if (!quoted && *p == '>' && angle)
+                angle--;
         }
         const char *lt = NULL, *gt = NULL;
         for (const char *s = start; s < p; s++) {
@@ -253,8 +255,10 @@ static void walk(struct mailmime *mime, struct mail_message *m) {
     switch (mime->mm_type) {
     case MAILMIME_SINGLE:
         if (is_attachment(mime)) return;
-        if (!m->text && is_text(mime->mm_content_type, "plain")) m->text = decode_part(mime);
-        else if (!m->html && is_text(mime->mm_content_type, "html")) m->html = decode_part(mime);
+        if (!m->text && is_text(mime->mm_content_type, "plain"))
+            m->text = decode_part(mime);
+        else if (!m->html && is_text(mime->mm_content_type, "html"))
+            m->html = decode_part(mime);
         return;
     case MAILMIME_MULTIPLE:
         for (clistiter *it = clist_begin(mime->mm_data.mm_multipart.mm_mp_list); it; it = clist_next(it))

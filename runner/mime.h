@@ -16,17 +16,17 @@
 struct failure;
 
 struct mail_message {
-    char *subject;        /* decoded; "" when absent */
-    char *from;           /* the sender's address (addr-spec), "" when absent */
-    struct strlist to;    /* addresses */
+    char *subject;     /* decoded; "" when absent */
+    char *from;        /* the sender's address (addr-spec), "" when absent */
+    struct strlist to; /* addresses */
     struct strlist cc;
-    char *date;           /* the Date header as sent */
-    char *message_id;     /* without angle brackets */
+    char *date;                   /* the Date header as sent */
+    char *message_id;             /* without angle brackets */
     struct strlist header_names;  /* lower-case, in order, repeated names repeated */
     struct strlist header_values; /* decoded, unfolded */
-    char *text;           /* the first text/plain part, UTF-8; NULL if none */
-    char *html;           /* the first text/html part, UTF-8; NULL if none */
-    struct strlist links; /* every http(s) link in text and html, in order, once */
+    char *text;                   /* the first text/plain part, UTF-8; NULL if none */
+    char *html;                   /* the first text/html part, UTF-8; NULL if none */
+    struct strlist links;         /* every http(s) link in text and html, in order, once */
 };
 
 /* Parse raw (len bytes).  Returns 0, or -1 with f filled (kind

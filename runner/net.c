@@ -162,7 +162,8 @@ int net_cancel_fd(const struct net_cancel *c) { return c->pipe[0]; }
 int net_cancel_set_interrupt(struct net_cancel *c, void (*fn)(void *arg), void *arg) {
     int rc = 0;
     pthread_mutex_lock(&c->lock);
-    if (fn && c->cancelled) rc = -1;
+    if (fn && c->cancelled)
+        rc = -1;
     else {
         c->interrupt = fn;
         c->interrupt_arg = arg;

@@ -28,8 +28,8 @@ struct tcp_check {
 static void tcp_run(void *data) {
     struct tcp_check *c = data;
     uint64_t started = loop_clock_ms();
-    int fd = net_connect(c->host, c->port, c->timeout_ms, net_cancel_fd(&c->cancel), c->address, sizeof c->address,
-                         &c->f);
+    int fd =
+        net_connect(c->host, c->port, c->timeout_ms, net_cancel_fd(&c->cancel), c->address, sizeof c->address, &c->f);
     c->connect_ms = (int64_t)(loop_clock_ms() - started);
     if (fd >= 0) close(fd);
 }

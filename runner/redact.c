@@ -70,7 +70,7 @@ void redact_reset(void) {
     pthread_mutex_unlock(&lock);
 }
 
-static const char *const secret_words[] = {"pass", "secret", "token", "key", "auth",
+static const char *const secret_words[] = {"pass",   "secret",     "token",   "key", "auth",
                                            "cookie", "credential", "session", "pwd", NULL};
 
 bool redact_name_is_secret(const char *name) {
@@ -83,8 +83,8 @@ bool redact_name_is_secret(const char *name) {
 }
 
 /* Header names whose value is a credential, whatever it looks like. */
-static const char *const secret_headers[] = {"authorization:", "proxy-authorization:", "cookie:", "set-cookie:",
-                                             "x-api-key:", "x-auth-token:", NULL};
+static const char *const secret_headers[] = {
+    "authorization:", "proxy-authorization:", "cookie:", "set-cookie:", "x-api-key:", "x-auth-token:", NULL};
 
 /* At the start of a line: "Authorization: Bearer abc" keeps the name and
  * hides the rest of the line. */
@@ -100,8 +100,7 @@ static size_t secret_header_at(const char *p) {
  * starting at p (just after the ':' following the user), or 0. */
 static size_t url_password_at(const char *start, const char *p) {
     const char *user = p - 1; /* p[-1] == ':' */
-    while (user > start && !isspace((unsigned char)user[-1]) && user[-1] != '/' && user[-1] != '"' &&
-           user[-1] != '\'')
+    while (user > start && !isspace((unsigned char)user[-1]) && user[-1] != '/' && user[-1] != '"' && user[-1] != '\'')
         user--;
     if (user - start < 3 || strncmp(user - 3, "://", 3) != 0) return 0;
     for (const char *q = user; q < p - 1; q++)

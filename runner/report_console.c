@@ -60,10 +60,22 @@ void report_console_scenario(const struct options *opt, const struct scenario_re
     char d[32];
     const char *mark, *colour;
     switch (r->status) {
-    case SCENARIO_PASSED: mark = "PASS"; colour = GREEN; break;
-    case SCENARIO_SKIPPED: mark = "SKIP"; colour = YELLOW; break;
-    case SCENARIO_ERROR: mark = "ERROR"; colour = RED; break;
-    default: mark = "FAIL"; colour = RED; break;
+    case SCENARIO_PASSED:
+        mark = "PASS";
+        colour = GREEN;
+        break;
+    case SCENARIO_SKIPPED:
+        mark = "SKIP";
+        colour = YELLOW;
+        break;
+    case SCENARIO_ERROR:
+        mark = "ERROR";
+        colour = RED;
+        break;
+    default:
+        mark = "FAIL";
+        colour = RED;
+        break;
     }
     duration_format(r->duration_ms, d, sizeof d);
     printf("%s%-5s%s %s %s(%s, %s)%s\n", c(opt, colour), mark, c(opt, RESET), r->name, c(opt, DIM), r->file, d,

@@ -35,13 +35,22 @@ static void failure_obj(struct buf *b, const struct failure *f) {
     str(b, f->message);
     buf_puts(b, ",");
     key(b, "detail");
-    if (f->detail) str(b, f->detail); else buf_puts(b, "null");
+    if (f->detail)
+        str(b, f->detail);
+    else
+        buf_puts(b, "null");
     buf_puts(b, ",");
     key(b, "phase");
-    if (f->phase) str(b, f->phase); else buf_puts(b, "null");
+    if (f->phase)
+        str(b, f->phase);
+    else
+        buf_puts(b, "null");
     buf_puts(b, ",");
     key(b, "where");
-    if (f->where) str(b, f->where); else buf_puts(b, "null");
+    if (f->where)
+        str(b, f->where);
+    else
+        buf_puts(b, "null");
     buf_puts(b, "}");
 }
 

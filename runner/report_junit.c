@@ -98,8 +98,9 @@ static void testsuite(struct buf *b, const struct scenario_result *s, size_t id)
     xml(b, s->name);
     buf_puts(b, "\" package=\"");
     xml(b, s->file);
-    buf_printf(b, "\" hostname=\"localhost\" timestamp=\"%s\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
-                  "skipped=\"%zu\" time=\"%.3f\">\n",
+    buf_printf(b,
+               "\" hostname=\"localhost\" timestamp=\"%s\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+               "skipped=\"%zu\" time=\"%.3f\">\n",
                when, tests, failures, errors, skipped, secs(s->duration_ms));
     buf_puts(b, "    <properties>\n      <property name=\"file\" value=\"");
     xml(b, s->file);

@@ -31,12 +31,12 @@ struct scen;
 struct run {
     struct engine *engine;
     const struct strlist *files;
-    size_t next;      /* next file to start */
-    size_t active;    /* scenarios running now */
-    bool stopping;    /* no new scenarios, kill running steps */
-    bool hard_stop;   /* second signal: skip remaining teardowns too */
+    size_t next;    /* next file to start */
+    size_t active;  /* scenarios running now */
+    bool stopping;  /* no new scenarios, kill running steps */
+    bool hard_stop; /* second signal: skip remaining teardowns too */
     bool any_failed;
-    int signal;       /* first signal received */
+    int signal;           /* first signal received */
     uint64_t deadline_ms; /* --timeout, or UINT64_MAX */
     struct loop_io sigio;
     struct loop_timer run_timer;
@@ -220,8 +220,7 @@ static void on_step_done(struct task *t, struct failure *f, void *data) {
     if (sr->attempts <= sd->retries && f->kind != FAILURE_ABORTED && !sc->run->stopping &&
         now < min_u64(sc->deadline_ms, sc->run->deadline_ms)) {
         char line[600];
-        snprintf(line, sizeof line, "attempt %d failed: [%s] %s", sr->attempts, failure_kind_name(f->kind),
-                 f->message);
+        snprintf(line, sizeof line, "attempt %d failed: [%s] %s", sr->attempts, failure_kind_name(f->kind), f->message);
         strlist_push(&sr->logs, line);
         run_step(sc);
         return;
@@ -242,8 +241,8 @@ static void run_step(struct scen *sc) {
     sr->attempts++;
     task_set_label(sc->task, sc->def.name, sd->name);
     task_set_log_sink(sc->task, &sr->logs);
-    task_call(sc->task, sd->fn_ref, sc->ctx_ref, item_deadline(sc, sd->timeout_ms, "its timeout", true),
-              on_step_done, sc);
+    task_call(sc->task, sd->fn_ref, sc->ctx_ref, item_deadline(sc, sd->timeout_ms, "its timeout", true), on_step_done,
+              sc);
 }
 
 /* ---- scenarios ---- */
@@ -295,11 +294,11 @@ static void start_scenario(struct run *run, size_t index) {
     }
 
     L = task_lua(sc->task);
-    lua_getglobal(L, "run");                              /* run */
+    lua_getglobal(L, "run");                                  /* run */
     lua_pushnumber(L, (lua_Number)r->started_at_ms / 1000.0); /* run, t */
-    lua_setfield(L, -2, "started_at");                   /* run */
-    lua_pop(L, 1);                                        /* */
-    lua_newtable(L); /* ctx: shared by the steps and teardowns of this run */
+    lua_setfield(L, -2, "started_at");                        /* run */
+    lua_pop(L, 1);                                            /* */
+    lua_newtable(L);                                          /* ctx: shared by the steps and teardowns of this run */
     sc->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     sc->started_ms = loop_now(run->engine->loop);
     sc->deadline_ms = sc->started_ms + (uint64_t)sc->def.timeout_ms;

@@ -28,18 +28,18 @@
 
 struct task {
     struct engine *engine;
-    lua_State *L;     /* owned: the scenario's own state */
-    char *file;       /* the scenario file, for file:line in failures */
-    char *chunkname;  /* "@file": how Lua names the scenario's frames */
-    lua_State *co;    /* the running call's coroutine, or NULL */
-    int co_ref;       /* registry reference pinning co */
+    lua_State *L;    /* owned: the scenario's own state */
+    char *file;      /* the scenario file, for file:line in failures */
+    char *chunkname; /* "@file": how Lua names the scenario's frames */
+    lua_State *co;   /* the running call's coroutine, or NULL */
+    int co_ref;      /* registry reference pinning co */
     int fn_ref, arg_ref;
     uint64_t deadline_ms;
     struct loop_timer start_timer;
     struct loop_timer deadline_timer;
     struct task_wait wait; /* valid while parked */
     bool parked;
-    bool cpu_expired; /* the count hook found Lua code running past the deadline */
+    bool cpu_expired;     /* the count hook found Lua code running past the deadline */
     bool cpu_interrupted; /* ... or running while SIGINT/SIGTERM waits to be handled */
     char expired_where[256];
     struct failure sync_failure; /* captured by the message handler of task_pcall */
@@ -65,8 +65,12 @@ void task_log(struct task *t, const char *line) {
     if (t->logs) strlist_push(t->logs, line);
 }
 
-struct task *task_from_lua(lua_State *L) { return *(struct task **)lua_getextraspace(L); }
-struct engine *task_engine(const struct task *t) { return t->engine; }
+struct task *task_from_lua(lua_State *L) {
+    return *(struct task **)lua_getextraspace(L);
+}
+struct engine *task_engine(const struct task *t) {
+    return t->engine;
+}
 lua_State *task_lua(const struct task *t) { return t->L; }
 const char *task_file(const struct task *t) { return t->file; }
 int task_running(const struct task *t) { return t->done != NULL; }
@@ -247,9 +251,9 @@ static void on_start(struct loop *loop, struct loop_timer *timer) {
     struct task *t = timer->data;
     int nargs = 0;
     (void)loop;
-    t->co = lua_newthread(t->L);                            /* L: ..., co */
-    t->co_ref = luaL_ref(t->L, LUA_REGISTRYINDEX);          /* L: ... */
-    lua_rawgeti(t->co, LUA_REGISTRYINDEX, t->fn_ref);      /* co: fn */
+    t->co = lua_newthread(t->L);                      /* L: ..., co */
+    t->co_ref = luaL_ref(t->L, LUA_REGISTRYINDEX);    /* L: ... */
+    lua_rawgeti(t->co, LUA_REGISTRYINDEX, t->fn_ref); /* co: fn */
     if (t->arg_ref != LUA_NOREF) {
         lua_rawgeti(t->co, LUA_REGISTRYINDEX, t->arg_ref); /* co: fn, arg */
         nargs = 1;

@@ -49,14 +49,13 @@ static int current_line(lua_State *L) {
 /* Reject option keys we do not know: a typo ("timout") must not silently
  * fall back to a default deadline. */
 static void check_keys(lua_State *L, int table, const char *what, const char *const *allowed) {
-    lua_pushnil(L); /* ..., nil */
+    lua_pushnil(L);              /* ..., nil */
     while (lua_next(L, table)) { /* ..., key, value */
         const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
         bool ok = false;
         for (const char *const *a = allowed; key && *a; a++)
             if (strcmp(key, *a) == 0) ok = true;
-        if (!ok)
-            luaL_error(L, "unknown %s option '%s'", what, key ? key : luaL_typename(L, -2));
+        if (!ok) luaL_error(L, "unknown %s option '%s'", what, key ? key : luaL_typename(L, -2));
         lua_pop(L, 1); /* ..., key */
     }
 }
@@ -143,7 +142,7 @@ static int script_teardown(lua_State *L) {
         check_keys(L, 1, "teardown", keys);
         s.timeout_ms = core_opt_duration_field(L, 1, "timeout", s.timeout_ms);
         if (lua_getfield(L, 1, "name") == LUA_TSTRING) s.name = xstrdup(lua_tostring(L, -1)); /* ..., name */
-        lua_pop(L, 1);                                                                       /* ... */
+        lua_pop(L, 1);                                                                        /* ... */
     }
     if (!s.name) s.name = xstrdup(name);
     s.line = current_line(L);
@@ -173,14 +172,14 @@ static int load_embedded(lua_State *L) {
 
 /* Each lib/NAME.lua becomes package.preload["telltale.NAME"]. */
 static void preload_lib(lua_State *L) {
-    lua_getglobal(L, "package");          /* package */
-    lua_getfield(L, -1, "preload");       /* package, preload */
+    lua_getglobal(L, "package");    /* package */
+    lua_getfield(L, -1, "preload"); /* package, preload */
     for (const struct embed_file *ef = embed_files; ef->name; ef++) {
         char name[96];
         snprintf(name, sizeof name, "telltale.%s", ef->name);
-        lua_pushlightuserdata(L, (void *)ef);   /* package, preload, ef */
-        lua_pushcclosure(L, load_embedded, 1);  /* package, preload, loader */
-        lua_setfield(L, -2, name);              /* package, preload */
+        lua_pushlightuserdata(L, (void *)ef);  /* package, preload, ef */
+        lua_pushcclosure(L, load_embedded, 1); /* package, preload, loader */
+        lua_setfield(L, -2, name);             /* package, preload */
     }
     lua_pop(L, 2); /* */
 }
@@ -189,11 +188,11 @@ static void preload_lib(lua_State *L) {
 static void set_package_path(lua_State *L, const char *file) {
     char *copy = xstrdup(file);
     const char *dir = dirname(copy);
-    lua_getglobal(L, "package");                                          /* package */
-    lua_getfield(L, -1, "path");                                          /* package, path */
+    lua_getglobal(L, "package");                                                   /* package */
+    lua_getfield(L, -1, "path");                                                   /* package, path */
     lua_pushfstring(L, "%s/?.lua;%s/lib/?.lua;%s", dir, dir, lua_tostring(L, -1)); /* package, path, new */
-    lua_setfield(L, -3, "path");                                          /* package, path */
-    lua_pop(L, 2);                                                        /* */
+    lua_setfield(L, -3, "path");                                                   /* package, path */
+    lua_pop(L, 2);                                                                 /* */
     free(copy);
 }
 
@@ -210,12 +209,12 @@ static void set_vars(lua_State *L, const struct options *opt) {
 }
 
 static void set_run(lua_State *L, const struct engine *e, const struct scenario_def *def) {
-    lua_createtable(L, 0, 3);        /* run */
-    lua_pushstring(L, e->run_id);    /* run, id */
-    lua_setfield(L, -2, "id");       /* run */
-    lua_pushstring(L, def->file);    /* run, file */
-    lua_setfield(L, -2, "file");     /* run */
-    lua_setglobal(L, "run");         /* */
+    lua_createtable(L, 0, 3);     /* run */
+    lua_pushstring(L, e->run_id); /* run, id */
+    lua_setfield(L, -2, "id");    /* run */
+    lua_pushstring(L, def->file); /* run, file */
+    lua_setfield(L, -2, "file");  /* run */
+    lua_setglobal(L, "run");      /* */
 }
 
 static void open_libs(lua_State *L, const struct engine *e, const struct scenario_def *def) {
@@ -265,7 +264,7 @@ int script_load(struct engine *engine, const char *file, struct task **task_out,
     open_libs(L, engine, def);
 
     /* The prelude installs expect, eventually and the http shorthands. */
-    lua_getglobal(L, "require");         /* require */
+    lua_getglobal(L, "require");           /* require */
     lua_pushstring(L, "telltale.prelude"); /* require, name */
     if (task_pcall(t, 1, 0, loop_clock_ms() + LOAD_TIMEOUT_MS, f) != 0) {
         char *why = xstrdup(f->message);
@@ -281,11 +280,11 @@ int script_load(struct engine *engine, const char *file, struct task **task_out,
         lua_pop(L, 1);
         goto fail;
     }
-    lua_pushlightuserdata(L, def);                /* chunk, def */
-    lua_setfield(L, LUA_REGISTRYINDEX, DEF_KEY);  /* chunk */
+    lua_pushlightuserdata(L, def);               /* chunk, def */
+    lua_setfield(L, LUA_REGISTRYINDEX, DEF_KEY); /* chunk */
     status = task_pcall(t, 0, 0, loop_clock_ms() + LOAD_TIMEOUT_MS, f);
-    lua_pushnil(L);                               /* nil */
-    lua_setfield(L, LUA_REGISTRYINDEX, DEF_KEY);  /* */
+    lua_pushnil(L);                              /* nil */
+    lua_setfield(L, LUA_REGISTRYINDEX, DEF_KEY); /* */
     if (status != 0) {
         /* Put file:line in front, as Lua does for syntax errors. */
         if (f->where && f->kind == FAILURE_SCRIPT && strncmp(f->message, f->where, strlen(f->where)) != 0) {
@@ -302,11 +301,11 @@ int script_load(struct engine *engine, const char *file, struct task **task_out,
         failure_set(f, FAILURE_SCRIPT, "%s: declares no steps (use step(name, fn))", file);
         goto fail;
     }
-    lua_pushstring(L, def->name);  /* name */
-    lua_getglobal(L, "run");       /* name, run */
-    lua_insert(L, -2);             /* run, name */
+    lua_pushstring(L, def->name);    /* name */
+    lua_getglobal(L, "run");         /* name, run */
+    lua_insert(L, -2);               /* run, name */
     lua_setfield(L, -2, "scenario"); /* run */
-    lua_pop(L, 1);                 /* */
+    lua_pop(L, 1);                   /* */
     *task_out = t;
     return 0;
 fail:

@@ -20,10 +20,10 @@ struct task;
 
 struct step_def {
     char *name;
-    int fn_ref;      /* registry reference to the step function */
+    int fn_ref; /* registry reference to the step function */
     int64_t timeout_ms;
     int retries;
-    int line;        /* where it was declared */
+    int line; /* where it was declared */
 };
 
 struct scenario_def {

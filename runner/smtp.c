@@ -16,8 +16,8 @@ static void base64_into(struct buf *out, const unsigned char *data, size_t len, 
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t col = 0;
     for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)data[i] << 16 | (i + 1 < len ? (unsigned)data[i + 1] << 8 : 0) |
-                     (i + 2 < len ? data[i + 2] : 0);
+        unsigned v =
+            (unsigned)data[i] << 16 | (i + 1 < len ? (unsigned)data[i + 1] << 8 : 0) | (i + 2 < len ? data[i + 2] : 0);
         char quad[4] = {alphabet[v >> 18 & 63], alphabet[v >> 12 & 63], i + 1 < len ? alphabet[v >> 6 & 63] : '=',
                         i + 2 < len ? alphabet[v & 63] : '='};
         buf_append(out, quad, 4);
@@ -127,7 +127,8 @@ static void capabilities(mailsmtp *smtp, struct strlist *out) {
     static const struct {
         int flag;
         const char *name;
-    } auth[] = {{MAILSMTP_AUTH_PLAIN, "AUTH=PLAIN"}, {MAILSMTP_AUTH_LOGIN, "AUTH=LOGIN"},
+    } auth[] = {{MAILSMTP_AUTH_PLAIN, "AUTH=PLAIN"},
+                {MAILSMTP_AUTH_LOGIN, "AUTH=LOGIN"},
                 {MAILSMTP_AUTH_CRAM_MD5, "AUTH=CRAM-MD5"}};
     strlist_free(out);
     for (size_t i = 0; i < sizeof esmtp / sizeof *esmtp; i++)
@@ -151,8 +152,7 @@ static int hello(mailsmtp *smtp, struct smtp_job *job) {
 static int starttls(mailsmtp *smtp, struct smtp_job *job) {
     const struct mail_endpoint *ep = &job->ep;
     bool offered = smtp->esmtp & MAILSMTP_ESMTP_STARTTLS;
-    if (ep->tls == MAIL_TLS_OFF || ep->tls == MAIL_TLS_IMPLICIT || (ep->tls == MAIL_TLS_OPTIONAL && !offered))
-        return 0;
+    if (ep->tls == MAIL_TLS_OFF || ep->tls == MAIL_TLS_IMPLICIT || (ep->tls == MAIL_TLS_OPTIONAL && !offered)) return 0;
     if (!offered) {
         failure_set(&job->f, FAILURE_NETWORK,
                     "SMTP server %s does not offer STARTTLS (starttls = \"required\"): mail would go unencrypted",
@@ -174,8 +174,10 @@ static int authenticate(mailsmtp *smtp, struct smtp_job *job) {
     const struct mail_endpoint *ep = &job->ep;
     const char *mech;
     if (!ep->user) return 0;
-    if (smtp->auth & MAILSMTP_AUTH_PLAIN) mech = "PLAIN";
-    else if (smtp->auth & MAILSMTP_AUTH_LOGIN) mech = "LOGIN";
+    if (smtp->auth & MAILSMTP_AUTH_PLAIN)
+        mech = "PLAIN";
+    else if (smtp->auth & MAILSMTP_AUTH_LOGIN)
+        mech = "LOGIN";
     else {
         failure_set(&job->f, FAILURE_NETWORK, "SMTP server %s offers no AUTH PLAIN or LOGIN%s", ep->host,
                     job->probe.tls ? "" : " (many servers offer AUTH only after STARTTLS)");

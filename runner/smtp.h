@@ -19,17 +19,17 @@ struct smtp_job {
     /* in */
     struct mail_endpoint ep;
     int64_t timeout_ms;
-    char *from;          /* envelope sender; NULL for a probe */
-    struct strlist to;   /* envelope recipients */
-    char *message;       /* RFC 5322 text with CRLF line ends; NULL = probe only */
+    char *from;        /* envelope sender; NULL for a probe */
+    struct strlist to; /* envelope recipients */
+    char *message;     /* RFC 5322 text with CRLF line ends; NULL = probe only */
     size_t message_len;
     struct mail_trace *trace; /* NULL: no --trace */
     struct net_cancel cancel; /* interrupts the session from another thread */
     /* out */
-    struct failure f;    /* kind NONE on success */
+    struct failure f; /* kind NONE on success */
     struct mail_probe_result probe;
-    int reply_code;      /* the server's answer to the message (250) */
-    char *reply;         /* its text ("2.0.0 Ok: queued as 4Xyz") */
+    int reply_code; /* the server's answer to the message (250) */
+    char *reply;    /* its text ("2.0.0 Ok: queued as 4Xyz") */
 };
 
 /* A zeroed job with its cancel pipe; NULL when no pipe can be made. */

@@ -33,8 +33,10 @@ static pthread_mutex_t exit_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool exiting; /* worker_join_all began: the loop takes no more posts */
 
 static void unlink_job(struct worker_job *job) {
-    if (job->prev) job->prev->next = job->next;
-    else jobs = job->next;
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        jobs = job->next;
     if (job->next) job->next->prev = job->prev;
 }
 
