@@ -12,7 +12,8 @@
  * 1 s tick (heartbeat deadlines, watchdog, /health), a signalfd for
  * SIGCHLD, SIGHUP, SIGTERM and SIGINT, and the worker posts of alert
  * deliveries and pings.  The HTTP thread (serve_http.c) only reads what
- * publish() copies out under serve->mu. */
+ * serve_publish() copies out under serve->mu.  The alert state machine is
+ * serve_alert.c. */
 #include "serve.h"
 
 #include <curl/curl.h>
@@ -35,6 +36,7 @@
 #include "alert.h"
 #include "failure.h"
 #include "redact.h"
+#include "serve_alert.h"
 #include "serve_http.h"
 #include "serve_metrics.h"
 #include "serve_run.h"
@@ -48,7 +50,7 @@
 #define TICK_MS 1000
 #define WATCHDOG_SLACK_MS 5000 /* beyond the child's own --timeout + --grace */
 
-static int64_t wall_ms(void) {
+int64_t serve_wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -106,9 +108,9 @@ static void publish_names(struct serve *s) {
 }
 
 /* Copy the metrics text and the health verdict out for the HTTP thread. */
-static void publish(struct serve *s) {
+void serve_publish(struct serve *s) {
     struct buf text, problem;
-    int64_t now = wall_ms();
+    int64_t now = serve_wall_ms();
     buf_init(&text, 0);
     buf_init(&problem, 0);
     serve_metrics_format(s, &text);
@@ -130,136 +132,10 @@ static void publish(struct serve *s) {
     buf_free(&problem);
 }
 
-static void save_state(struct serve *s) {
+void serve_save_state(struct serve *s) {
     struct failure f = {0};
     if (state_save(s->cfg.state_file, &s->state, &f) != 0) serve_log("STATE NOT SAVED: %s", f.message);
     failure_clear(&f);
-}
-
-/* ---- alerts ---- */
-
-/* One alert on its way through its routes.  When the last route is done
- * the check's pending alert is cleared from the state, unless serve was
- * stopping and a route did not get it: then a restart sends it again. */
-struct delivery_ctx {
-    struct serve *serve;
-    char *key;    /* the state entry */
-    uint64_t seq; /* matches entry->pending_seq while no newer alert replaced it */
-    size_t outstanding;
-    bool keep; /* a route missed it because serve stopped */
-};
-
-static void on_delivery(void *data, const char *route, int attempt, bool ok, bool final, const char *error) {
-    struct delivery_ctx *ctx = data;
-    struct serve *s = ctx->serve;
-    if (ok) {
-        serve_count_add(&s->deliveries, route, "delivered", 1);
-        serve_log("alert delivered to %s (attempt %d)", route, attempt);
-    } else {
-        serve_count_add(&s->attempt_errors, route, NULL, 1);
-        if (final) {
-            serve_count_add(&s->deliveries, route, "failed", 1);
-            serve_log("ALERT NOT DELIVERED to %s after %d attempt%s: %s", route, attempt, attempt == 1 ? "" : "s",
-                      error);
-            if (s->stopping) ctx->keep = true;
-        } else {
-            serve_log("alert to %s failed (attempt %d of %d, retrying): %s", route, attempt, s->cfg.retry.attempts,
-                      error);
-        }
-    }
-    if (final && --ctx->outstanding == 0) {
-        struct state_entry *e = state_find(&s->state, ctx->key);
-        if (e && e->pending_seq == ctx->seq && !ctx->keep) {
-            state_set_pending(e, -1, NULL, NULL, NULL, NULL);
-            save_state(s);
-        }
-        free(ctx->key);
-        free(ctx);
-    }
-    if (!s->stopping) publish(s);
-}
-
-static uint64_t alert_seq;
-
-/* Send a through routes; the state entry e holds it as pending (saved
- * before this is called) until every route is done. */
-static void send_alert(struct serve *s, struct state_entry *e, const struct strlist *routes, const struct alert *a) {
-    struct delivery_ctx *ctx = xcalloc(1, sizeof *ctx);
-    ctx->serve = s;
-    ctx->key = xstrdup(e->key);
-    ctx->seq = e->pending_seq;
-    serve_log("alert %s: %s %s%s%s -> %zu route%s", alert_event_name(a->event), a->check, a->name,
-              a->message ? ": " : "", a->message ? a->message : "", routes->len, routes->len == 1 ? "" : "s");
-    ctx->outstanding = 1; /* held while sending: a route failing at once must not free ctx */
-    for (size_t i = 0; i < routes->len; i++) {
-        const struct alert_route *r = serve_config_route(&s->cfg, routes->items[i]);
-        if (!r) continue;
-        ctx->outstanding++;
-        alert_send(s->loop, r, a, &s->cfg.retry, on_delivery, ctx);
-    }
-    if (--ctx->outstanding == 0) { /* no route at all: nothing is pending */
-        if (e->pending_seq == ctx->seq) state_set_pending(e, -1, NULL, NULL, NULL, NULL);
-        free(ctx->key);
-        free(ctx);
-    }
-}
-
-/* The state machine of one check: pass -> fail after `threshold`
- * consecutive failures (alert), fail -> pass (recovered), and while still
- * failing a re-notify every renotify_ms.  The state is saved before the
- * alert goes out: a crash in between loses that one alert rather than
- * repeating it after every restart. */
-static void record(struct serve *s, const char *check, const char *name, const struct strlist *routes, int threshold,
-                   int64_t renotify_ms, const struct serve_outcome *o) {
-    struct buf key;
-    int64_t now = wall_ms() / 1000;
-    struct alert a = {.check = check,
-                      .name = name,
-                      .file = o->file,
-                      .step = o->step,
-                      .kind = o->kind,
-                      .message = o->message,
-                      .run_id = o->run_id,
-                      .artifacts_url = o->artifacts_url,
-                      .time = now};
-    bool send = false;
-    buf_init(&key, 0);
-    buf_printf(&key, "%s:%s", check, name);
-    struct state_entry *e = state_get(&s->state, buf_str(&key));
-    buf_free(&key);
-    if (o->ok) {
-        if (e->incident) {
-            a.event = ALERT_RECOVERED;
-            a.failures = e->consecutive;
-            a.since = e->incident_since;
-            a.kind = a.message = a.step = NULL;
-            send = true;
-        }
-        e->failing = e->incident = false;
-        e->consecutive = 0;
-        e->last_success = now;
-    } else {
-        if (!e->failing || e->consecutive == 0) e->incident_since = now;
-        e->failing = true;
-        e->consecutive++;
-        if (!e->incident && e->consecutive >= threshold) {
-            a.event = ALERT_FAILING;
-            e->incident = send = true;
-            e->last_alert = now;
-        } else if (e->incident && renotify_ms > 0 && (now - e->last_alert) * 1000 >= renotify_ms) {
-            a.event = ALERT_STILL_FAILING;
-            e->last_alert = now;
-            send = true;
-        }
-        a.failures = e->consecutive;
-        a.since = e->incident_since;
-    }
-    if (send) {
-        e->pending_seq = ++alert_seq;
-        state_set_pending(e, (int)a.event, a.step, a.kind, a.message, a.run_id);
-    }
-    save_state(s);
-    if (send) send_alert(s, e, routes, &a);
 }
 
 /* ---- schedule helpers ---- */
@@ -267,7 +143,7 @@ static void record(struct serve *s, const char *check, const char *name, const s
 static uint64_t random_below(uint64_t n) {
     uint64_t r = 0;
     if (n == 0) return 0;
-    if (getrandom(&r, sizeof r, 0) != sizeof r) r = (uint64_t)wall_ms() * 6364136223846793005ull;
+    if (getrandom(&r, sizeof r, 0) != sizeof r) r = (uint64_t)serve_wall_ms() * 6364136223846793005ull;
     return r % n;
 }
 
@@ -318,7 +194,7 @@ static void finished(struct serve *s, struct serve_scenario *sc, int st) {
     }
     o.ok = strcmp(result, "passed") == 0;
     sc->last_status = o.ok;
-    if (o.ok) sc->last_success_ms = wall_ms();
+    if (o.ok) sc->last_success_ms = serve_wall_ms();
     serve_count_add(&sc->runs, result, o.ok ? "" : (o.kind ? o.kind : ""), 1);
     if (s->cfg.artifacts_url && sc->run_dir) {
         buf_printf(&url, "%s/%s/", s->cfg.artifacts_url, sc->run_dir);
@@ -336,13 +212,13 @@ static void finished(struct serve *s, struct serve_scenario *sc, int st) {
     /* A run we aborted ourselves (stopping, or removed by a reload) says
      * nothing about the system it checks. */
     if (!s->stopping && !sc->removed)
-        record(s, "scenario", sc->conf.name, &sc->conf.alerts, sc->conf.failures_before_alert, sc->conf.renotify_ms,
-               &o);
+        serve_record(s, "scenario", sc->conf.name, &sc->conf.alerts, sc->conf.failures_before_alert,
+                     sc->conf.renotify_ms, &o);
     lua_close(L);
     buf_free(&msg);
     buf_free(&url);
     if (sc->removed) drop_removed(s, sc);
-    publish(s);
+    serve_publish(s);
 }
 
 static void reap(struct serve *s) {
@@ -377,7 +253,7 @@ static void schedule(struct serve *s, struct serve_scenario *sc, int64_t base) {
     }
     sc->base_ms = next;
     sc->next_due_ms = next + (int64_t)random_below((uint64_t)sc->conf.jitter_ms + 1);
-    wait = sc->next_due_ms - wall_ms();
+    wait = sc->next_due_ms - serve_wall_ms();
     loop_timer_start(s->loop, &sc->timer, loop_now(s->loop) + (uint64_t)(wait > 0 ? wait : 0));
 }
 
@@ -388,7 +264,7 @@ static void schedule(struct serve *s, struct serve_scenario *sc, int64_t base) {
 static void on_due(struct loop *loop, struct loop_timer *t) {
     struct serve_scenario *sc = t->data;
     struct serve *s = sc->serve;
-    int64_t now = wall_ms(), base = sc->conf.has_cron ? now : sc->base_ms;
+    int64_t now = serve_wall_ms(), base = sc->conf.has_cron ? now : sc->base_ms;
     bool started = false;
     (void)loop;
     if (s->stopping) return;
@@ -402,7 +278,7 @@ static void on_due(struct loop *loop, struct loop_timer *t) {
     if (!sc->conf.has_cron && base + sc->conf.every_ms <= now) base = now;
     schedule(s, sc, base);
     if (started) sc->start_by_ms = sc->next_due_ms + s->cfg.health_grace_ms;
-    publish(s);
+    serve_publish(s);
 }
 
 /* ---- heartbeats ---- */
@@ -414,7 +290,7 @@ static struct serve_heartbeat *find_heartbeat(struct serve *s, const char *name)
 }
 
 static void heartbeat_result(struct serve *s, struct serve_heartbeat *h, const struct serve_outcome *o) {
-    record(s, "heartbeat", h->conf.name, &h->conf.alerts, h->conf.failures_before_alert, h->conf.renotify_ms, o);
+    serve_record(s, "heartbeat", h->conf.name, &h->conf.alerts, h->conf.failures_before_alert, h->conf.renotify_ms, o);
 }
 
 static void on_ping(struct loop *loop, void *data) {
@@ -444,7 +320,7 @@ static void on_ping(struct loop *loop, void *data) {
         serve_log("heartbeat %s: %s ping", h->conf.name, types[p->type]);
         heartbeat_result(s, h, &o);
     }
-    publish(s);
+    serve_publish(s);
 cleanup:
     free(p);
 }
@@ -477,7 +353,7 @@ static struct loop_timer tick_timer;
 
 static void on_tick(struct loop *loop, struct loop_timer *t) {
     struct serve *s = t->data;
-    int64_t now = wall_ms();
+    int64_t now = serve_wall_ms();
     pthread_mutex_lock(&s->mu); /* /health reads it on the HTTP thread */
     s->last_loop_ms = now;
     pthread_mutex_unlock(&s->mu);
@@ -492,7 +368,7 @@ static void on_tick(struct loop *loop, struct loop_timer *t) {
             sc->killed = true;
         }
     }
-    publish(s);
+    serve_publish(s);
     loop_timer_start(loop, t, loop_now(loop) + TICK_MS);
 }
 
@@ -509,7 +385,7 @@ static struct serve_scenario *new_scenario(struct serve *s, const struct serve_s
 
 /* The first start: now (plus jitter) for `every`, the next cron time. */
 static void schedule_first(struct serve *s, struct serve_scenario *sc) {
-    int64_t now = wall_ms();
+    int64_t now = serve_wall_ms();
     schedule(s, sc, sc->conf.has_cron ? now : now - sc->conf.every_ms);
     sc->start_by_ms = sc->next_due_ms + s->cfg.health_grace_ms;
 }
@@ -524,9 +400,10 @@ static struct serve_heartbeat *new_heartbeat(struct serve *s, const struct serve
     buf_free(&key);
     /* Never pinged (or unknown before this start): the period counts from
      * now, so a fresh deployment is not late at once. */
-    h->last_ping_ms = e && e->last_ping ? e->last_ping * 1000 : wall_ms();
+    h->last_ping_ms = e && e->last_ping ? e->last_ping * 1000 : serve_wall_ms();
     h->late_at_ms = h->last_ping_ms + conf->period_ms + conf->grace_ms;
-    if (h->late_at_ms < wall_ms() && e && e->last_ping) h->late_at_ms = wall_ms(); /* late already: say so now */
+    if (h->late_at_ms < serve_wall_ms() && e && e->last_ping)
+        h->late_at_ms = serve_wall_ms(); /* late already: say so now */
     h->status = e && e->failing ? 0 : (e && e->last_ping ? 1 : -1);
     return h;
 }
@@ -547,43 +424,6 @@ static void build(struct serve *s) {
     s->n_heartbeats = s->cfg.n_heartbeats;
     s->heartbeats = xcalloc(s->n_heartbeats + 1, sizeof *s->heartbeats);
     for (size_t i = 0; i < s->n_heartbeats; i++) s->heartbeats[i] = new_heartbeat(s, &s->cfg.heartbeats[i]);
-}
-
-/* Alerts decided before a crash or a stop but not delivered then: send
- * them now, with what the state kept of them. */
-static void resend_pending(struct serve *s) {
-    for (size_t i = 0; i < s->state.len; i++) {
-        struct state_entry *e = &s->state.entries[i];
-        const struct strlist *routes = NULL;
-        const char *file = NULL, *colon = strchr(e->key, ':');
-        if (!e->pending_event || !colon) continue;
-        for (size_t j = 0; j < s->n_scenarios && !routes; j++)
-            if (strncmp(e->key, "scenario:", 9) == 0 && strcmp(s->scenarios[j]->conf.name, colon + 1) == 0) {
-                routes = &s->scenarios[j]->conf.alerts;
-                file = s->scenarios[j]->conf.path;
-            }
-        for (size_t j = 0; j < s->n_heartbeats && !routes; j++)
-            if (strncmp(e->key, "heartbeat:", 10) == 0 && strcmp(s->heartbeats[j]->conf.name, colon + 1) == 0)
-                routes = &s->heartbeats[j]->conf.alerts;
-        if (!routes) continue; /* no longer configured */
-        char *check = xstrndup(e->key, (size_t)(colon - e->key));
-        struct alert a = {.event = (enum alert_event)(e->pending_event - 1),
-                          .check = check,
-                          .name = colon + 1,
-                          .file = file,
-                          .step = e->pending_step,
-                          .kind = e->pending_kind,
-                          .message = e->pending_message,
-                          .run_id = e->pending_run_id,
-                          .failures = e->consecutive,
-                          .since = e->incident_since,
-                          .time = wall_ms() / 1000};
-        serve_log("%s %s: sending the %s alert not delivered before the last stop", check, colon + 1,
-                  alert_event_name(a.event));
-        e->pending_seq = ++alert_seq;
-        send_alert(s, e, routes, &a);
-        free(check);
-    }
 }
 
 static const char *state_override; /* --state FILE: wins over the config's, across reloads */
@@ -614,7 +454,7 @@ static void reload(struct serve *s) {
     if (load_config(s, &cfg) != 0) {
         serve_log("reload failed: still running the previous configuration");
         serve_count_add(&s->reloads, "error", NULL, 1);
-        publish(s);
+        serve_publish(s);
         return;
     }
     scs = xcalloc(cfg.n_scenarios + s->n_scenarios + 1, sizeof *scs);
@@ -682,7 +522,7 @@ static void reload(struct serve *s) {
     serve_log("configuration reloaded: %zu scenario%s, %zu heartbeat%s", cfg.n_scenarios,
               cfg.n_scenarios == 1 ? "" : "s", cfg.n_heartbeats, cfg.n_heartbeats == 1 ? "" : "s");
     publish_names(s);
-    publish(s);
+    serve_publish(s);
 }
 
 /* ---- signals and stopping ---- */
@@ -844,11 +684,11 @@ int serve_main(int argc, char **argv) {
     pthread_mutex_init(&s->mu, NULL);
     mu_ready = true;
     buf_init(&s->metrics_text, 0);
-    s->started_ms = s->last_loop_ms = wall_ms();
+    s->started_ms = s->last_loop_ms = serve_wall_ms();
     build(s);
-    resend_pending(s);
+    serve_resend_pending(s);
     publish_names(s);
-    publish(s);
+    serve_publish(s);
     http = serve_http_start(s, listen, on_ping, &port, err, sizeof err);
     if (!http) {
         serve_log("%s", err);
@@ -881,7 +721,7 @@ cleanup:
         loop_timer_stop(s->loop, &tick_timer);
         loop_timer_stop(s->loop, &stop_timer);
     }
-    if (s->state.len) save_state(s);
+    if (s->state.len) serve_save_state(s);
     worker_join_all();
     alert_free_all();
     for (size_t i = 0; i < s->n_scenarios; i++) free_scenario(s->scenarios[i]);

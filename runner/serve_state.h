@@ -91,6 +91,12 @@ struct serve {
 
 /* One log line on stderr, "telltale serve: ...", secrets redacted. */
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The wall clock in Unix ms (schedules and state are wall-clock times). */
+int64_t serve_wall_ms(void);
+/* Copy the metrics text and the health verdict out for the HTTP thread. */
+void serve_publish(struct serve *s);
+/* Write the state file; a failure is logged, loudly. */
+void serve_save_state(struct serve *s);
 
 /* Counter helpers (loop thread). */
 void serve_count_add(struct serve_count **list, const char *a, const char *b, uint64_t n);
