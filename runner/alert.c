@@ -204,6 +204,7 @@ static void run_exec(struct delivery *d) {
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL); /* serve blocks signals it reads from a signalfd */
         signal(SIGPIPE, SIG_DFL);
+        setpgid(0, 0); /* a group of its own: a timeout kills what it started too */
         dup2(in[0], STDIN_FILENO);
         dup2(STDERR_FILENO, STDOUT_FILENO);
         execvp(d->route.argv[0], d->route.argv);
@@ -225,7 +226,7 @@ static void run_exec(struct delivery *d) {
             return;
         }
         if ((int64_t)loop_clock_ms() >= deadline) {
-            kill(pid, SIGKILL);
+            kill(-pid, SIGKILL);
             waitpid(pid, &status, 0);
             snprintf(d->error, sizeof d->error, "exec hook %s did not finish within %lld ms (killed)", d->route.argv[0],
                      (long long)d->retry.timeout_ms);

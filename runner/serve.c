@@ -150,6 +150,7 @@ static uint64_t random_below(uint64_t n) {
 static void free_scenario(struct serve_scenario *sc) {
     serve_scenario_conf_free(&sc->conf);
     free(sc->report_path);
+    free(sc->vars_path);
     free(sc->run_dir);
     serve_run_free_steps(sc);
     serve_count_free(&sc->runs);
@@ -209,6 +210,7 @@ static void finished(struct serve *s, struct serve_scenario *sc, int st) {
         serve_log("scenario %s %s%s%s: [%s] %s (run %s)", sc->conf.name, result, o.step ? " at step " : "",
                   o.step ? o.step : "", o.kind ? o.kind : "?", o.message ? o.message : "", o.run_id ? o.run_id : "?");
     if (sc->report_path) unlink(sc->report_path);
+    if (sc->vars_path) unlink(sc->vars_path);
     /* A run we aborted ourselves (stopping, or removed by a reload) says
      * nothing about the system it checks. */
     if (!s->stopping && !sc->removed)
@@ -247,6 +249,7 @@ static void schedule(struct serve *s, struct serve_scenario *sc, int64_t base) {
     int64_t next, wait;
     if (sc->conf.has_cron) {
         time_t t = cron_next(&sc->conf.cron, (time_t)(base / 1000), false);
+        if (t < 0) serve_log("SCENARIO %s NOT SCHEDULED: its cron expression never fires again", sc->conf.name);
         next = t < 0 ? INT64_MAX / 4 : (int64_t)t * 1000;
     } else {
         next = base + sc->conf.every_ms;
@@ -264,7 +267,11 @@ static void schedule(struct serve *s, struct serve_scenario *sc, int64_t base) {
 static void on_due(struct loop *loop, struct loop_timer *t) {
     struct serve_scenario *sc = t->data;
     struct serve *s = sc->serve;
-    int64_t now = serve_wall_ms(), base = sc->conf.has_cron ? now : sc->base_ms;
+    int64_t now = serve_wall_ms();
+    /* A cron slot counts from the slot just due, never from a clock read
+     * a few ms before it (the timer may fire that early): the same slot
+     * would come due twice. */
+    int64_t base = sc->conf.has_cron ? (now > sc->base_ms ? now : sc->base_ms) : sc->base_ms;
     bool started = false;
     (void)loop;
     if (s->stopping) return;
@@ -299,7 +306,9 @@ static void on_ping(struct loop *loop, void *data) {
     struct serve_heartbeat *h = find_heartbeat(s, p->name);
     static const char *const types[] = {"success", "start", "fail"};
     (void)loop;
-    if (!h) goto cleanup; /* removed by a reload since */
+    /* Removed by a reload since; or serve is stopping, its alerts already
+     * cancelled: an alert decided now would have no one to send it. */
+    if (!h || s->stopping) goto cleanup;
     serve_count_add(&h->pings, types[p->type], NULL, 1);
     if (p->type == PING_START) {
         h->last_start_ms = p->at_ms;
@@ -722,8 +731,10 @@ cleanup:
         loop_timer_stop(s->loop, &stop_timer);
     }
     if (s->state.len) serve_save_state(s);
-    worker_join_all();
-    alert_free_all();
+    /* A delivery still running after that (a webhook hanging past its
+     * timeout) keeps its data and libcurl: the process is ending anyway. */
+    int left_running = worker_join_all();
+    if (left_running == 0) alert_free_all();
     for (size_t i = 0; i < s->n_scenarios; i++) free_scenario(s->scenarios[i]);
     for (size_t i = 0; i < s->n_heartbeats; i++) free_heartbeat(s->heartbeats[i]);
     free(s->scenarios);
@@ -745,7 +756,7 @@ cleanup:
     serve_config_free(&s->cfg);
     state_free(&s->state);
     failure_clear(&f);
-    if (curl_ready) curl_global_cleanup();
+    if (curl_ready && left_running == 0) curl_global_cleanup();
     redact_reset();
     free(s);
     state_override = NULL;

@@ -68,6 +68,7 @@ void serve_run_start(struct serve *s, struct serve_scenario *sc) {
     buf_printf(&grace, "%lldms", (long long)s->cfg.run_grace_ms);
     if (write_vars_file(sc, buf_str(&vars)) != 0) {
         serve_log("scenario %s not started: cannot write %s: %s", sc->conf.name, buf_str(&vars), strerror(errno));
+        unlink(buf_str(&vars));
         goto cleanup;
     }
     argv[argc++] = s->exe;
@@ -110,7 +111,7 @@ void serve_run_start(struct serve *s, struct serve_scenario *sc) {
     }
     if (pid == 0) {
         sigset_t none;
-        int null = open("/dev/null", O_RDWR);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC); /* dup2 clears CLOEXEC on the copies */
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL); /* we read these from a signalfd; the run must see them */
         signal(SIGPIPE, SIG_DFL);
@@ -127,6 +128,8 @@ void serve_run_start(struct serve *s, struct serve_scenario *sc) {
     sc->started_mono = loop_now(s->loop);
     free(sc->report_path);
     sc->report_path = buf_take(&report);
+    free(sc->vars_path);
+    sc->vars_path = buf_take(&vars);
 cleanup:
     buf_free(&report);
     buf_free(&vars);
@@ -192,10 +195,8 @@ int serve_run_read_report(lua_State *L, struct serve_scenario *sc, struct serve_
             st->name = xstrdup(name ? name : "?");
             st->status = !status ? -1 : strcmp(status, "passed") == 0 ? 1 : strcmp(status, "failed") == 0 ? 0 : -1;
             st->duration_ms = field_int(L, -3, "duration_ms");
-            if (st->status == 0 && !o->step) {
-                o->step = name;
-                lua_pushvalue(L, -2); /* keep the name alive on the stack: +1 */
-            }
+            if (st->status == 0 && !o->step) o->step = st->name; /* lives as long as sc->steps */
+            lua_settop(L, sti); /* each step's values go: a long scenario must not overflow the stack */
         }
     }
     if (!o->step && lua_getfield(L, sci, "teardown") == LUA_TTABLE) { /* +1 */
@@ -203,8 +204,10 @@ int serve_run_read_report(lua_State *L, struct serve_scenario *sc, struct serve_
         for (lua_Integer i = 1; !o->step && lua_rawgeti(L, tdi, i) == LUA_TTABLE; i++) { /* +1 */
             const char *status = field_str(L, -1, "status");                             /* +1 */
             if (status && strcmp(status, "failed") == 0) {
-                const char *name = field_str(L, -2, "name"); /* +1 */
-                o->step = lua_pushfstring(L, "%s (teardown)", name ? name : "?");
+                const char *name = field_str(L, -2, "name");                      /* +1 */
+                o->step = lua_pushfstring(L, "%s (teardown)", name ? name : "?"); /* stays on the stack */
+            } else {
+                lua_settop(L, tdi);
             }
         }
     }

@@ -41,6 +41,7 @@ struct serve_scenario {
     uint64_t started_mono;           /* loop_now when the child started */
     bool killed;                     /* the watchdog sent SIGKILL */
     char *report_path;               /* the child's --json */
+    char *vars_path;                 /* the child's --vars-file: secrets, removed when the run ends */
     char *run_dir;                   /* artifacts sub-directory of this run, or NULL */
     bool removed;                    /* gone from the config: freed once reaped */
     /* the last finished run */

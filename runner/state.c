@@ -117,8 +117,8 @@ int state_load(const char *path, struct state *s, struct failure *f) {
         failure_set(f, FAILURE_INTERNAL, "state file %s is not valid JSON: %s", path, err);
         goto cleanup;
     }
-    lua_getfield(L, 1, "checks"); /* +1 */
-    if (!lua_istable(L, 1) || !lua_istable(L, -1)) {
+    /* lua_getfield on a non-table raises, outside any pcall: check first. */
+    if (!lua_istable(L, 1) || lua_getfield(L, 1, "checks") != LUA_TTABLE) { /* +1 */
         failure_set(f, FAILURE_INTERNAL, "state file %s has no \"checks\" object", path);
         goto cleanup;
     }

@@ -85,7 +85,8 @@ void worker_abandon(struct worker_job *job) {
     if (job->interrupt) job->interrupt(job->data);
 }
 
-void worker_join_all(void) {
+int worker_join_all(void) {
+    int left = 0;
     pthread_mutex_lock(&exit_lock);
     exiting = true;
     pthread_mutex_unlock(&exit_lock);
@@ -103,10 +104,12 @@ void worker_join_all(void) {
         until.tv_sec += job->interrupt ? EXIT_WAIT_INTERRUPTED_S : EXIT_WAIT_S;
         if (pthread_timedjoin_np(job->thread, NULL, &until) != 0) {
             pthread_detach(job->thread);
+            left++;
             continue;
         }
         loop_unpost(job->loop, &job->post); /* other threads still post */
         job->free_data(job->data);
         free(job);
     }
+    return left;
 }

@@ -25,7 +25,9 @@ void worker_set_interrupt(struct worker_job *job, worker_fn *interrupt);
  * and the job is interrupted. */
 void worker_abandon(struct worker_job *job);
 /* Interrupt and wait for every job still running, and free their data
- * (process exit). */
-void worker_join_all(void);
+ * (process exit).  A job that does not end within a few seconds is left
+ * running, its data not freed; returns how many were left, so the caller
+ * keeps what they may still use (their libraries, their data). */
+int worker_join_all(void);
 
 #endif

@@ -317,8 +317,12 @@ static int run_command(char **cmd, int64_t timeout_ms, struct outcome *o) {
         }
         for (nfds_t i = 0; r > 0 && i < n; i++)
             if (p[i].revents) pump(&fds[which[i]], which[i] == 0 ? STDOUT_FILENO : STDERR_FILENO, o);
+        /* Once reaped, the pid may belong to someone else: no more kills. */
         for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
-            if (pending[forwarded[i]]) pending[forwarded[i]] = 0, kill(pid, forwarded[i]);
+            if (pending[forwarded[i]]) {
+                pending[forwarded[i]] = 0;
+                if (!exited) kill(pid, forwarded[i]);
+            }
         if (got_child && !exited) {
             got_child = 0;
             if (waitpid(pid, &wstatus, WNOHANG) == pid) {

@@ -285,6 +285,37 @@ assert a["artifacts_url"].startswith("https://ci.example.test/art/nasty/") and a
 EOF
 [ $? = 0 ] && pass "payload-injection-safe" || fail "payload-injection-safe" "payload" "$D/check.out"
 
+# ---- a long scenario (60 steps, failing teardowns) is read back whole, and
+# the vars file with its secret is gone once each run ends ----
+{
+    echo 'scenario { name = "long" }'
+    for i in $(seq 1 60); do
+        if [ "$i" = 50 ]; then echo "step(\"s$i\", function() fail(\"fifty\") end)"; else echo "step(\"s$i\", function() end)"; fi
+    done
+    for i in 1 2 3 4 5; do echo "teardown(function() error(\"t$i\") end)"; done
+} > "$D/long-scenario.lua"
+cat > "$D/long.lua" <<EOF
+scenarios = { { path = "$D/long-scenario.lua", every = "1s", vars = { API_TOKEN = "tok-long-777" }, alerts = { "hook" } } }
+alerts = { hook = { webhook = "$RECV/long" } }
+state_file = "$D/long-state.json"
+EOF
+LOG9=$D/long.log
+: > "$LOG9"
+mkdir -p "$D/long-tmp"
+TMPDIR=$D/long-tmp start_serve "$D/long.lua" "$LOG9" || fail "long-start" "did not start" "$LOG9"
+wait_for 10 '[ -s "$D/recv/long.log" ]'
+wait_for 10 '[ "$(lines "$LOG9" "scenario long failed")" -ge 3 ]'
+# At most the running one's vars file (with the secret) may be there.
+grep -rl "tok-long-777" "$D/long-tmp" > "$D/long-vars.out" 2>&1
+if [ "$(wc -l < "$D/long-vars.out")" -le 1 ]; then
+    pass "vars-file-removed"
+else
+    fail "vars-file-removed" "finished runs left their vars (secrets) behind" "$D/long-vars.out"
+fi
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
+grep -q '"step":"s50"' "$D/recv/long.log" && ! grep -q 'ERROR: AddressSanitizer\|runtime error:' "$LOG9" \
+    && pass "long-scenario-read" || fail "long-scenario-read" "expected the alert to name step s50" "$LOG9"
+
 # ---- overlap and a stalled scenario: skipped, counted, /health fails ----
 cat > "$D/slow.lua" <<EOF
 scenarios = { { path = "$S/slow.lua", every = "1s", timeout = "60s", vars = { SLEEP = 30, TEARDOWN_FILE = "$D/teardown" } } }
