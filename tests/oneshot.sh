@@ -5,15 +5,9 @@
 # written atomically) and `--pushgateway` (a recording receiver and the real
 # Debian prometheus-pushgateway).  Every run is bounded by timeout(1).
 set -u
-BIN=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/harness.sh" "$1"
 O=$HERE/oneshot
-SLOW=1
-case "$BIN" in *asan*) SLOW=3 ;; esac
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$HERE/lsan.supp:print_suppressions=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export NO_COLOR=1
 unset TELLTALE_PING_URL
 D=$(mktemp -d /tmp/telltale-oneshot.XXXXXX)
 export XDG_STATE_HOME=$D/state # the default wrap log stays in the test dir

@@ -15,15 +15,8 @@
 # Every run's JSON report is checked against the documented schema and its
 # JUnit report against tests/junit.xsd.
 set -u
-BIN=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
-# Sanitizer builds run slower: scale the watchdog and time bounds.
-SLOW=1
-case "$BIN" in *asan*) SLOW=3 ;; esac
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$HERE/lsan.supp:print_suppressions=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export NO_COLOR=1
+. "$HERE/lib/harness.sh" "$1"
 
 . "$HERE/lib/services.sh"
 trap 'services_stop; [ -n "${TT_KEEP:-}" ] || rm -rf "$TT_DIR"' EXIT

@@ -5,15 +5,9 @@
 # /metrics checked by promtool.  Every wait is bounded; the whole file runs
 # in about a minute (three under ASan).
 set -u
-BIN=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/harness.sh" "$1"
 S=$HERE/serve
-SLOW=1
-case "$BIN" in *asan*) SLOW=3 ;; esac
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$HERE/lsan.supp:print_suppressions=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export NO_COLOR=1
 D=$(mktemp -d /tmp/telltale-serve-test.XXXXXX)
 PIDS=""
 cleanup() {
