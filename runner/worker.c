@@ -2,8 +2,9 @@
  *
  * Jobs are rare (a probe, a sent message) and short, so a thread each is
  * simpler than a pool and costs nothing measurable.  Every job stays on a
- * list until the loop thread has joined its thread, so worker_join_all can
- * leave nothing behind at exit. */
+ * list until the loop thread has joined its thread, so worker_join_all
+ * finds them all at exit; one that will not end in time is left running
+ * with its data, never freed under it. */
 #include "worker.h"
 
 #include <pthread.h>
