@@ -719,6 +719,11 @@ int serve_main(int argc, char **argv) {
 
 cleanup:
     s->stopping = true;
+    if (running(s) > 0) { /* the loop failed with runs going: they must not outlive us */
+        kill_all(s, SIGKILL);
+        for (size_t i = 0; i < s->n_scenarios; i++)
+            if (s->scenarios[i]->pid) waitpid(s->scenarios[i]->pid, NULL, 0);
+    }
     alert_cancel_pending(); /* reported as not delivered, kept pending for the next start */
     bool http_ran = http != NULL;
     serve_http_stop(http);

@@ -343,6 +343,16 @@ static int read_config(lua_State *L) {
     return 0;
 }
 
+/* The config runs on the scheduler's thread (at start and on SIGHUP): a
+ * loop that never ends there would stall every scenario. */
+#define CONFIG_MAX_INSTRUCTIONS 10000000
+
+static void config_too_long(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    luaL_error(L, "the configuration did not finish within %d Lua instructions (an endless loop?)",
+               CONFIG_MAX_INSTRUCTIONS);
+}
+
 int serve_config_load(const char *path, struct serve_config *cfg, char *err, size_t errlen) {
     lua_State *L = luaL_newstate();
     char *copy = xstrdup(path);
@@ -351,6 +361,7 @@ int serve_config_load(const char *path, struct serve_config *cfg, char *err, siz
 
     memset(cfg, 0, sizeof *cfg);
     luaL_openlibs(L);
+    lua_sethook(L, config_too_long, LUA_MASKCOUNT, CONFIG_MAX_INSTRUCTIONS);
     if (luaL_loadfile(L, path) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) { /* +1: chunk result or error */
         snprintf(err, errlen, "%s", lua_tostring(L, -1));
         goto cleanup;

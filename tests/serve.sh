@@ -75,6 +75,7 @@ config_error unknown-key "scenarios[1]: unknown key 'evry'" 'scenarios = { { pat
 config_error bad-cron "cron: hour: 25 is out of range 0-23" 'scenarios = { { path = "x.lua", cron = "0 25 * * *" } }'
 config_error no-schedule "give exactly one of every" 'scenarios = { { path = "x.lua" } }'
 config_error unknown-route "no alert route named 'pager'" 'scenarios = { { path = "x.lua", every = "1m", alerts = { "pager" } } }'
+config_error endless "did not finish within 10000000 Lua instructions" 'while true do end'
 echo 'heartbeats = { { name = "a", period = "1m" } }' > "$D/bad.lua"
 timeout 10 "$BIN" serve "$D/bad.lua" --listen nowhere:1 > "$D/bad.out" 2>&1
 if [ $? = 2 ] && grep -q "expected a numeric address" "$D/bad.out"; then pass "config-bad-listen-arg"; else fail "config-bad-listen-arg" "expected exit 2" "$D/bad.out"; fi
