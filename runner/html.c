@@ -68,7 +68,7 @@ static void quiet_end(const struct quiet *q) {
     xmlSetStructuredErrorFunc(q->structured_ctx, q->structured);
 }
 
-static struct document *todoc(lua_State *L) {
+static struct document *check_document(lua_State *L) {
     struct document *d = luaL_checkudata(L, 1, DOC_MT);
     if (!d->doc) luaL_error(L, "attempt to use a closed HTML document");
     return d;
@@ -148,7 +148,7 @@ static void push_result(lua_State *L, xmlXPathObjectPtr obj, int first) {
 }
 
 static int query(lua_State *L, int first) {
-    struct document *d = todoc(L);
+    struct document *d = check_document(L);
     const char *expr = luaL_checkstring(L, 2);
     xmlXPathObjectPtr obj = evaluate(L, d, (xmlNodePtr)d->doc, expr);
 
@@ -278,7 +278,7 @@ static void collect_controls(lua_State *L, struct document *d, xmlNodePtr form) 
 
 /* doc:form([selector]) → {action, method, fields, hidden} | nil, err */
 static int doc_form(lua_State *L) {
-    struct document *d = todoc(L);
+    struct document *d = check_document(L);
     const char *selector = luaL_optstring(L, 2, NULL);
     xmlNodePtr form = find_form(L, d, selector);
 
@@ -329,7 +329,7 @@ static void keep_matching(lua_State *L, int pattern) {
 
 /* doc:links([pattern]) → list of hrefs, resolved, in document order */
 static int doc_links(lua_State *L) {
-    struct document *d = todoc(L);
+    struct document *d = check_document(L);
     const char *pattern = luaL_optstring(L, 2, NULL);
     xmlXPathObjectPtr hrefs;
     int n;

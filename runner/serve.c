@@ -663,7 +663,8 @@ int serve_main(int argc, char **argv) {
         serve_log("%s (move it away to start from an empty state)", f.message);
         goto cleanup;
     }
-    snprintf(tmpl, sizeof tmpl, "%s/telltale-serve.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(tmpl, sizeof tmpl, "%s/telltale-serve.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(tmpl)) {
         serve_log("cannot create a directory for run reports (%s): %s", tmpl, strerror(errno));
         goto cleanup;
