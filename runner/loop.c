@@ -236,6 +236,12 @@ static void run_due_timers(struct loop *loop) {
 }
 
 int loop_run_once(struct loop *loop) {
+    /* Callbacks arm timers from the fresh clock (loop_clock_ms() + 0 for
+     * "now"): measured against the time cached before they ran, such a
+     * timer looks 1 ms away whenever a millisecond ticked meanwhile, and
+     * the loop would sleep that millisecond for nothing (about one request
+     * in three, in the HTTP benchmark). */
+    loop_update_time(loop);
     int n = epoll_wait(loop->epfd, loop->batch, MAX_EVENTS, next_timeout_ms(loop));
     if (n < 0 && errno != EINTR) return -1;
     loop_update_time(loop);
