@@ -10,6 +10,7 @@
 #include "duration.h"
 #include "engine.h"
 #include "loop.h"
+#include "opts.h"
 #include "redact.h"
 #include "sched.h"
 #include "xalloc.h"
@@ -305,6 +306,7 @@ void core_open(lua_State *L) {
     lua_pop(L, 1);                /* */
 
     luaL_newlib(L, telltale_funcs); /* telltale */
+    opts_open(L);                   /* telltale */
     lua_setglobal(L, "telltale");   /* */
 
     lua_newtable(L);                    /* env */
