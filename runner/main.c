@@ -303,7 +303,7 @@ static int collect(const char *path, struct strlist *out, int top) {
     while ((e = readdir(dir)))
         if (e->d_name[0] != '.' && strcmp(e->d_name, "lib") != 0) strlist_push(&names, e->d_name);
     closedir(dir);
-    qsort(names.items, names.len, sizeof *names.items, compare_strings);
+    if (names.len) qsort(names.items, names.len, sizeof *names.items, compare_strings);
     for (size_t i = 0; i < names.len && rc == 0; i++) {
         struct buf child;
         buf_init(&child, 0);
