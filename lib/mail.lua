@@ -108,10 +108,18 @@ local function candidate(mb, msg, opts, deadline)
   return full
 end
 
+local check_wait = telltale.options("mb:wait", {
+  "to:string|pattern", "from:string|pattern", "subject:string|pattern", "body:string|pattern",
+  "since:number", "timeout:duration",
+})
+
 -- mb:wait{ to =, from =, subject =, body =, since =, timeout = } → message.
 -- No match before the deadline fails with kind `missing`, listing how many
 -- messages arrived and the near misses with the criterion each one failed.
-function methods:wait(opts)
+-- A misspelt criterion is an error, never a criterion that matches anything.
+function methods:wait(opts, ...)
+  telltale.check_nargs("mb:wait", select("#", ...) + 1, 1)
+  check_wait(opts)
   opts = opts or {}
   local since = opts.since or run.started_at
   local remaining = telltale.remaining()
@@ -159,7 +167,8 @@ end
 
 -- mail.address("canary@example.test") → "canary+<token>@example.test", unique
 -- to this run, so concurrent runs never see each other's mail.
-function mail.address(base)
+function mail.address(base, ...)
+  telltale.check_nargs("mail.address", select("#", ...) + 1, 1)
   local user, domain = tostring(base):match("^([^@+]+)@(.+)$")
   if not user then error("bad argument #1 to 'address' (an address like user@example.test expected)", 2) end
   return user .. "+" .. unique("tt") .. "@" .. domain

@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "http.h"
 #include "json.h"
+#include "opts.h"
 #include "redact.h"
 #include "sched.h"
 #include "xalloc.h"
@@ -213,20 +214,18 @@ static void parse_expect(lua_State *L, int opts, struct request *r) {
     lua_pop(L, 1); /* ... */
 }
 
-static const char *const request_keys[] = {"method",  "url",    "headers",  "query",  "body",     "json", "form",
-                                           "timeout", "follow", "insecure", "expect", "max_body", NULL};
-
-static void check_request_keys(lua_State *L, int opts) {
-    lua_pushnil(L);             /* ..., nil */
-    while (lua_next(L, opts)) { /* ..., k, v */
-        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
-        bool ok = false;
-        for (const char *const *k = request_keys; *k; k++)
-            if (strcmp(*k, key) == 0) ok = true;
-        if (!ok) luaL_error(L, "unknown http.request option '%s'", key);
-        lua_pop(L, 1); /* ..., k */
+/* The options of http.request; the shorthands take the same but method
+ * and url, which are their name and first argument. */
+#define REQUEST_BODY_OPTS                                                                                              \
+    {"headers", OPT_TABLE, false}, {"query", OPT_TABLE, false}, {"body", OPT_STRING | OPT_NUMBER, false},              \
+        {"json", OPT_ANY, false}, {"form", OPT_TABLE, false}, {"timeout", OPT_DURATION, false},                        \
+        {"follow", OPT_BOOLEAN | OPT_INTEGER, false}, {"insecure", OPT_BOOLEAN, false},                                \
+        {"expect", OPT_INTEGER | OPT_TABLE, false}, {                                                                  \
+        "max_body", OPT_SIZE, false                                                                                    \
     }
-}
+static const struct opts_spec request_opts[] = {
+    {"method", OPT_STRING, false}, {"url", OPT_STRING, false}, REQUEST_BODY_OPTS, {NULL, 0, false}};
+static const struct opts_spec shorthand_opts[] = {REQUEST_BODY_OPTS, {NULL, 0, false}};
 
 /* Set up r->x.easy from the options table at opts.  Raises on misuse; the
  * request is owned by a to-be-closed slot on the stack until it starts,
@@ -239,7 +238,7 @@ static void configure(lua_State *L, int opts, struct request *r, struct client *
     int64_t timeout_ms, remaining = task_remaining_ms(L);
     size_t max_body;
 
-    check_request_keys(L, opts);
+    opts_check(L, opts, "http.request", request_opts);
     method = (lua_getfield(L, opts, "method") == LUA_TSTRING) ? lua_tostring(L, -1) : "GET"; /* ..., m */
     if (strlen(method) >= sizeof r->method) luaL_error(L, "invalid HTTP method '%s'", method);
     for (size_t i = 0; method[i]; i++) r->method[i] = (char)toupper((unsigned char)method[i]);
@@ -357,8 +356,7 @@ static void configure(lua_State *L, int opts, struct request *r, struct client *
     if (timeout_ms > 0 && timeout_ms < remaining) curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
 
     max_body = e->opt->max_body;
-    if (lua_getfield(L, opts, "max_body") == LUA_TNUMBER) max_body = (size_t)lua_tointeger(L, -1); /* ..., m */
-    lua_pop(L, 1);                                                                                 /* ... */
+    max_body = opts_size_field(L, opts, "max_body", max_body);
     parse_expect(L, opts, r);
 
     http_transfer_init(&r->x, easy, max_body, on_done, r);
@@ -538,6 +536,7 @@ static int http_request(lua_State *L) {
     struct client *client;
 
     luaL_checktype(L, 1, LUA_TTABLE);
+    opts_check_nargs(L, "http.request", lua_gettop(L), 1);
     task_check_parkable(L);
     client = get_client(L);
     r = xcalloc(1, sizeof *r);
@@ -567,7 +566,12 @@ static int guard_close(lua_State *L) {
 /* http.get(url [, opts]) and friends: method and url folded into opts. */
 static int http_shorthand(lua_State *L) {
     const char *method = lua_tostring(L, lua_upvalueindex(1));
+    char what[24];
     luaL_checkstring(L, 1);
+    snprintf(what, sizeof what, "http.%s", method);
+    for (char *c = what + 5; *c; c++) *c = (char)tolower((unsigned char)*c);
+    opts_check_nargs(L, what, lua_gettop(L), 2);
+    opts_check(L, 2, what, shorthand_opts);
     if (lua_isnoneornil(L, 2)) {
         lua_settop(L, 1);
         lua_newtable(L); /* url, opts */

@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "loop.h"
 #include "mail.h"
+#include "opts.h"
 #include "redact.h"
 #include "sched.h"
 #include "smtp.h"
@@ -44,6 +45,28 @@ static const char *opt_string(lua_State *L, const char *key, const char *def) {
 }
 
 enum scheme { SCHEME_IMAP, SCHEME_SMTP };
+
+/* The options of each entry point, checked before anything is read. */
+#define ENDPOINT_OPTS                                                                                                  \
+    {"url", OPT_STRING, false}, {"user", OPT_STRING, false}, {"password", OPT_STRING, false},                          \
+        {"starttls", OPT_BOOLEAN | OPT_STRING, false}, {"ca", OPT_STRING, false}, {                                    \
+        "insecure", OPT_BOOLEAN, false                                                                                 \
+    }
+static const struct opts_spec mailbox_opts[] = {
+    ENDPOINT_OPTS, {"poll", OPT_DURATION, false}, {"idle", OPT_BOOLEAN, false}, {NULL, 0, false}};
+static const struct opts_spec probe_opts[] = {ENDPOINT_OPTS, {"timeout", OPT_DURATION, false}, {NULL, 0, false}};
+static const struct opts_spec send_opts[] = {ENDPOINT_OPTS,
+                                             {"timeout", OPT_DURATION, false},
+                                             {"from", OPT_STRING, false},
+                                             {"to", OPT_STRING | OPT_LIST, false},
+                                             {"cc", OPT_STRING | OPT_LIST, false},
+                                             {"bcc", OPT_STRING | OPT_LIST, false},
+                                             {"subject", OPT_STRING, false},
+                                             {"text", OPT_STRING, false},
+                                             {"html", OPT_STRING, false},
+                                             {"headers", OPT_TABLE, false},
+                                             {"raw", OPT_STRING, false},
+                                             {NULL, 0, false}};
 
 /* The url and connection options of mail.mailbox/send/probe (table at 1)
  * into ep (owned: mail_endpoint_free).  Raises on misuse, having read
@@ -135,6 +158,8 @@ static int mail_mailbox(lua_State *L) {
     struct handle *h;
 
     luaL_checktype(L, 1, LUA_TTABLE);
+    opts_check_nargs(L, "mail.mailbox", lua_gettop(L), 1);
+    opts_check(L, 1, "mail.mailbox", mailbox_opts);
     /* IDLE unless the scenario asks to poll (poll = "100ms", or idle =
      * false); a server without IDLE is polled every 2s.  poll_ms = 0 asks
      * the worker for IDLE. */
@@ -460,6 +485,17 @@ static void check_addresses(lua_State *L, const char *key) {
     lua_settop(L, 1);
 }
 
+/* A header dropped without a word would be a check that silently sends
+ * something else: every entry must be a name and a string. */
+static void check_headers(lua_State *L) {
+    if (lua_getfield(L, 1, "headers") == LUA_TTABLE)         /* 1, headers */
+        for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) /* 1, headers, k, v */
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING ||
+                strpbrk(lua_tostring(L, -2), ": \r\n") || strpbrk(lua_tostring(L, -1), "\r\n"))
+                luaL_error(L, "mail.send: headers must map names (no ':', spaces or line breaks) to one-line strings");
+    lua_settop(L, 1);
+}
+
 /* A string or a list of strings at field key into out. */
 static void opt_addresses(lua_State *L, const char *key, struct strlist *out) {
     int t = lua_getfield(L, 1, key); /* 1, v */
@@ -511,6 +547,8 @@ static int mail_send(lua_State *L) {
     struct smtp_message m = {0};
     struct mail_call *c;
     luaL_checktype(L, 1, LUA_TTABLE);
+    opts_check_nargs(L, "mail.send", lua_gettop(L), 1);
+    opts_check(L, 1, "mail.send", send_opts);
     task_check_parkable(L);
     m.from = opt_string(L, "from", NULL);
     m.subject = opt_string(L, "subject", "");
@@ -524,6 +562,7 @@ static int mail_send(lua_State *L) {
     check_addresses(L, "to");
     check_addresses(L, "cc");
     check_addresses(L, "bcc");
+    check_headers(L);
     c = new_call(L, "mail.send", true, false);
     c->send = true;
     opt_addresses(L, "to", &c->job->to);
@@ -562,6 +601,8 @@ static int mail_send(lua_State *L) {
  * authenticated } */
 static int mail_probe(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
+    opts_check_nargs(L, "mail.probe", lua_gettop(L), 1);
+    opts_check(L, 1, "mail.probe", probe_opts);
     task_check_parkable(L);
     return worker_park(L, new_call(L, "mail.probe", true, true), &mail_call_how, call_done);
 }

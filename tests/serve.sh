@@ -76,6 +76,13 @@ config_error bad-cron "cron: hour: 25 is out of range 0-23" 'scenarios = { { pat
 config_error no-schedule "give exactly one of every" 'scenarios = { { path = "x.lua" } }'
 config_error unknown-route "no alert route named 'pager'" 'scenarios = { { path = "x.lua", every = "1m", alerts = { "pager" } } }'
 config_error endless "did not finish within 10000000 Lua instructions" 'while true do end'
+# A route left empty by an unset environment variable names the variable.
+config_error route-env-unset 'os.getenv("TT_SURELY_UNSET_WEBHOOK") returned nil' 'heartbeats = { { name = "a", period = "1m", alerts = { "oncall" } } }
+alerts = { oncall = { slack = os.getenv("TT_SURELY_UNSET_WEBHOOK") } }'
+# artifacts_dir is created (with its parents): runs save below it.
+printf 'heartbeats = { { name = "a", period = "1m" } }\nartifacts_dir = "art/deep"\nstate_file = "art-state.json"\n' > "$D/art.lua"
+timeout 3 "$BIN" serve "$D/art.lua" --listen 127.0.0.1:0 > "$D/art.out" 2>&1
+if [ -d "$D/art/deep" ]; then pass "config-artifacts-dir-created"; else fail "config-artifacts-dir-created" "no $D/art/deep" "$D/art.out"; fi
 echo 'heartbeats = { { name = "a", period = "1m" } }' > "$D/bad.lua"
 timeout 10 "$BIN" serve "$D/bad.lua" --listen nowhere:1 > "$D/bad.out" 2>&1
 if [ $? = 2 ] && grep -q "expected a numeric address" "$D/bad.out"; then pass "config-bad-listen-arg"; else fail "config-bad-listen-arg" "expected exit 2" "$D/bad.out"; fi
