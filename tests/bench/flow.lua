@@ -29,7 +29,7 @@ local function flow(base)
   expect(r.body):contains("session=")
 end
 
-if vars.LOOP then
+if vars_get("LOOP") then
   step("loop", { timeout = "10m" }, function()
     for _ = 1, tonumber(vars.LOOP) do flow(vars.BASE) end
   end)
