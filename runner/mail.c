@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <gnutls/crypto.h>
 #include <libetpan/libetpan.h>
+#include <libxml/parser.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -734,6 +735,7 @@ struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *c
     if (!libetpan_set) {
         mailstream_network_delay.tv_sec = NETWORK_TIMEOUT_S;
         mailstream_network_delay.tv_usec = 0;
+        xmlInitParser(); /* before any worker parses HTML (mime.c): its first use is not thread-safe */
         libetpan_set = true;
     }
     b = xcalloc(1, sizeof *b);
