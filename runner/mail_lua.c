@@ -6,6 +6,7 @@
  * near misses and deadlines are Lua, where they read best. */
 #include "mail_lua.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "xalloc.h"
 
 #define MAILBOX_MT "telltale.mail.mailbox"
+#define HEADERS_MT "telltale.mail.headers"
 
 struct handle {
     struct mail_box *box;
@@ -160,12 +162,12 @@ static int mail_mailbox(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     opts_check_nargs(L, "mail.mailbox", lua_gettop(L), 1);
     opts_check(L, 1, "mail.mailbox", mailbox_opts);
-    /* IDLE unless the scenario asks to poll (poll = "100ms", or idle =
-     * false); a server without IDLE is polled every 2s.  poll_ms = 0 asks
-     * the worker for IDLE. */
+    /* IDLE unless idle = false; poll is the interval without IDLE (2 s when
+     * not given) and the safety re-check under it (10 s). */
     cfg.poll_ms = core_opt_duration_field(L, 1, "poll", 0);
     lua_getfield(L, 1, "idle"); /* 1, idle */
-    if (!lua_isnil(L, -1) && !lua_toboolean(L, -1) && cfg.poll_ms == 0) cfg.poll_ms = 2000;
+    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1)) luaL_error(L, "mail.mailbox: option 'idle' must be a boolean");
+    cfg.idle = lua_isnil(L, -1) || lua_toboolean(L, -1);
     lua_pop(L, 1); /* 1 */
     check_endpoint(L, "mail.mailbox", false, true, &cfg.ep);
     if (!cfg.ep.user) {
@@ -207,6 +209,37 @@ static void set_str(lua_State *L, const char *key, const char *value) {
     lua_setfield(L, -2, key);
 }
 
+/* msg.headers: lower-case names (looked up in any case), a repeated
+ * header's values joined with ", " as resp.headers does. */
+static void push_headers(lua_State *L, const struct mail_message *m) {
+    lua_newtable(L); /* ..., headers */
+    for (size_t i = 0; i < m->header_names.len; i++) {
+        const char *name = m->header_names.items[i];
+        if (lua_getfield(L, -1, name) == LUA_TSTRING) { /* ..., headers, old */
+            lua_pushstring(L, ", ");                    /* ..., headers, old, ", " */
+            lua_pushstring(L, m->header_values.items[i]);
+            lua_concat(L, 3); /* ..., headers, joined */
+        } else {
+            lua_pop(L, 1); /* ..., headers */
+            lua_pushstring(L, m->header_values.items[i]);
+        }
+        lua_setfield(L, -2, name); /* ..., headers */
+    }
+    luaL_setmetatable(L, HEADERS_MT);
+}
+
+/* Header lookup is case-insensitive: msg.headers["Message-ID"] works. */
+static int headers_index(lua_State *L) {
+    size_t len;
+    const char *key = luaL_checklstring(L, 2, &len);
+    char lower[256];
+    if (len >= sizeof lower) return 0;
+    for (size_t i = 0; i <= len; i++) lower[i] = (char)tolower((unsigned char)key[i]);
+    lua_pushstring(L, lower); /* t, key, lower */
+    lua_rawget(L, 1);         /* t, key, value */
+    return 1;
+}
+
 static void push_message(lua_State *L, const struct mail_entry *e) {
     const struct mail_message *m = &e->msg;
     lua_createtable(L, 0, 14); /* ..., msg */
@@ -226,12 +259,13 @@ static void push_message(lua_State *L, const struct mail_entry *e) {
     lua_setfield(L, -2, "cc");
     push_list(L, &m->links);
     lua_setfield(L, -2, "links");
-    lua_newtable(L); /* ..., msg, headers: the first of each name */
-    for (size_t i = m->header_names.len; i > 0; i--) {
-        lua_pushstring(L, m->header_values.items[i - 1]);
-        lua_setfield(L, -2, m->header_names.items[i - 1]);
-    }
+    push_headers(L, m);
     lua_setfield(L, -2, "headers"); /* ..., msg */
+    push_list(L, &m->header_names);
+    lua_setfield(L, -2, "_header_names");
+    push_list(L, &m->header_values);
+    lua_setfield(L, -2, "_header_values");
+    set_str(L, "_error", e->error);
     lua_pushlstring(L, e->raw, e->raw_len);
     lua_setfield(L, -2, "_raw");
     lua_pushboolean(L, e->complete);
@@ -318,6 +352,18 @@ static int mailbox_status(lua_State *L) {
     mail_box_status(b, &s);
     lua_pushstring(L, buf_str(&s));
     buf_free(&s);
+    return 1;
+}
+
+/* mb:_backfill(since_unix): ask for mail from before the mailbox's start;
+ * mb:_since() → the earliest arrival time its list covers */
+static int mailbox_backfill(lua_State *L) {
+    mail_box_backfill(check_box(L), (int64_t)luaL_checknumber(L, 2));
+    return 0;
+}
+
+static int mailbox_since(lua_State *L) {
+    lua_pushinteger(L, mail_box_since(check_box(L)));
     return 1;
 }
 
@@ -615,17 +661,23 @@ int luaopen_mail(lua_State *L) {
                                        {"_save", mailbox_save},
                                        {"_status", mailbox_status},
                                        {"_changed", mailbox_changed},
+                                       {"_backfill", mailbox_backfill},
+                                       {"_since", mailbox_since},
                                        {"connections", mailbox_connections},
                                        {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"mailbox", mail_mailbox}, {"send", mail_send}, {"probe", mail_probe}, {NULL, NULL}};
-    luaL_newmetatable(L, MAILBOX_MT); /* mt */
-    luaL_newlib(L, methods);          /* mt, methods */
-    lua_pushvalue(L, -1);             /* mt, methods, methods */
-    lua_setfield(L, -3, "__index");   /* mt, methods */
-    luaL_newlib(L, funcs);            /* mt, methods, mail */
-    lua_insert(L, -2);                /* mt, mail, methods */
-    lua_setfield(L, -2, "_methods");  /* mt, mail: lib/mail.lua adds wait */
-    lua_remove(L, -2);                /* mail */
+    luaL_newmetatable(L, HEADERS_MT);    /* hmt */
+    lua_pushcfunction(L, headers_index); /* hmt, index */
+    lua_setfield(L, -2, "__index");      /* hmt */
+    lua_pop(L, 1);                       /* */
+    luaL_newmetatable(L, MAILBOX_MT);    /* mt */
+    luaL_newlib(L, methods);             /* mt, methods */
+    lua_pushvalue(L, -1);                /* mt, methods, methods */
+    lua_setfield(L, -3, "__index");      /* mt, methods */
+    luaL_newlib(L, funcs);               /* mt, methods, mail */
+    lua_insert(L, -2);                   /* mt, mail, methods */
+    lua_setfield(L, -2, "_methods");     /* mt, mail: lib/mail.lua adds wait */
+    lua_remove(L, -2);                   /* mail */
     return 1;
 }
