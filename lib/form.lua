@@ -85,6 +85,8 @@ local function override(form, name, controls, given)
       script_error("%s: field %q must be a string, a number, false or a list of them (got %s)", label(form), name,
         type(v))
     end
+    -- What goes into a password field is a secret, whoever typed it.
+    if kind == "password" then secret(tostring(v)) end
     out[#out + 1] = kind == "file" and v or tostring(v)
   end
   return out

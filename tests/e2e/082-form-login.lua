@@ -1,11 +1,14 @@
 -- The case that broke on a framework login form: POST answered with 302
 -- continues as GET to the dashboard, with the session cookie.  Actions and
 -- links resolve as a browser resolves them (a ':' in a path, a raw space).
--- test: args --var BASE=$TT_HTTP
+-- What the scenario types into a password field is a secret.
+-- test: args --var BASE=$TT_HTTP --trace
 -- test: exit 0
+-- test: stderr-has } csrf=t0k&user=canary&password=[REDACTED]
+-- test: stderr-lacks hunter2-x
 step("log in", function()
   local page = http.get(vars.BASE .. "/static/forms.html"):html()
-  local resp = page:form("login"):submit({ user = "canary", password = "s3cr3t-pa55" })
+  local resp = page:form("login"):submit({ user = "canary", password = "hunter2-x" })
   expect(resp.status):eq(200)
   expect(resp.method):eq("GET")
   expect(resp.url):eq(vars.BASE .. "/app/dashboard")
