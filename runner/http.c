@@ -176,6 +176,13 @@ void http_transfer_free(struct http_transfer *x) {
     buf_free(&x->headers);
 }
 
+void http_transfer_reset(struct http_transfer *x) {
+    buf_reset(&x->body);
+    buf_reset(&x->headers);
+    x->result = CURLE_OK;
+    x->too_big = false;
+}
+
 int http_start(struct http *h, struct http_transfer *x, struct failure *f) {
     CURLMcode rc;
     curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
