@@ -549,10 +549,14 @@ static void push_capabilities(mailimap *imap, struct strlist *out) {
     }
 }
 
-/* LOGIN; a refusal is told apart from a connection that failed. */
-static int imap_login(mailimap *imap, const struct mail_endpoint *ep, struct mail_guard *g, struct failure *f,
-                      bool *refused) {
-    int rc = mailimap_login(imap, ep->user, ep->password);
+/* LOGIN, or AUTHENTICATE with an OAuth token; a refusal is told apart
+ * from a connection that failed.  Returns 0, -1 (f filled), or -2 when
+ * no OAuth token could be had for now (the token endpoint unreachable). */
+static int imap_login(mailimap *imap, const struct mail_endpoint *ep, struct mail_guard *g, int64_t timeout_ms,
+                      struct net_cancel *cancel, struct failure *f, bool *refused) {
+    int rc;
+    if (ep->oauth) return mailwire_imap_oauth(imap, ep, g, timeout_ms, cancel, refused, f);
+    rc = mailimap_login(imap, ep->user, ep->password);
     *refused = false;
     if (rc == MAILIMAP_NO_ERROR) return 0;
     if (mailwire_guard_failure(g, ep->host, ep->port, "authentication", f)) return -1;
@@ -577,7 +581,7 @@ int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct n
     if (imap_open(imap, ep, timeout_ms, cancel, probe_trace, &guard, out, f, &fatal) != 0) goto cleanup;
     push_capabilities(imap, &out->capabilities);
     if (ep->user) {
-        if (imap_login(imap, ep, &guard, f, &refused) != 0) goto cleanup;
+        if (imap_login(imap, ep, &guard, timeout_ms, cancel, f, &refused) != 0) goto cleanup;
         out->authenticated = true;
     }
     mailimap_logout(imap); /* its answer does not matter */
@@ -633,8 +637,12 @@ static int session(struct mail_box *b, mailimap *imap, uint32_t *last, bool *fir
         failure_clear(&f);
         return -1;
     }
-    if (imap_login(imap, &b->ep, &b->guard, &f, &refused) != 0) {
-        if (refused) {
+    int login = imap_login(imap, &b->ep, &b->guard, NETWORK_TIMEOUT_S * 1000, &b->cancel, &f, &refused);
+    if (login != 0) {
+        /* A token endpoint that cannot be reached before the first
+         * session is a canary that cannot work: say so now, not at the
+         * deadline; later, it is an outage to ride out like any other. */
+        if (refused || (login == -2 && *first_session)) {
             set_fatal(b, &f);
             return 1;
         }
@@ -713,6 +721,9 @@ static void box_key(const struct mail_box_config *cfg, struct buf *key) {
                             tls[ep->tls], ep->insecure ? "insecure" : "verify"};
     memset(digest, 0, sizeof digest);
     if (ep->password) gnutls_hash_fast(GNUTLS_DIG_SHA256, ep->password, strlen(ep->password), digest);
+    /* With OAuth the source's digest stands for the credentials: the same
+     * client and grant share a session, a different refresh token never. */
+    if (ep->oauth) buf_printf(key, "oauth:%s:%d/", oauth_source_digest(ep->oauth), (int)ep->sasl);
     buf_printf(key, "%d", ep->port);
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
         buf_printf(key, "/%zu:%s", strlen(fields[i]), fields[i]);
