@@ -52,7 +52,7 @@ enum scheme { SCHEME_IMAP, SCHEME_SMTP };
 /* The options of each entry point, checked before anything is read. */
 #define ENDPOINT_OPTS                                                                                                  \
     {"url", OPT_STRING, false}, {"user", OPT_STRING, false}, {"password", OPT_STRING, false},                          \
-        {"starttls", OPT_BOOLEAN | OPT_STRING, false}, {"ca", OPT_STRING, false}, {"insecure", OPT_BOOLEAN, false},   \
+        {"starttls", OPT_BOOLEAN | OPT_STRING, false}, {"ca", OPT_STRING, false}, {"insecure", OPT_BOOLEAN, false},    \
         {"oauth2", OPT_TABLE, false}, {                                                                                \
         "sasl", OPT_STRING, false                                                                                      \
     }
@@ -73,15 +73,10 @@ static const struct opts_spec send_opts[] = {ENDPOINT_OPTS,
                                              {NULL, 0, false}};
 
 /* oauth2 = { ... }: an access token, or how to get one. */
-static const struct opts_spec oauth2_opts[] = {{"access_token", OPT_STRING, false},
-                                               {"token_url", OPT_STRING, false},
-                                               {"client_id", OPT_STRING, false},
-                                               {"client_secret", OPT_STRING, false},
-                                               {"refresh_token", OPT_STRING, false},
-                                               {"grant", OPT_STRING, false},
-                                               {"scope", OPT_STRING, false},
-                                               {"insecure", OPT_BOOLEAN, false},
-                                               {NULL, 0, false}};
+static const struct opts_spec oauth2_opts[] = {
+    {"access_token", OPT_STRING, false},  {"token_url", OPT_STRING, false},     {"client_id", OPT_STRING, false},
+    {"client_secret", OPT_STRING, false}, {"refresh_token", OPT_STRING, false}, {"grant", OPT_STRING, false},
+    {"scope", OPT_STRING, false},         {"insecure", OPT_BOOLEAN, false},     {NULL, 0, false}};
 
 static const char *field_string(lua_State *L, int idx, const char *key) {
     const char *v;
@@ -112,15 +107,18 @@ static const char *check_oauth2(lua_State *L, int idx, const char *fname, struct
     lua_pop(L, 1); /* ... */
     if (cfg->access_token) {
         if (cfg->token_url || cfg->client_id || cfg->client_secret || cfg->refresh_token || grant || cfg->scope)
-            return lua_pushfstring(L, "%s: oauth2.access_token is a token already minted: give it alone, or a grant "
-                                      "(token_url, client_id, ...) without it", fname);
+            return lua_pushfstring(L,
+                                   "%s: oauth2.access_token is a token already minted: give it alone, or a grant "
+                                   "(token_url, client_id, ...) without it",
+                                   fname);
         cfg->grant = OAUTH_GRANT_NONE;
     } else if (!grant || strcmp(grant, "refresh_token") == 0) {
         cfg->grant = OAUTH_GRANT_REFRESH_TOKEN;
     } else if (strcmp(grant, "client_credentials") == 0) {
         cfg->grant = OAUTH_GRANT_CLIENT_CREDENTIALS;
         if (cfg->refresh_token)
-            return lua_pushfstring(L, "%s: oauth2 has a refresh_token and grant = \"client_credentials\": which?", fname);
+            return lua_pushfstring(L, "%s: oauth2 has a refresh_token and grant = \"client_credentials\": which?",
+                                   fname);
     } else {
         return lua_pushfstring(L, "%s: oauth2.grant must be \"refresh_token\" or \"client_credentials\", got \"%s\"",
                                fname, grant);

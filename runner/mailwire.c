@@ -308,8 +308,15 @@ static int smtp_try(void *ctx, enum mail_sasl mech, const char *initial, struct 
     int code, rc = -1;
     buf_init(&command, 0);
     buf_init(&challenge, 0);
-    buf_printf(&command, "AUTH %s %s\r\n", mailwire_sasl_name(mech), initial);
-    code = mailsmtp_send_command_private(c->smtp, command.data) == -1 ? 0 : mailsmtp_read_response(c->smtp);
+    /* The mechanism in clear (the trace shows it), the response private. */
+    buf_printf(&command, "AUTH %s ", mailwire_sasl_name(mech));
+    if (stream_send(c->smtp->stream, command.data, false) == 0) {
+        buf_reset(&command);
+        buf_printf(&command, "%s\r\n", initial);
+        code = mailsmtp_send_command_private(c->smtp, command.data) == -1 ? 0 : mailsmtp_read_response(c->smtp);
+    } else {
+        code = 0;
+    }
     for (int round = 0; code == 334 && round < 3; round++) { /* an error challenge */
         mailwire_sasl_error(c->smtp->response ? c->smtp->response : "",
                             c->smtp->response ? strcspn(c->smtp->response, "\r\n") : 0, &challenge);
@@ -400,8 +407,12 @@ static const char *credential_start(const char *line, size_t len, bool *starts_a
         size_t n = strlen(words[w]);
         for (size_t i = 0; i + n <= len; i++)
             if (strncasecmp(line + i, words[w], n) == 0) {
+                const char *after = line + i + n, *mech_end;
                 *starts_auth = w == 1;
-                return line + i + n - 1;
+                if (w == 0) return after - 1;
+                /* AUTHENTICATE's mechanism is no secret; what follows is. */
+                mech_end = memchr(after, ' ', len - (size_t)(after - line));
+                return mech_end ? mech_end : line + len;
             }
     }
     return NULL;

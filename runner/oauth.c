@@ -20,20 +20,20 @@
 #include "redact.h"
 #include "xalloc.h"
 
-#define ANSWER_MAX (64u << 10)         /* a token endpoint's answer: a few kB */
-#define DEFAULT_LIFETIME_S 3600        /* when the endpoint names no expires_in */
-#define EARLY_S 60                     /* a token is replaced this long before it expires */
+#define ANSWER_MAX (64u << 10)  /* a token endpoint's answer: a few kB */
+#define DEFAULT_LIFETIME_S 3600 /* when the endpoint names no expires_in */
+#define EARLY_S 60              /* a token is replaced this long before it expires */
 
 struct oauth_source {
-    int refs;                   /* under sources_lock */
-    struct oauth_source *next;  /* under sources_lock */
-    char digest[65];            /* hex SHA-256 of every field */
+    int refs;                  /* under sources_lock */
+    struct oauth_source *next; /* under sources_lock */
+    char digest[65];           /* hex SHA-256 of every field */
     enum oauth_grant grant;
     char *token_url, *client_id, *client_secret, *refresh_token, *scope;
     bool insecure;
-    pthread_mutex_t lock;       /* held across a fetch; guards the cache */
-    char *token;                /* the cached access token; NULL: none */
-    uint64_t renew_at_ms;       /* loop_clock_ms() from which it is replaced */
+    pthread_mutex_t lock; /* held across a fetch; guards the cache */
+    char *token;          /* the cached access token; NULL: none */
+    uint64_t renew_at_ms; /* loop_clock_ms() from which it is replaced */
 };
 
 static pthread_mutex_t sources_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -187,7 +187,9 @@ static size_t scan_string(const char *p, size_t i, size_t len, struct buf *out) 
             if (i + 4 >= len) return 0;
             for (int k = 1; k <= 4; k++) {
                 char h = p[i + k];
-                v = v * 16 + (unsigned)(h >= '0' && h <= '9' ? h - '0' : (h | 32) >= 'a' && (h | 32) <= 'f' ? (h | 32) - 'a' + 10 : 0);
+                v = v * 16 + (unsigned)(h >= '0' && h <= '9'                 ? h - '0'
+                                        : (h | 32) >= 'a' && (h | 32) <= 'f' ? (h | 32) - 'a' + 10
+                                                                             : 0);
             }
             c = v >= 0x20 && v < 0x7f ? (char)v : '?';
             i += 4;
@@ -335,7 +337,8 @@ static enum oauth_result take_answer(struct oauth_source *s, long status, const 
 }
 
 /* POST the grant to the token endpoint; with s->lock held. */
-static enum oauth_result fetch(struct oauth_source *s, int64_t timeout_ms, struct net_cancel *cancel, struct failure *f) {
+static enum oauth_result fetch(struct oauth_source *s, int64_t timeout_ms, struct net_cancel *cancel,
+                               struct failure *f) {
     CURL *curl = curl_easy_init();
     struct curl_slist *headers = NULL;
     struct buf form, body;
@@ -387,8 +390,8 @@ static enum oauth_result fetch(struct oauth_source *s, int64_t timeout_ms, struc
     return rc;
 }
 
-enum oauth_result oauth_token(struct oauth_source *s, const char *stale, int64_t timeout_ms,
-                              struct net_cancel *cancel, char **token, struct failure *f) {
+enum oauth_result oauth_token(struct oauth_source *s, const char *stale, int64_t timeout_ms, struct net_cancel *cancel,
+                              char **token, struct failure *f) {
     enum oauth_result rc = OAUTH_OK;
     *token = NULL;
     pthread_mutex_lock(&s->lock);

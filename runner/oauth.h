@@ -66,8 +66,8 @@ enum oauth_result {
  * timeout_ms; cancel (may be NULL) interrupts the fetch.  Fills f on
  * failure: kind network naming the endpoint, phase "authentication" with
  * the endpoint's error and error_description when it refused. */
-enum oauth_result oauth_token(struct oauth_source *s, const char *stale, int64_t timeout_ms,
-                              struct net_cancel *cancel, char **token, struct failure *f);
+enum oauth_result oauth_token(struct oauth_source *s, const char *stale, int64_t timeout_ms, struct net_cancel *cancel,
+                              char **token, struct failure *f);
 
 /* The value of a top-level member of a JSON object as text (a string
  * unescaped, a number or literal as written; objects and arrays are
