@@ -4,7 +4,7 @@
 -- suite's provider) and mb:wait over IMAP (AUTHENTICATE, OAUTHBEARER:
 -- Dovecot offers both, OAUTHBEARER is preferred).  The token, the client
 -- secret and the refresh token never show in the trace.
--- test: args --trace -v --var SUBMIT=smtp://127.0.0.1:$TT_SUBMISSION_PORT --var IMAP=imap://127.0.0.1:$TT_IMAP_PORT/INBOX --var CA=$TT_MAIL_CA --var TOKEN_URL=$TT_OAUTH_URL/token --var CLIENT_ID=$TT_OAUTH_CLIENT_ID --var CLIENT_SECRET=$TT_OAUTH_CLIENT_SECRET
+-- test: args --trace -v --var SUBMIT=smtp://127.0.0.1:$TT_SUBMISSION_PORT --var IMAP=imap://127.0.0.1:$TT_IMAP_PORT/INBOX --var CA=$TT_MAIL_CA --var IDP=$TT_OAUTH_URL --var CLIENT_ID=$TT_OAUTH_CLIENT_ID --var CLIENT_SECRET=$TT_OAUTH_CLIENT_SECRET
 -- test: exit 0
 -- test: stderr-has imap > 1 AUTHENTICATE OAUTHBEARER [redacted]
 -- test: stderr-has ] > 1 AUTHENTICATE OAUTHBEARER [redacted]
@@ -18,7 +18,7 @@
 -- test: within 30
 local function oauth2()
   return {
-    token_url = vars.TOKEN_URL, client_id = vars.CLIENT_ID, client_secret = vars.CLIENT_SECRET,
+    token_url = vars.IDP .. "/token", client_id = vars.CLIENT_ID, client_secret = vars.CLIENT_SECRET,
     refresh_token = "rt-160-" .. run.id, scope = "https://mail.google.com/",
   }
 end
