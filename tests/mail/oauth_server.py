@@ -11,6 +11,8 @@ And for the tests:
   POST /revoke      refresh_token=R: from now on R is refused (invalid_grant)
   GET  /count?refresh_token=R   {"token": grants answered for R,
                     "introspect": introspections so far}
+  GET  /issued      {"tokens": every access token issued}, for tests that
+                    grep outputs for them
 
 Refresh tokens are made up by the tests: any "rt-..." is valid until
 revoked.  "rt-ttlN-..." gets tokens that live N seconds and say so
@@ -66,6 +68,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
+        if url.path == "/issued":
+            with lock:
+                return self.answer(200, {"tokens": sorted(tokens)})
         if url.path != "/count":
             return self.answer(404, {"error": "not_found"})
         q = dict(urllib.parse.parse_qsl(url.query))
