@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "oauth.h"
 #include "redact.h"
 #include "xalloc.h"
 
@@ -915,4 +916,5 @@ void mail_boxes_free(void) {
         pthread_mutex_destroy(&b->lock);
         free(b);
     }
+    oauth_sources_free(); /* after the boxes, which held theirs */
 }

@@ -2,7 +2,8 @@
  * oauth.h.
  *
  * Sources are kept in one list under one mutex, found by their digest,
- * and freed with their last reference.  Each source has a mutex of its
+ * and kept (with their cached token) after their last reference goes,
+ * until oauth_sources_free.  Each source has a mutex of its
  * own held across a fetch: a second session that needs a token while one
  * is being fetched waits for it and takes the same token (one request,
  * however many sessions start at once). */
@@ -136,19 +137,7 @@ struct oauth_source *oauth_source_ref(struct oauth_source *s) {
     return s;
 }
 
-void oauth_source_unref(struct oauth_source *s) {
-    bool last;
-    if (!s) return;
-    pthread_mutex_lock(&sources_lock);
-    last = --s->refs == 0;
-    if (last)
-        for (struct oauth_source **pp = &sources; *pp; pp = &(*pp)->next)
-            if (*pp == s) {
-                *pp = s->next;
-                break;
-            }
-    pthread_mutex_unlock(&sources_lock);
-    if (!last) return;
+static void source_free(struct oauth_source *s) {
     pthread_mutex_destroy(&s->lock);
     free(s->token_url);
     free(s->client_id);
@@ -157,6 +146,29 @@ void oauth_source_unref(struct oauth_source *s) {
     free(s->scope);
     free(s->token);
     free(s);
+}
+
+/* A source nobody holds stays in the list with its token: the next probe
+ * or send with the same credentials uses it instead of fetching another. */
+void oauth_source_unref(struct oauth_source *s) {
+    if (!s) return;
+    pthread_mutex_lock(&sources_lock);
+    s->refs--;
+    pthread_mutex_unlock(&sources_lock);
+}
+
+void oauth_sources_free(void) {
+    pthread_mutex_lock(&sources_lock);
+    for (struct oauth_source **pp = &sources; *pp;) {
+        struct oauth_source *s = *pp;
+        if (s->refs > 0) { /* a session still running (abandoned at exit) */
+            pp = &s->next;
+            continue;
+        }
+        *pp = s->next;
+        source_free(s);
+    }
+    pthread_mutex_unlock(&sources_lock);
 }
 
 const char *oauth_source_digest(const struct oauth_source *s) { return s->digest; }

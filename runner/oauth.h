@@ -47,7 +47,12 @@ struct oauth_source;
  * thread).  Its secrets are registered for redaction. */
 struct oauth_source *oauth_source_get(const struct oauth_config *cfg);
 struct oauth_source *oauth_source_ref(struct oauth_source *s);
+/* The source stays cached after its last reference: sessions one after
+ * another (a probe, then a send) share its token too. */
 void oauth_source_unref(struct oauth_source *s);
+/* Free every source no one holds (the end of a run, after the mailboxes);
+ * one a session still running holds is left to it. */
+void oauth_sources_free(void);
 /* A SHA-256 of everything that makes the source (hex, 64 characters): a
  * session key may contain it, it gives no secret away. */
 const char *oauth_source_digest(const struct oauth_source *s);

@@ -41,4 +41,6 @@ step("send and receive with a refresh token", { timeout = "20s" }, function()
   local mb = mail.mailbox { url = vars.IMAP, user = "canary", oauth2 = oauth2() }
   local msg = mb:wait { to = to, subject = "signed in with OAuth" }
   expect(msg.text):contains("bearer of good news")
+  -- The probe, the send and the mailbox shared one token: one grant.
+  expect(http.get(vars.IDP .. "/count?refresh_token=rt-160-" .. run.id):json().token):eq(1)
 end)

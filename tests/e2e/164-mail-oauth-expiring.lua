@@ -7,6 +7,7 @@
 -- test: exit 0
 -- test: within 25
 step("the wait outlives its token", { timeout = "20s" }, function()
+  local before = http.get(vars.IDP .. "/count"):json().introspect
   local rt = "rt-ttl3-164-" .. run.id
   local mb = mail.mailbox {
     url = vars.IMAP, user = "canary",
@@ -17,4 +18,6 @@ step("the wait outlives its token", { timeout = "20s" }, function()
   expect(msg.text):contains("after the kick")
   local count = http.get(vars.IDP .. "/count?refresh_token=" .. rt):json().token
   expect(count):eq(2)
+  -- Renewed before it was refused: two sign-ins, two introspections.
+  expect(http.get(vars.IDP .. "/count"):json().introspect - before):eq(2)
 end)
