@@ -86,14 +86,11 @@ static const char *field_string(lua_State *L, int idx, const char *key) {
     return v;
 }
 
-/* The oauth2 table at idx into cfg; NULL, or why it cannot work (a
- * string pushed on the stack). */
+/* The oauth2 table at idx (its keys and types already checked) into cfg;
+ * NULL, or why it cannot work (a string pushed on the stack). */
 static const char *check_oauth2(lua_State *L, int idx, const char *fname, struct oauth_config *cfg) {
     char problem[300];
     const char *grant, *why;
-    lua_pushfstring(L, "%s oauth2", fname); /* ..., what */
-    opts_check_at(L, idx, lua_tostring(L, -1), oauth2_opts, 1);
-    lua_pop(L, 1); /* ... */
     memset(cfg, 0, sizeof *cfg);
     cfg->access_token = field_string(L, idx, "access_token");
     cfg->token_url = field_string(L, idx, "token_url");
@@ -141,8 +138,16 @@ static enum scheme check_endpoint(lua_State *L, const char *fname, bool smtp_ok,
     char *scheme = NULL, *host = NULL, *port = NULL;
     enum scheme kind = SCHEME_IMAP;
     bool implicit = false;
-    CURLU *u = curl_url();
+    CURLU *u;
 
+    /* Raises: before anything is allocated. */
+    if (lua_getfield(L, 1, "oauth2") == LUA_TTABLE) { /* 1, oauth2 */
+        lua_pushfstring(L, "%s oauth2", fname);       /* 1, oauth2, what */
+        opts_check_at(L, -2, lua_tostring(L, -1), oauth2_opts, 1);
+        lua_pop(L, 1); /* 1, oauth2 */
+    }
+    lua_pop(L, 1); /* 1 */
+    u = curl_url();
     memset(ep, 0, sizeof *ep);
     if (!url) {
         error = lua_pushfstring(L, "%s needs a 'url' like %s", fname,
@@ -251,7 +256,7 @@ static int mail_mailbox(lua_State *L) {
     check_endpoint(L, "mail.mailbox", false, true, &cfg.ep);
     if (!cfg.ep.user) {
         mail_endpoint_free(&cfg.ep);
-        return luaL_error(L, "mail.mailbox needs 'user', and 'password' or 'oauth2'");
+        return luaL_error(L, "mail.mailbox needs 'user' and 'password' (or 'oauth2')");
     }
     lua_getglobal(L, "run");           /* 1, run */
     lua_getfield(L, -1, "started_at"); /* 1, run, t */
