@@ -166,7 +166,6 @@ static int mail_mailbox(lua_State *L) {
      * not given) and the safety re-check under it (10 s). */
     cfg.poll_ms = core_opt_duration_field(L, 1, "poll", 0);
     lua_getfield(L, 1, "idle"); /* 1, idle */
-    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1)) luaL_error(L, "mail.mailbox: option 'idle' must be a boolean");
     cfg.idle = lua_isnil(L, -1) || lua_toboolean(L, -1);
     lua_pop(L, 1); /* 1 */
     check_endpoint(L, "mail.mailbox", false, true, &cfg.ep);
