@@ -56,7 +56,8 @@ size_t utf8_cut(const char *s, size_t len, size_t max) {
 }
 
 void utf8_append_capped(struct buf *out, const char *s, size_t len, size_t max) {
-    size_t n = utf8_cut(s, len, max);
+    /* Room for the note within max, so capping twice keeps the first note. */
+    size_t n = len <= max ? len : utf8_cut(s, len, max > 96 ? max - 48 : max / 2);
     utf8_append_sanitized(out, s, n);
     if (n < len) buf_printf(out, "\xE2\x80\xA6 (%zu bytes, cut)", len);
 }

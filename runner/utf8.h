@@ -23,8 +23,9 @@ void utf8_append_sanitized(struct buf *out, const char *s, size_t len);
 size_t utf8_cut(const char *s, size_t len, size_t max);
 
 /* Append s sanitized (as utf8_append_sanitized), cut at a character
- * boundary to at most max bytes; when cut, a note of the whole size
- * follows: "… (104857600 bytes, cut)". */
+ * boundary when longer than max bytes, and then followed by a note of the
+ * whole size, "… (104857600 bytes, cut)", the two within max bytes (before
+ * sanitizing): capping a capped text again changes nothing. */
 void utf8_append_capped(struct buf *out, const char *s, size_t len, size_t max);
 
 #endif
