@@ -55,7 +55,7 @@ static char *terminal_safe(const char *text, size_t max, const char *indent) {
 /* Print text made safe, every line indented. */
 static void print_block(const char *indent, const char *text) {
     char *safe = terminal_safe(text, FAILURE_DETAIL_MAX, indent);
-    printf("%s%s\n", indent, safe);
+    if (*safe) printf("%s%s\n", indent, safe);
     free(safe);
 }
 
