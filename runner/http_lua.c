@@ -34,6 +34,7 @@
 #include "redact.h"
 #include "sched.h"
 #include "url.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define CLIENT_MT "telltale.http.client"
@@ -158,9 +159,8 @@ static int trace_cb(CURL *easy, curl_infotype type, char *data, size_t size, voi
         const char *q1 = memchr(data, '"', size);
         const char *q2 = q1 ? memchr(q1 + 1, '"', size - (size_t)(q1 + 1 - data)) : NULL;
         if (q2) {
-            char *value = xstrndup(q1 + 1, (size_t)(q2 - q1 - 1));
-            redact_add_secret(value);
-            free(value);
+            const char *name = data + (data[0] == 'A' ? 13 : 16); /* name="value": q1 - 1 is the '=' */
+            if (q1 > name) redact_add_cookie(name, (size_t)(q1 - 1 - name), q1 + 1, (size_t)(q2 - q1 - 1));
         }
     }
     if ((type == CURLINFO_DATA_IN || type == CURLINFO_DATA_OUT) && size > 2048) size = 2048;
@@ -544,8 +544,8 @@ static void save_artifact(struct request *r, long status) {
     buf_append(&all, r->x.headers.data ? r->x.headers.data : "", r->x.headers.len);
     buf_append(&all, r->x.body.data ? r->x.body.data : "", r->x.body.len);
     /* An artifact that cannot be written must not fail the check itself. */
-    if (artifacts_save(e->opt->artifacts_dir, task_scenario(r->task), task_step(r->task), what, all.data, all.len, NULL,
-                       0, &f) != 0)
+    if (artifacts_save(r->task, e->opt->artifacts_dir, task_scenario(r->task), task_step(r->task), what, all.data,
+                       all.len, NULL, 0, &f) != 0)
         fprintf(stderr, "telltale: %s\n", f.message);
     buf_free(&all);
     failure_clear(&f);
@@ -658,7 +658,7 @@ static int status_failure(lua_State *L, struct request *r, long code) {
     }
     describe_expected(r, &msg);
     buf_puts(&msg, ")");
-    buf_append(&detail, buf_str(&r->x.body), r->x.body.len < BODY_EXCERPT ? r->x.body.len : BODY_EXCERPT);
+    buf_append(&detail, buf_str(&r->x.body), utf8_cut(buf_str(&r->x.body), r->x.body.len, BODY_EXCERPT));
     if (r->x.body.len > BODY_EXCERPT) buf_printf(&detail, "\n... (%zu bytes in all)", r->x.body.len);
     failure_set(&f, FAILURE_HTTP, "%s", buf_str(&msg));
     failure_set_detail(&f, buf_str(&detail));

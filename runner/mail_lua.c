@@ -309,7 +309,7 @@ static int mailbox_save(lua_State *L) {
     char path[4400];
     if (!e || !opt->artifacts_dir) return 0;
     /* An artifact that cannot be written must not fail the check itself. */
-    if (artifacts_save(opt->artifacts_dir, task_scenario(t), task_step(t), "message.eml", e->raw, e->raw_len, path,
+    if (artifacts_save(t, opt->artifacts_dir, task_scenario(t), task_step(t), "message.eml", e->raw, e->raw_len, path,
                        sizeof path, &f) != 0) {
         fprintf(stderr, "telltale: %s\n", f.message);
         failure_clear(&f);
