@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "buf.h"
 #include "failure.h"
 #include "post.h"
@@ -227,16 +228,6 @@ size_t metrics_format(const struct run_result *r, const char *previous, struct b
 
 /* ---- writing and pushing ---- */
 
-static int write_all(int fd, const char *p, size_t len) {
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return -1;
-        p += n, len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* The file's current content, if any (its last success timestamps are
  * carried over).  Unreadable or too big: as if there were none. */
 static void read_previous(const char *path, struct buf *prev) {
@@ -251,45 +242,15 @@ static void read_previous(const char *path, struct buf *prev) {
 }
 
 int metrics_write_file(const char *path, const struct run_result *r, struct failure *f) {
-    struct buf text, tmp, prev;
-    int fd = -1, rc = -1;
+    struct buf text, prev;
+    int rc;
 
     buf_init(&text, 0);
-    buf_init(&tmp, 0);
     buf_init(&prev, PREVIOUS_CAP);
     read_previous(path, &prev);
     metrics_format(r, prev.len ? buf_str(&prev) : NULL, &text);
-    /* Same directory, so rename is atomic; the PID keeps two runs writing
-     * the same file from sharing a temp file. */
-    buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-    fd = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    /* fsync before rename: after a crash the file is the old one or the new
-     * one, never an empty one. */
-    if (write_all(fd, buf_str(&text), text.len) != 0 || fsync(fd) != 0) {
-        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    fd = -1;
-    if (rename(buf_str(&tmp), path) != 0) {
-        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    rc = 0;
-
-cleanup:
-    if (fd >= 0) close(fd);
-    if (rc != 0) unlink(buf_str(&tmp));
+    rc = atomic_file_write(path, buf_str(&text), text.len, 0644, "--prom-file", f);
     buf_free(&text);
-    buf_free(&tmp);
     buf_free(&prev);
     return rc;
 }

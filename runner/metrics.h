@@ -39,9 +39,9 @@ size_t metrics_duplicates(const struct run_result *r);
  * escaped, invalid UTF-8 bytes replaced by U+FFFD. */
 void metrics_write_label_value(struct buf *out, const char *value);
 
-/* Write the exposition to path atomically: path.tmp.PID in the same
- * directory, fsync, rename — node_exporter never reads half a file (and
- * ignores the temp file: it reads *.prom only).  The file's previous content
+/* Write the exposition to path atomically, mode 0644 (atomic_file.h):
+ * node_exporter never reads half a file (and ignores the temp file: it
+ * reads *.prom only).  The file's previous content
  * gives failing scenarios their last success timestamp.  Returns 0, or -1 with f
  * filled (kind `internal`, naming the path). */
 int metrics_write_file(const char *path, const struct run_result *r, struct failure *f);

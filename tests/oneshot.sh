@@ -380,6 +380,21 @@ else
     pass "$name"
 fi
 
+name=report-tmp-name-busy
+# Reports are written through a uniquely named temporary file: a stale
+# `PATH.tmp` (or a second run writing the same report) is not in the way.
+mkdir -p "$D/busy" "$D/busy/r.json.tmp" "$D/busy/r.prom.tmp"
+if tt 0 run --json "$D/busy/r.json" --junit "$D/busy/r.xml" --prom-file "$D/busy/r.prom" "$O/pass.lua" \
+    && has "$D/busy/r.json" '"status":"passed"' && has "$D/busy/r.prom" 'telltale_build_info' \
+    && has "$D/busy/r.xml" '<testsuites'; then
+    if [ "$(ls "$D/busy" | tr '\n' ' ')" != "r.json r.json.tmp r.prom r.prom.tmp r.xml " ]; then
+        fail "$name" "files left beside the reports: $(ls "$D/busy" | tr '\n' ' ')"
+    else
+        pass "$name"
+    fi
+fi
+rm -rf "$D/busy"
+
 name=prom-file-keeps-last-success
 # A pass, then a failure of the same scenario: the file says when it last
 # passed — what an alert on "no success for 2h" reads.
