@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -34,7 +33,9 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "clock.h"
 #include "failure.h"
+#include "random.h"
 #include "redact.h"
 #include "serve_alert.h"
 #include "serve_http.h"
@@ -49,12 +50,6 @@
 #define EXIT_INTERNAL 3
 #define TICK_MS 1000
 #define WATCHDOG_SLACK_MS 5000 /* beyond the child's own --timeout + --grace */
-
-int64_t serve_wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* One log line on stderr (the journal adds the time), secrets redacted. */
 void serve_log(const char *fmt, ...) {
@@ -110,7 +105,7 @@ static void publish_names(struct serve *s) {
 /* Copy the metrics text and the health verdict out for the HTTP thread. */
 void serve_publish(struct serve *s) {
     struct buf text, problem;
-    int64_t now = serve_wall_ms();
+    int64_t now = clock_wall_ms();
     buf_init(&text, 0);
     buf_init(&problem, 0);
     serve_metrics_format(s, &text);
@@ -139,13 +134,6 @@ void serve_save_state(struct serve *s) {
 }
 
 /* ---- schedule helpers ---- */
-
-static uint64_t random_below(uint64_t n) {
-    uint64_t r = 0;
-    if (n == 0) return 0;
-    if (getrandom(&r, sizeof r, 0) != sizeof r) r = (uint64_t)serve_wall_ms() * 6364136223846793005ull;
-    return r % n;
-}
 
 static void free_scenario(struct serve_scenario *sc) {
     serve_scenario_conf_free(&sc->conf);
@@ -195,7 +183,7 @@ static void finished(struct serve *s, struct serve_scenario *sc, int st) {
     }
     o.ok = strcmp(result, "passed") == 0;
     sc->last_status = o.ok;
-    if (o.ok) sc->last_success_ms = serve_wall_ms();
+    if (o.ok) sc->last_success_ms = clock_wall_ms();
     serve_count_add(&sc->runs, result, o.ok ? "" : (o.kind ? o.kind : ""), 1);
     if (s->cfg.artifacts_url && sc->run_dir) {
         buf_printf(&url, "%s/%s/", s->cfg.artifacts_url, sc->run_dir);
@@ -256,7 +244,7 @@ static void schedule(struct serve *s, struct serve_scenario *sc, int64_t base) {
     }
     sc->base_ms = next;
     sc->next_due_ms = next + (int64_t)random_below((uint64_t)sc->conf.jitter_ms + 1);
-    wait = sc->next_due_ms - serve_wall_ms();
+    wait = sc->next_due_ms - clock_wall_ms();
     loop_timer_start(s->loop, &sc->timer, loop_now(s->loop) + (uint64_t)(wait > 0 ? wait : 0));
 }
 
@@ -267,7 +255,7 @@ static void schedule(struct serve *s, struct serve_scenario *sc, int64_t base) {
 static void on_due(struct loop *loop, struct loop_timer *t) {
     struct serve_scenario *sc = t->data;
     struct serve *s = sc->serve;
-    int64_t now = serve_wall_ms();
+    int64_t now = clock_wall_ms();
     /* A cron slot counts from the slot just due, never from a clock read
      * a few ms before it (the timer may fire that early): the same slot
      * would come due twice. */
@@ -362,7 +350,7 @@ static struct loop_timer tick_timer;
 
 static void on_tick(struct loop *loop, struct loop_timer *t) {
     struct serve *s = t->data;
-    int64_t now = serve_wall_ms();
+    int64_t now = clock_wall_ms();
     pthread_mutex_lock(&s->mu); /* /health reads it on the HTTP thread */
     s->last_loop_ms = now;
     pthread_mutex_unlock(&s->mu);
@@ -394,7 +382,7 @@ static struct serve_scenario *new_scenario(struct serve *s, const struct serve_s
 
 /* The first start: now (plus jitter) for `every`, the next cron time. */
 static void schedule_first(struct serve *s, struct serve_scenario *sc) {
-    int64_t now = serve_wall_ms();
+    int64_t now = clock_wall_ms();
     schedule(s, sc, sc->conf.has_cron ? now : now - sc->conf.every_ms);
     sc->start_by_ms = sc->next_due_ms + s->cfg.health_grace_ms;
 }
@@ -409,10 +397,10 @@ static struct serve_heartbeat *new_heartbeat(struct serve *s, const struct serve
     buf_free(&key);
     /* Never pinged (or unknown before this start): the period counts from
      * now, so a fresh deployment is not late at once. */
-    h->last_ping_ms = e && e->last_ping ? e->last_ping * 1000 : serve_wall_ms();
+    h->last_ping_ms = e && e->last_ping ? e->last_ping * 1000 : clock_wall_ms();
     h->late_at_ms = h->last_ping_ms + conf->period_ms + conf->grace_ms;
-    if (h->late_at_ms < serve_wall_ms() && e && e->last_ping)
-        h->late_at_ms = serve_wall_ms(); /* late already: say so now */
+    if (h->late_at_ms < clock_wall_ms() && e && e->last_ping)
+        h->late_at_ms = clock_wall_ms(); /* late already: say so now */
     h->status = e && e->failing ? 0 : (e && e->last_ping ? 1 : -1);
     return h;
 }
@@ -694,7 +682,7 @@ int serve_main(int argc, char **argv) {
     pthread_mutex_init(&s->mu, NULL);
     mu_ready = true;
     buf_init(&s->metrics_text, 0);
-    s->started_ms = s->last_loop_ms = serve_wall_ms();
+    s->started_ms = s->last_loop_ms = clock_wall_ms();
     build(s);
     serve_resend_pending(s);
     publish_names(s);

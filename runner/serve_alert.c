@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "clock.h"
 #include "xalloc.h"
 
 /* One alert on its way through its routes.  When the last route is done
@@ -87,7 +88,7 @@ static void send_alert(struct serve *s, struct state_entry *e, const struct strl
 void serve_record(struct serve *s, const char *check, const char *name, const struct strlist *routes, int threshold,
                   int64_t renotify_ms, const struct serve_outcome *o) {
     struct buf key;
-    int64_t now = serve_wall_ms() / 1000;
+    int64_t now = clock_wall_ms() / 1000;
     struct alert a = {.check = check,
                       .name = name,
                       .file = o->file,
@@ -165,7 +166,7 @@ void serve_resend_pending(struct serve *s) {
                           .run_id = e->pending_run_id,
                           .failures = e->consecutive,
                           .since = e->incident_since,
-                          .time = serve_wall_ms() / 1000};
+                          .time = clock_wall_ms() / 1000};
         serve_log("%s %s: sending the %s alert not delivered before the last stop", check, colon + 1,
                   alert_event_name(a.event));
         e->pending_seq = ++alert_seq;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "json.h"
 #include "serve_state.h"
 #include "xalloc.h"
@@ -86,7 +87,7 @@ void serve_run_start(struct serve *s, struct serve_scenario *sc) {
     sc->run_dir = NULL;
     if (s->cfg.artifacts_dir) {
         char stamp[32];
-        time_t now = time(NULL);
+        time_t now = (time_t)(clock_wall_ms() / 1000);
         struct tm tm;
         struct buf rd;
         buf_init(&rd, 0);

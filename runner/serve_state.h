@@ -92,8 +92,6 @@ struct serve {
 
 /* One log line on stderr, "telltale serve: ...", secrets redacted. */
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The wall clock in Unix ms (schedules and state are wall-clock times). */
-int64_t serve_wall_ms(void);
 /* Copy the metrics text and the health verdict out for the HTTP thread. */
 void serve_publish(struct serve *s);
 /* Write the state file; a failure is logged, loudly. */

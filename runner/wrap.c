@@ -20,10 +20,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "buf.h"
+#include "clock.h"
 #include "duration.h"
 #include "failure.h"
 #include "json.h"
@@ -89,21 +90,6 @@ struct outcome {
 };
 
 /* ---- small helpers ---- */
-
-static int64_t clock_ms(clockid_t id) {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void write_all(int fd, const char *p, size_t len) {
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return; /* our stdout went away: keep capturing anyway */
-        p += n, len -= (size_t)n;
-    }
-}
 
 static int wrap_usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "telltale wrap: ");
@@ -202,7 +188,7 @@ static void pump(int *fd, int to, struct outcome *o) {
     for (int reads = 0; reads < PUMP_CHUNKS;) {
         ssize_t n = read(*fd, chunk, sizeof chunk);
         if (n > 0) {
-            write_all(to, chunk, (size_t)n);
+            (void)atomic_file_write_all(to, chunk, (size_t)n); /* our stdout gone: keep capturing */
             tail_append(&o->tail, chunk, (size_t)n);
             o->output_bytes += (uint64_t)n;
             reads++;
@@ -233,12 +219,12 @@ static int run_command(char **cmd, int64_t timeout_ms, struct outcome *o) {
     sigset_t block, orig;
     struct sigaction sa = {0}, saved[1 + sizeof forwarded / sizeof *forwarded];
     bool exited = false;
-    int64_t start = clock_ms(CLOCK_MONOTONIC), drain_until = 0;
+    int64_t start = clock_mono_ms(), drain_until = 0;
     int64_t kill_at = timeout_ms > 0 ? start + timeout_ms : 0; /* next signal from us; 0: none */
     int kills = 0;                                             /* signals sent by --timeout */
     pid_t pid;
 
-    o->started_ms = clock_ms(CLOCK_REALTIME);
+    o->started_ms = clock_wall_ms();
     /* Signals are blocked except inside ppoll, so a SIGCHLD can never slip
      * in between a check and the wait (the self-pipe problem, solved by
      * the kernel). */
@@ -288,7 +274,7 @@ static int run_command(char **cmd, int64_t timeout_ms, struct outcome *o) {
         for (int i = 0; i < 2; i++)
             if (fds[i] >= 0) p[n] = (struct pollfd){.fd = fds[i], .events = POLLIN}, which[n++] = i;
         if (exited) {
-            int64_t left = drain_until - clock_ms(CLOCK_MONOTONIC);
+            int64_t left = drain_until - clock_mono_ms();
             /* Done when both pipes are closed — or, if a child the command
              * left behind holds them open (a daemon it started), after
              * DRAIN_MS: the job is over, its heirs are not our business. */
@@ -296,13 +282,13 @@ static int run_command(char **cmd, int64_t timeout_ms, struct outcome *o) {
             ts = (struct timespec){left / 1000, (left % 1000) * 1000000L};
             tsp = &ts;
         } else if (kill_at) {
-            int64_t left = kill_at - clock_ms(CLOCK_MONOTONIC);
+            int64_t left = kill_at - clock_mono_ms();
             if (left <= 0) {
                 /* Past --timeout: ask, then, if it is still there after
                  * the grace, insist.  Its death is then recorded as usual. */
                 kill(pid, kills++ == 0 ? SIGTERM : SIGKILL);
                 o->timed_out = true;
-                kill_at = kills == 1 ? clock_ms(CLOCK_MONOTONIC) + KILL_GRACE_MS : 0;
+                kill_at = kills == 1 ? clock_mono_ms() + KILL_GRACE_MS : 0;
                 continue;
             }
             ts = (struct timespec){left / 1000, (left % 1000) * 1000000L};
@@ -327,14 +313,14 @@ static int run_command(char **cmd, int64_t timeout_ms, struct outcome *o) {
             got_child = 0;
             if (waitpid(pid, &wstatus, WNOHANG) == pid) {
                 exited = true;
-                o->duration_ms = clock_ms(CLOCK_MONOTONIC) - start;
-                drain_until = clock_ms(CLOCK_MONOTONIC) + DRAIN_MS;
+                o->duration_ms = clock_mono_ms() - start;
+                drain_until = clock_mono_ms() + DRAIN_MS;
             }
         }
     }
     for (int i = 0; i < 2; i++)
         if (fds[i] >= 0) close(fds[i]);
-    if (o->duration_ms == 0) o->duration_ms = clock_ms(CLOCK_MONOTONIC) - start;
+    if (o->duration_ms == 0) o->duration_ms = clock_mono_ms() - start;
     if (WIFSIGNALED(wstatus)) {
         o->signal = WTERMSIG(wstatus);
         o->exit_code = 128 + o->signal;
@@ -359,7 +345,7 @@ cleanup:
         if (err[i] >= 0) close(err[i]);
         if (status[i] >= 0) close(status[i]);
     }
-    if (o->duration_ms == 0) o->duration_ms = clock_ms(CLOCK_MONOTONIC) - start;
+    if (o->duration_ms == 0) o->duration_ms = clock_mono_ms() - start;
     sigaction(SIGCHLD, &saved[0], NULL);
     for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &saved[1 + i], NULL);
     sigprocmask(SIG_SETMASK, &orig, NULL);
@@ -396,7 +382,7 @@ static void json_common(struct buf *b, const struct wrap_opts *w) {
     buf_puts(b, ",");
     json_str(b, "host", host);
     buf_puts(b, ",");
-    result_format_time(clock_ms(CLOCK_REALTIME), when, sizeof when);
+    result_format_time(clock_wall_ms(), when, sizeof when);
     json_str(b, "time", when);
 }
 
