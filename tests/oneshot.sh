@@ -359,7 +359,8 @@ name=prom-file-atomic
 # reader polling it during 15 rewrites never sees half a file.
 before=$(stat -c %i "$M/telltale.prom")
 ( while [ ! -e "$D/stop-reader" ]; do
-      if [ -e "$M/telltale.prom" ] && ! tail -n 1 "$M/telltale.prom" | grep -q '^telltale_build_info'; then
+      # Families are sorted by name: the last line is the last step's status.
+      if [ -e "$M/telltale.prom" ] && ! tail -n 1 "$M/telltale.prom" | grep -qx 'telltale_step_last_status{scenario="oneshot-pass",step="second"} 1'; then
           echo torn >> "$D/torn"
       fi
   done ) &
