@@ -42,6 +42,7 @@
 #include "serve_metrics.h"
 #include "serve_run.h"
 #include "serve_state.h"
+#include "spawn.h"
 #include "worker.h"
 #include "xalloc.h"
 
@@ -597,6 +598,9 @@ static void remove_tmp_dir(const char *dir) {
     buf_free(&p);
 }
 
+/* Read from a signalfd on the loop; blocked in every thread. */
+static const int handled_signals[] = {SIGCHLD, SIGHUP, SIGTERM, SIGINT};
+
 int serve_main(int argc, char **argv) {
     static const struct option opts[] = {
         {"listen", required_argument, NULL, 'l'},
@@ -610,7 +614,6 @@ int serve_main(int argc, char **argv) {
     struct failure f = {0};
     const char *listen = "127.0.0.1:9464";
     char tmpl[4200], err[1024];
-    sigset_t mask;
     int c, rc = EXIT_INTERNAL, port = 0;
     bool curl_ready = false, mu_ready = false;
 
@@ -664,15 +667,13 @@ int serve_main(int argc, char **argv) {
     /* Block before any thread exists: the HTTP and worker threads inherit
      * the mask, so these signals reach only the signalfd. */
     signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGCHLD);
-    sigaddset(&mask, SIGHUP);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &mask, NULL);
-    sigio.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    sigio.fd = spawn_signalfd(handled_signals, sizeof handled_signals / sizeof *handled_signals, NULL, &f);
+    if (sigio.fd < 0) {
+        serve_log("%s", f.message);
+        goto cleanup;
+    }
     s->loop = loop_new();
-    if (sigio.fd < 0 || !s->loop) {
+    if (!s->loop) {
         serve_log("cannot set up the event loop: %s", strerror(errno));
         goto cleanup;
     }

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lauxlib.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +11,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "failure.h"
 #include "json.h"
 #include "serve_state.h"
+#include "spawn.h"
 #include "xalloc.h"
 
 #define REPORT_MAX (64u * 1024 * 1024) /* a report is KBs; this only bounds a broken one */
@@ -55,6 +56,7 @@ void serve_run_start(struct serve *s, struct serve_scenario *sc) {
     struct buf report, vars, timeout, grace, artifacts;
     const char *argv[20];
     int argc = 0;
+    struct spawn_child child;
     pid_t pid;
 
     buf_init(&report, 0);
@@ -104,26 +106,22 @@ void serve_run_start(struct serve *s, struct serve_scenario *sc) {
     argv[argc++] = sc->conf.path;
     argv[argc] = NULL;
 
-    pid = fork();
-    if (pid < 0) {
-        serve_log("scenario %s not started: fork: %s", sc->conf.name, strerror(errno));
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    struct spawn_opts o = {.argv = (char *const *)argv,
+                           .in = null,
+                           .out = null, /* the console summary: the report says it all */
+                           .err = -1,
+                           .own_group = true}; /* a Ctrl-C at serve's terminal is serve's to forward, not the run's */
+    struct failure f = {0};
+    int started = spawn_start(&o, &child, &f);
+    if (null >= 0) close(null);
+    if (started != 0) {
+        serve_log("scenario %s not started: %s", sc->conf.name, f.message);
+        failure_clear(&f);
         unlink(buf_str(&vars));
         goto cleanup;
     }
-    if (pid == 0) {
-        sigset_t none;
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC); /* dup2 clears CLOEXEC on the copies */
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL); /* we read these from a signalfd; the run must see them */
-        signal(SIGPIPE, SIG_DFL);
-        setpgid(0, 0); /* a Ctrl-C at serve's terminal is serve's to forward, not the run's */
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-            dup2(null, STDOUT_FILENO); /* the console summary: the report says it all */
-        }
-        execv(s->exe, (char *const *)argv);
-        _exit(127);
-    }
+    pid = child.pid;
     sc->pid = pid;
     sc->killed = false;
     sc->started_mono = loop_now(s->loop);
