@@ -13,7 +13,7 @@
  * SIGCHLD, SIGHUP, SIGTERM and SIGINT, and the worker posts of alert
  * deliveries and pings.  The HTTP thread (serve_http.c) only reads what
  * serve_publish() copies out under serve->mu.  The alert state machine is
- * serve_alert.c. */
+ * alert_machine.c, wired to routes and the state file by serve_alert.c. */
 #include "serve.h"
 
 #include <curl/curl.h>
@@ -41,6 +41,7 @@
 #include "serve_http.h"
 #include "serve_metrics.h"
 #include "serve_run.h"
+#include "serve_schedule.h"
 #include "serve_state.h"
 #include "spawn.h"
 #include "worker.h"
@@ -52,45 +53,6 @@
 #define TICK_MS 1000
 #define WATCHDOG_SLACK_MS 5000 /* beyond the child's own --timeout + --grace */
 
-/* One log line on stderr (the journal adds the time), secrets redacted. */
-void serve_log(const char *fmt, ...) {
-    struct buf line;
-    va_list ap;
-    buf_init(&line, 0);
-    va_start(ap, fmt);
-    buf_vprintf(&line, fmt, ap);
-    va_end(ap);
-    char *clean = redact_text(buf_str(&line));
-    fprintf(stderr, "telltale serve: %s\n", clean);
-    free(clean);
-    buf_free(&line);
-}
-
-/* ---- counters ---- */
-
-void serve_count_add(struct serve_count **list, const char *a, const char *b, uint64_t n) {
-    struct serve_count **p = list;
-    for (; *p; p = &(*p)->next)
-        if (strcmp((*p)->a, a) == 0 && strcmp((*p)->b ? (*p)->b : "", b ? b : "") == 0) {
-            (*p)->n += n;
-            return;
-        }
-    *p = xcalloc(1, sizeof **p);
-    (*p)->a = xstrdup(a);
-    (*p)->b = b ? xstrdup(b) : NULL;
-    (*p)->n = n;
-}
-
-void serve_count_free(struct serve_count **list) {
-    while (*list) {
-        struct serve_count *c = *list;
-        *list = c->next;
-        free(c->a);
-        free(c->b);
-        free(c);
-    }
-}
-
 /* ---- what the HTTP thread sees ---- */
 
 static void publish_names(struct serve *s) {
@@ -101,37 +63,6 @@ static void publish_names(struct serve *s) {
     s->hb_names = xcalloc(s->n_heartbeats + 1, sizeof *s->hb_names);
     for (size_t i = 0; i < s->n_heartbeats; i++) s->hb_names[i] = xstrdup(s->heartbeats[i]->conf.name);
     pthread_mutex_unlock(&s->mu);
-}
-
-/* Copy the metrics text and the health verdict out for the HTTP thread. */
-void serve_publish(struct serve *s) {
-    struct buf text, problem;
-    int64_t now = clock_wall_ms();
-    buf_init(&text, 0);
-    buf_init(&problem, 0);
-    serve_metrics_format(s, &text);
-    for (size_t i = 0; i < s->n_scenarios; i++) {
-        const struct serve_scenario *sc = s->scenarios[i];
-        if (sc->removed || s->stopping || now <= sc->start_by_ms) continue;
-        buf_printf(&problem, "%sscenario %s not started for %lld s past its due time (health_grace %lld s)",
-                   problem.len ? "; " : "", sc->conf.name,
-                   (long long)((now - sc->start_by_ms) / 1000) + (long long)(s->cfg.health_grace_ms / 1000),
-                   (long long)(s->cfg.health_grace_ms / 1000));
-    }
-    pthread_mutex_lock(&s->mu);
-    buf_free(&s->metrics_text);
-    s->metrics_text = text;
-    free(s->health_problem);
-    s->health_problem = problem.len ? buf_take(&problem) : NULL;
-    s->health_at_ms = now;
-    pthread_mutex_unlock(&s->mu);
-    buf_free(&problem);
-}
-
-void serve_save_state(struct serve *s) {
-    struct failure f = {0};
-    if (state_save(s->cfg.state_file, &s->state, &f) != 0) serve_log("STATE NOT SAVED: %s", f.message);
-    failure_clear(&f);
 }
 
 /* ---- schedule helpers ---- */
@@ -235,14 +166,9 @@ static size_t running(const struct serve *s) {
  * every; the jitter is added to the start, not to the base, so it never
  * accumulates. */
 static void schedule(struct serve *s, struct serve_scenario *sc, int64_t base) {
-    int64_t next, wait;
-    if (sc->conf.has_cron) {
-        time_t t = cron_next(&sc->conf.cron, (time_t)(base / 1000), false);
-        if (t < 0) serve_log("SCENARIO %s NOT SCHEDULED: its cron expression never fires again", sc->conf.name);
-        next = t < 0 ? INT64_MAX / 4 : (int64_t)t * 1000;
-    } else {
-        next = base + sc->conf.every_ms;
-    }
+    int64_t next = serve_schedule_next(&sc->conf, base), wait;
+    if (next == SERVE_SCHEDULE_NEVER)
+        serve_log("SCENARIO %s NOT SCHEDULED: its cron expression never fires again", sc->conf.name);
     sc->base_ms = next;
     sc->next_due_ms = next + (int64_t)random_below((uint64_t)sc->conf.jitter_ms + 1);
     wait = sc->next_due_ms - clock_wall_ms();
@@ -257,10 +183,6 @@ static void on_due(struct loop *loop, struct loop_timer *t) {
     struct serve_scenario *sc = t->data;
     struct serve *s = sc->serve;
     int64_t now = clock_wall_ms();
-    /* A cron slot counts from the slot just due, never from a clock read
-     * a few ms before it (the timer may fire that early): the same slot
-     * would come due twice. */
-    int64_t base = sc->conf.has_cron ? (now > sc->base_ms ? now : sc->base_ms) : sc->base_ms;
     bool started = false;
     (void)loop;
     if (s->stopping) return;
@@ -271,8 +193,7 @@ static void on_due(struct loop *loop, struct loop_timer *t) {
         serve_run_start(s, sc);
         started = sc->pid != 0;
     }
-    if (!sc->conf.has_cron && base + sc->conf.every_ms <= now) base = now;
-    schedule(s, sc, base);
+    schedule(s, sc, serve_schedule_rebase(&sc->conf, sc->base_ms, now));
     if (started) sc->start_by_ms = sc->next_due_ms + s->cfg.health_grace_ms;
     serve_publish(s);
 }
@@ -384,7 +305,7 @@ static struct serve_scenario *new_scenario(struct serve *s, const struct serve_s
 /* The first start: now (plus jitter) for `every`, the next cron time. */
 static void schedule_first(struct serve *s, struct serve_scenario *sc) {
     int64_t now = clock_wall_ms();
-    schedule(s, sc, sc->conf.has_cron ? now : now - sc->conf.every_ms);
+    schedule(s, sc, serve_schedule_first_base(&sc->conf, now));
     sc->start_by_ms = sc->next_due_ms + s->cfg.health_grace_ms;
 }
 
@@ -549,6 +470,7 @@ static void begin_stop(struct serve *s, int sig) {
         return;
     }
     s->stopping = true;
+    alert_machine_stop(&s->machine);
     serve_log("stopping (%s): %zu run%s to finish", strsignal(sig), running(s), running(s) == 1 ? "" : "s");
     for (size_t i = 0; i < s->n_scenarios; i++) loop_timer_stop(s->loop, &s->scenarios[i]->timer);
     kill_all(s, SIGTERM);
@@ -709,6 +631,7 @@ int serve_main(int argc, char **argv) {
 
 cleanup:
     s->stopping = true;
+    alert_machine_stop(&s->machine);
     if (running(s) > 0) { /* the loop failed with runs going: they must not outlive us */
         kill_all(s, SIGKILL);
         for (size_t i = 0; i < s->n_scenarios; i++)

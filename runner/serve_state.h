@@ -1,7 +1,9 @@
 /* serve_state.h — the scheduler's runtime state, shared by serve.c (which
- * owns and changes it, on the loop thread) and serve_metrics.c (which
- * formats it, on the loop thread too: the HTTP thread only ever reads the
- * snapshot serve.c publishes under serve->mu). */
+ * owns and changes it, on the loop thread), serve_alert.c and serve_run.c
+ * (which act on one check or run of it) and serve_metrics.c (which formats
+ * it, on the loop thread too: the HTTP thread only ever reads the snapshot
+ * serve_publish copies out under serve->mu).  The helpers below are
+ * serve_state.c's, so none of those files needs serve.c. */
 #ifndef TELLTALE_SERVE_STATE_H
 #define TELLTALE_SERVE_STATE_H
 
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "alert_machine.h"
 #include "buf.h"
 #include "loop.h"
 #include "serve_config.h"
@@ -74,6 +77,7 @@ struct serve {
     struct serve_heartbeat **heartbeats;
     size_t n_heartbeats;
     struct state state;
+    struct alert_machine machine;       /* decides the alerts (serve_alert.c wires it) */
     struct serve_count *deliveries;     /* a = route, b = "delivered" | "failed" */
     struct serve_count *attempt_errors; /* a = route */
     struct serve_count *reloads;        /* a = "ok" | "error" */
