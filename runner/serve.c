@@ -268,8 +268,6 @@ static void check_heartbeats(struct serve *s, int64_t now) {
 
 /* ---- the tick: heartbeats, watchdog, health ---- */
 
-static struct loop_timer tick_timer;
-
 static void on_tick(struct loop *loop, struct loop_timer *t) {
     struct serve *s = t->data;
     int64_t now = clock_wall_ms();
@@ -345,17 +343,15 @@ static void build(struct serve *s) {
     for (size_t i = 0; i < s->n_heartbeats; i++) s->heartbeats[i] = new_heartbeat(s, &s->cfg.heartbeats[i]);
 }
 
-static const char *state_override; /* --state FILE: wins over the config's, across reloads */
-
 static int load_config(struct serve *s, struct serve_config *cfg) {
     char err[1024];
     if (serve_config_load(s->config_path, cfg, err, sizeof err) != 0) {
         serve_log("config error: %s", err);
         return -1;
     }
-    if (state_override) {
+    if (s->state_override) {
         free(cfg->state_file);
-        cfg->state_file = xstrdup(state_override);
+        cfg->state_file = xstrdup(s->state_override);
     }
     return 0;
 }
@@ -446,8 +442,6 @@ static void reload(struct serve *s) {
 
 /* ---- signals and stopping ---- */
 
-static struct loop_timer stop_timer;
-
 static void kill_all(struct serve *s, int sig) {
     for (size_t i = 0; i < s->n_scenarios; i++)
         if (s->scenarios[i]->pid) kill(s->scenarios[i]->pid, sig);
@@ -474,8 +468,7 @@ static void begin_stop(struct serve *s, int sig) {
     serve_log("stopping (%s): %zu run%s to finish", strsignal(sig), running(s), running(s) == 1 ? "" : "s");
     for (size_t i = 0; i < s->n_scenarios; i++) loop_timer_stop(s->loop, &s->scenarios[i]->timer);
     kill_all(s, SIGTERM);
-    loop_timer_init(&stop_timer, on_stop_deadline, s);
-    loop_timer_start(s->loop, &stop_timer, loop_now(s->loop) + (uint64_t)(s->cfg.run_grace_ms + WATCHDOG_SLACK_MS));
+    loop_timer_start(s->loop, &s->stop_timer, loop_now(s->loop) + (uint64_t)(s->cfg.run_grace_ms + WATCHDOG_SLACK_MS));
 }
 
 static void on_signal(struct loop *loop, struct loop_io *io, unsigned events) {
@@ -523,130 +516,102 @@ static void remove_tmp_dir(const char *dir) {
 /* Read from a signalfd on the loop; blocked in every thread. */
 static const int handled_signals[] = {SIGCHLD, SIGHUP, SIGTERM, SIGINT};
 
-int serve_main(int argc, char **argv) {
+/* Options into s and *listen.  Returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct serve *s, const char **listen) {
     static const struct option opts[] = {
         {"listen", required_argument, NULL, 'l'},
         {"state", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct serve *s = xcalloc(1, sizeof *s);
-    struct serve_http *http = NULL;
-    struct loop_io sigio = {.fd = -1};
-    struct failure f = {0};
-    const char *listen = "127.0.0.1:9464";
-    char tmpl[4200], err[1024];
-    int c, rc = EXIT_INTERNAL, port = 0;
-    bool curl_ready = false, mu_ready = false;
-
+    int c;
     opterr = 0;
     optind = 2;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'l': listen = optarg; break;
-        case 's': state_override = optarg; break;
-        case 'h':
-            fputs(serve_usage, stdout);
-            rc = EXIT_OK;
-            goto cleanup;
+        case 'l': *listen = optarg; break;
+        case 's': s->state_override = optarg; break;
+        case 'h': fputs(serve_usage, stdout); return EXIT_OK;
         default:
             fprintf(stderr, "telltale serve: unknown or incomplete option '%s'\n%s", argv[optind - 1], serve_usage);
-            rc = EXIT_USAGE;
-            goto cleanup;
+            return EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
         fprintf(stderr, "telltale serve: expected one CONFIG file\n%s", serve_usage);
-        rc = EXIT_USAGE;
-        goto cleanup;
+        return EXIT_USAGE;
     }
     s->config_path = argv[optind];
-    if (load_config(s, &s->cfg) != 0) {
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
+    return -1;
+}
+
+/* What must exist before the first run: our binary's path, the state,
+ * the report directory, libcurl, the signalfd, the loop.  Returns 0, or
+ * -1 after logging why. */
+static int start_up(struct serve *s, struct loop_io *sigio, struct failure *f) {
+    char tmpl[4200];
     ssize_t n = readlink("/proc/self/exe", s->exe, sizeof s->exe - 1);
     if (n <= 0) {
         serve_log("cannot find our own binary (/proc/self/exe): %s", strerror(errno));
-        goto cleanup;
+        return -1;
     }
     s->exe[n] = '\0';
-    if (state_load(s->cfg.state_file, &s->state, &f) != 0) {
+    if (state_load(s->cfg.state_file, &s->state, f) != 0) {
         /* Starting with an empty state would forget open incidents. */
-        serve_log("%s (move it away to start from an empty state)", f.message);
-        goto cleanup;
+        serve_log("%s (move it away to start from an empty state)", f->message);
+        return -1;
     }
     const char *tmp = getenv("TMPDIR");
     snprintf(tmpl, sizeof tmpl, "%s/telltale-serve.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(tmpl)) {
         serve_log("cannot create a directory for run reports (%s): %s", tmpl, strerror(errno));
-        goto cleanup;
+        return -1;
     }
     s->tmp_dir = xstrdup(tmpl);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    curl_ready = true;
-
+    s->curl_ready = true;
     /* Block before any thread exists: the HTTP and worker threads inherit
      * the mask, so these signals reach only the signalfd. */
     signal(SIGPIPE, SIG_IGN);
-    sigio.fd = spawn_signalfd(handled_signals, sizeof handled_signals / sizeof *handled_signals, NULL, &f);
-    if (sigio.fd < 0) {
-        serve_log("%s", f.message);
-        goto cleanup;
+    sigio->fd = spawn_signalfd(handled_signals, sizeof handled_signals / sizeof *handled_signals, NULL, f);
+    if (sigio->fd < 0) {
+        serve_log("%s", f->message);
+        return -1;
     }
     s->loop = loop_new();
     if (!s->loop) {
         serve_log("cannot set up the event loop: %s", strerror(errno));
-        goto cleanup;
+        return -1;
     }
-    sigio.fn = on_signal;
-    sigio.data = s;
-    loop_io_set(s->loop, &sigio, LOOP_READ);
+    loop_timer_init(&s->tick_timer, on_tick, s);
+    loop_timer_init(&s->stop_timer, on_stop_deadline, s);
+    sigio->fn = on_signal;
+    sigio->data = s;
+    loop_io_set(s->loop, sigio, LOOP_READ);
     pthread_mutex_init(&s->mu, NULL);
-    mu_ready = true;
+    s->mu_ready = true;
     buf_init(&s->metrics_text, 0);
-    s->started_ms = s->last_loop_ms = clock_wall_ms();
-    build(s);
-    serve_resend_pending(s);
-    publish_names(s);
-    serve_publish(s);
-    http = serve_http_start(s, listen, on_ping, &port, err, sizeof err);
-    if (!http) {
-        serve_log("%s", err);
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
-    serve_log("listening on port %d (%s): %zu scenario%s, %zu heartbeat%s, state in %s", port, listen, s->n_scenarios,
-              s->n_scenarios == 1 ? "" : "s", s->n_heartbeats, s->n_heartbeats == 1 ? "" : "s", s->cfg.state_file);
-    loop_timer_init(&tick_timer, on_tick, s);
-    loop_timer_start(s->loop, &tick_timer, loop_now(s->loop) + TICK_MS);
+    return 0;
+}
 
-    while (!(s->stopping && running(s) == 0))
-        if (loop_run_once(s->loop) != 0 && errno != EINTR) {
-            serve_log("event loop failed: %s", strerror(errno));
-            goto cleanup;
-        }
-    rc = EXIT_OK;
-    serve_log("stopped");
-
-cleanup:
+/* Stop what is left: runs (the loop failed with runs going: they must not
+ * outlive us), deliveries, the HTTP thread; save the state; free. */
+static void shut_down(struct serve *s, struct serve_http *http, struct loop_io *sigio) {
     s->stopping = true;
     alert_machine_stop(&s->machine);
-    if (running(s) > 0) { /* the loop failed with runs going: they must not outlive us */
+    if (running(s) > 0) {
         kill_all(s, SIGKILL);
         for (size_t i = 0; i < s->n_scenarios; i++)
             if (s->scenarios[i]->pid) waitpid(s->scenarios[i]->pid, NULL, 0);
     }
     alert_cancel_pending(); /* reported as not delivered, kept pending for the next start */
-    bool http_ran = http != NULL;
     serve_http_stop(http);
-    if (http_ran) {
+    if (http) {
         /* pings posted before the HTTP thread stopped: taken, not acted on */
-        s->stopping = true;
-        loop_timer_start(s->loop, &tick_timer, loop_now(s->loop));
+        loop_timer_start(s->loop, &s->tick_timer, loop_now(s->loop));
         loop_run_once(s->loop);
-        loop_timer_stop(s->loop, &tick_timer);
-        loop_timer_stop(s->loop, &stop_timer);
+        loop_timer_stop(s->loop, &s->tick_timer);
+        loop_timer_stop(s->loop, &s->stop_timer);
     }
     if (s->state.len) serve_save_state(s);
     /* A delivery still running after that (a webhook hanging past its
@@ -660,23 +625,61 @@ cleanup:
     serve_count_free(&s->deliveries);
     serve_count_free(&s->attempt_errors);
     serve_count_free(&s->reloads);
-    if (mu_ready) {
+    if (s->mu_ready) {
         for (size_t i = 0; i < s->n_hb_names; i++) free(s->hb_names[i]);
         free(s->hb_names);
         buf_free(&s->metrics_text);
         free(s->health_problem);
         pthread_mutex_destroy(&s->mu);
     }
-    if (sigio.fd >= 0) close(sigio.fd);
+    if (sigio->fd >= 0) close(sigio->fd);
     loop_free(s->loop);
     if (s->tmp_dir) remove_tmp_dir(s->tmp_dir);
     free(s->tmp_dir);
     serve_config_free(&s->cfg);
     state_free(&s->state);
-    failure_clear(&f);
-    if (curl_ready && left_running == 0) curl_global_cleanup();
+    if (s->curl_ready && left_running == 0) curl_global_cleanup();
     redact_reset();
+}
+
+int serve_main(int argc, char **argv) {
+    struct serve *s = xcalloc(1, sizeof *s);
+    struct serve_http *http = NULL;
+    struct loop_io sigio = {.fd = -1};
+    struct failure f = {0};
+    const char *listen = "127.0.0.1:9464";
+    char err[1024];
+    int rc = parse_args(argc, argv, s, &listen), port = 0;
+
+    if (rc >= 0) goto cleanup;
+    rc = EXIT_USAGE;
+    if (load_config(s, &s->cfg) != 0) goto cleanup;
+    rc = EXIT_INTERNAL;
+    if (start_up(s, &sigio, &f) != 0) goto cleanup;
+    s->started_ms = s->last_loop_ms = clock_wall_ms();
+    build(s);
+    serve_resend_pending(s);
+    publish_names(s);
+    serve_publish(s);
+    http = serve_http_start(s, listen, on_ping, &port, err, sizeof err);
+    if (!http) {
+        serve_log("%s", err);
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    serve_log("listening on port %d (%s): %zu scenario%s, %zu heartbeat%s, state in %s", port, listen, s->n_scenarios,
+              s->n_scenarios == 1 ? "" : "s", s->n_heartbeats, s->n_heartbeats == 1 ? "" : "s", s->cfg.state_file);
+    loop_timer_start(s->loop, &s->tick_timer, loop_now(s->loop) + TICK_MS);
+    while (!(s->stopping && running(s) == 0))
+        if (loop_run_once(s->loop) != 0 && errno != EINTR) {
+            serve_log("event loop failed: %s", strerror(errno));
+            goto cleanup;
+        }
+    rc = EXIT_OK;
+    serve_log("stopped");
+cleanup:
+    shut_down(s, http, &sigio);
+    failure_clear(&f);
     free(s);
-    state_override = NULL;
     return rc;
 }

@@ -68,8 +68,9 @@ struct serve_heartbeat {
 
 struct serve {
     const char *config_path;
-    char exe[4096]; /* our own binary, for the child runs */
-    char *tmp_dir;  /* reports and vars files of the runs */
+    char exe[4096];   /* our own binary, for the child runs */
+    char *tmp_dir;    /* reports and vars files of the runs */
+    unsigned run_seq; /* numbers the runs' files in tmp_dir */
     struct loop *loop;
     struct serve_config cfg;
     struct serve_scenario **scenarios;
@@ -81,6 +82,10 @@ struct serve {
     struct serve_count *deliveries;     /* a = route, b = "delivered" | "failed" */
     struct serve_count *attempt_errors; /* a = route */
     struct serve_count *reloads;        /* a = "ok" | "error" */
+    const char *state_override;         /* --state FILE: wins over the config's, across reloads */
+    struct loop_timer tick_timer;       /* heartbeats, watchdog, /health: every second */
+    struct loop_timer stop_timer;       /* SIGKILL for runs still going after the stop bound */
+    bool curl_ready, mu_ready;          /* set up by serve_main: torn down at exit */
     int64_t started_ms;                 /* Unix ms */
     int64_t last_loop_ms;               /* Unix ms of the last scheduler tick; written under mu */
     bool stopping;

@@ -35,11 +35,11 @@
 #include "run.h"
 #include "spawn.h"
 #include "utf8.h"
+#include "wrap_tail.h"
 #include "xalloc.h"
 
 #define DEFAULT_TAIL_LINES 20
 #define MAX_TAIL_LINES 10000
-#define TAIL_CAP 16384       /* bytes of output kept, whatever --tail says: pings and log lines stay small */
 #define PING_TIMEOUT_MS 5000 /* per attempt */
 #define PING_ATTEMPTS 3      /* worst case about 16 s per ping */
 #define DRAIN_MS 200         /* after the command exits, how long a child it left may keep writing */
@@ -88,7 +88,7 @@ struct outcome {
     int64_t started_ms;  /* wall clock, Unix ms */
     int64_t duration_ms; /* monotonic */
     char error[256];     /* why it could not run; empty if it ran */
-    struct buf tail;     /* the end of its output, at most 2 * TAIL_CAP bytes */
+    struct buf tail;     /* the end of its output (wrap_tail.h) */
     uint64_t output_bytes;
 };
 
@@ -112,37 +112,6 @@ static bool valid_name(const char *s) {
 }
 
 static bool http_url(const char *s) { return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0; }
-
-/* Keep the last TAIL_CAP bytes: append, and when twice the cap is held,
- * move the newest half down — amortised O(1) per byte. */
-static void tail_append(struct buf *tail, const char *p, size_t n) {
-    if (n >= TAIL_CAP) {
-        buf_reset(tail);
-        buf_append(tail, p + n - TAIL_CAP, TAIL_CAP);
-        return;
-    }
-    buf_append(tail, p, n);
-    if (tail->len > 2 * TAIL_CAP) {
-        memmove(tail->data, tail->data + tail->len - TAIL_CAP, TAIL_CAP);
-        tail->len = TAIL_CAP;
-        tail->data[tail->len] = '\0';
-    }
-}
-
-/* The last `lines` lines of what was kept (at most TAIL_CAP bytes), as
- * valid UTF-8. */
-static void tail_text(const struct buf *tail, int lines, struct buf *out) {
-    size_t len = tail->len, start;
-    const char *d = tail->data;
-    if (len > TAIL_CAP) d += len - TAIL_CAP, len = TAIL_CAP;
-    start = len;
-    if (lines > 0 && start > 0 && d[start - 1] == '\n') start--; /* a final newline ends a line, not begins one */
-    for (int seen = 0; start > 0 && lines > 0; start--)
-        if (d[start - 1] == '\n' && ++seen == lines) break;
-    if (lines <= 0) start = len;
-    /* A cut through a multi-byte character becomes U+FFFD, not bad JSON. */
-    utf8_append_sanitized(out, d + start, len - start);
-}
 
 /* ---- running the command ---- */
 
@@ -175,7 +144,7 @@ static void pump(int *fd, int to, struct outcome *o) {
         ssize_t n = read(*fd, chunk, sizeof chunk);
         if (n > 0) {
             (void)atomic_file_write_all(to, chunk, (size_t)n); /* our stdout gone: keep capturing */
-            tail_append(&o->tail, chunk, (size_t)n);
+            wrap_tail_append(&o->tail, chunk, (size_t)n);
             o->output_bytes += (uint64_t)n;
             reads++;
             continue;
@@ -191,9 +160,9 @@ static void pump(int *fd, int to, struct outcome *o) {
 static void note_error(struct outcome *o, const char *fmt, const char *arg, int err) {
     snprintf(o->error, sizeof o->error, fmt, arg, strerror(err));
     fprintf(stderr, "telltale wrap: %s\n", o->error);
-    tail_append(&o->tail, "telltale wrap: ", 15);
-    tail_append(&o->tail, o->error, strlen(o->error));
-    tail_append(&o->tail, "\n", 1);
+    wrap_tail_append(&o->tail, "telltale wrap: ", 15);
+    wrap_tail_append(&o->tail, o->error, strlen(o->error));
+    wrap_tail_append(&o->tail, "\n", 1);
 }
 
 /* Start cmd with its output into two pipes; fills r.  Returns 0, or -1
@@ -397,7 +366,7 @@ static void json_outcome(struct buf *b, const struct wrap_opts *w, const struct 
     char when[40];
     struct buf tail;
     buf_init(&tail, 0);
-    tail_text(&o->tail, w->tail_lines, &tail);
+    wrap_tail_text(&o->tail, w->tail_lines, &tail);
     result_format_time(o->started_ms, when, sizeof when);
     buf_puts(b, ",");
     json_str(b, "started_at", when);
