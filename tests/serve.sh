@@ -237,6 +237,29 @@ else fail "webhook-down-counted" "failed delivery not in /metrics" "$LOG2"; fi
 grep -q 'ALERT NOT DELIVERED to down after 3 attempts' "$LOG2" && pass "webhook-down-logged" || fail "webhook-down-logged" "no log line" "$LOG2"
 kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
 
+# ---- exec hooks: "not found" said as such; a timeout is SIGTERM (to the group) before SIGKILL ----
+cat > "$D/hooks.lua" <<EOF
+scenarios = { { path = "$S/flag.lua", every = "1s", vars = { OK_FILE = "$D/never" }, alerts = { "missing", "slow" } } }
+alerts = {
+  missing = { exec = { "telltale-no-such-hook" } },
+  slow = { exec = { "sh", "-c", "trap 'echo term >> $D/slow-hook.log; exit 0' TERM; cat > /dev/null; echo started >> $D/slow-hook.log; while :; do sleep 0.1; done" } },
+}
+state_file = "$D/hooks-state.json"
+alert_retry = { attempts = 1, timeout = "1s" }
+EOF
+LOG3=$D/hooks.log
+: > "$LOG3"
+start_serve "$D/hooks.lua" "$LOG3" || fail "hooks-start" "did not start" "$LOG3"
+if wait_for 15 'grep -q "ALERT NOT DELIVERED to slow" "$LOG3"' && wait_for 5 'grep -q "ALERT NOT DELIVERED to missing" "$LOG3"'; then
+    grep -q "exec hook telltale-no-such-hook could not be run: No such file or directory" "$LOG3" \
+        && pass "exec-hook-not-found" || fail "exec-hook-not-found" "no 'could not be run: No such file or directory'" "$LOG3"
+    grep -q "exec hook sh did not finish within 1000 ms (stopped: SIGTERM)" "$LOG3" && grep -qx term "$D/slow-hook.log" \
+        && pass "exec-hook-timeout-sigterm" || fail "exec-hook-timeout-sigterm" "not stopped by SIGTERM first" "$LOG3" "$D/slow-hook.log"
+else
+    fail "exec-hooks" "no final delivery result" "$LOG3"
+fi
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
+
 # ---- kill -9 while an alert is still being retried: sent after the restart, once ----
 cat > "$D/pend.lua" <<EOF
 scenarios = { { path = "$S/flag.lua", every = "1s", vars = { OK_FILE = "$D/never" }, alerts = { "pend" } } }
