@@ -432,6 +432,7 @@ static void abandon_run(struct task *t, const char *why, int signo, void *data) 
     int code;
     for (size_t i = 0; i < run->files->len; i++)
         if (run->running[i] && run->running[i]->task == t) stuck = run->running[i]->def.name;
+    if (!stuck && t) stuck = task_scenario(t); /* closing its state, after its report */
     for (size_t i = 0; i < run->files->len; i++) {
         struct scen *sc = run->running[i];
         struct scenario_result *r;
@@ -461,7 +462,13 @@ static void abandon_run(struct task *t, const char *why, int signo, void *data) 
     }
     if (signo && !run->signal) run->signal = signo;
     code = exit_code(run);
-    fprintf(stderr, "telltale: %s: ending the run\n", stuck ? stuck : "a scenario's Lua code would not stop");
+    if (signo)
+        fprintf(stderr,
+                "telltale: %s received twice while scenario %s ran Lua code that cannot be interrupted: ending "
+                "the run\n",
+                signo == SIGINT ? "SIGINT" : "SIGTERM", stuck ? stuck : "?");
+    else
+        fprintf(stderr, "telltale: scenario %s would not stop: ending the run\n", stuck ? stuck : "?");
     snprintf(out.run_id, sizeof out.run_id, "%s", run->engine->run_id);
     out.started_at_ms = run->started_at_ms;
     collect_results(run, run->started_ms, &out);

@@ -155,7 +155,8 @@ struct task *task_new(struct engine *engine, lua_State *L, const char *scenario_
     return t;
 }
 
-/* The loop thread runs t's Lua, on thread L, from now until watch_leave. */
+/* The loop thread runs t's Lua, on thread L (NULL: none the hook may be set
+ * on), from now until watch_leave. */
 static struct watch watch_enter(struct task *t, lua_State *L) {
     struct watch saved;
     pthread_mutex_lock(&wd.lock);
@@ -226,9 +227,10 @@ void task_free(struct task *t) {
     if (!t) return;
     t->done = NULL; /* cancel silently */
     finish(t, NULL);
-    /* lua_close runs the pending __gc metamethods, hooks off. */
+    /* lua_close runs the pending __gc metamethods, hooks off: no thread
+     * to set a hook on (and L is freed before watch_leave). */
     t->deadline_ms = loop_clock_ms() + CLOSE_MS;
-    saved = watch_enter(t, t->L);
+    saved = watch_enter(t, NULL);
     sandbox_close(t->L);
     watch_leave(t, saved, true);
     failure_clear(&t->sync_failure);
@@ -598,7 +600,7 @@ void task_guard_protected_calls(lua_State *L) {
  * instruction.  The step's coroutine too, when the thread running is one
  * of the scenario's own coroutines. */
 static void force_hook(void) {
-    if (!wd.task) return;
+    if (!wd.task || !wd.L) return;
     lua_sethook(wd.L, count_hook, LUA_MASKCOUNT, 1);
     if (wd.task->co && wd.task->co != wd.L) lua_sethook(wd.task->co, count_hook, LUA_MASKCOUNT, 1);
 }
