@@ -9,7 +9,7 @@
 -- test: json r["scenarios"][0]["steps"][1]["status"] == "passed"
 -- test: json r["scenarios"][0]["steps"][2]["failure"]["kind"] == "missing"
 -- test: json "size: 4 bytes" in r["scenarios"][0]["steps"][2]["failure"]["detail"]
--- test: json r["scenarios"][0]["steps"][2]["failure"]["where"].endswith("060-fs-fresh.lua:38")
+-- test: json r["scenarios"][0]["steps"][2]["failure"]["where"].endswith("060-fs-fresh.lua:40")
 local function write(path, text)
   local f = assert(io.open(path, "w"))
   f:write(text)
