@@ -21,6 +21,8 @@ struct options {
     int64_t run_timeout_ms;    /* --timeout for the whole run; 0 = none */
     int64_t teardown_grace_ms; /* teardown deadline after SIGINT/SIGTERM */
     size_t max_body;           /* cap on a response body, bytes */
+    size_t max_memory;         /* --max-memory: cap on one scenario's Lua memory, bytes; 0 = the default */
+    bool unsafe_lua;           /* --unsafe-lua: the standard libraries whole, no sandbox */
     bool fail_fast;
     bool verbose;
     bool trace;

@@ -27,6 +27,7 @@
 #include "report_json.h"
 #include "report_junit.h"
 #include "run.h"
+#include "sandbox.h"
 #include "sched.h"
 #include "script.h"
 #include "serve.h"
@@ -57,7 +58,9 @@ enum {
     OPT_TRACE,
     OPT_NO_COLOR,
     OPT_PROM_FILE,
-    OPT_PUSHGATEWAY
+    OPT_PUSHGATEWAY,
+    OPT_MAX_MEMORY,
+    OPT_UNSAFE_LUA
 };
 
 static const struct option long_options[] = {
@@ -74,6 +77,8 @@ static const struct option long_options[] = {
     {"pushgateway", required_argument, NULL, OPT_PUSHGATEWAY},
     {"artifacts", required_argument, NULL, OPT_ARTIFACTS},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+    {"unsafe-lua", no_argument, NULL, OPT_UNSAFE_LUA},
     {"trace", no_argument, NULL, OPT_TRACE},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"verbose", no_argument, NULL, 'v'},
@@ -103,6 +108,9 @@ static const struct {
      "  --pushgateway URL    push Prometheus metrics to a Pushgateway (URL/metrics/job/telltale)"},
     {OPT_ARTIFACTS, CMD_RUN, "  --artifacts DIR      save every response under DIR/<scenario>/"},
     {OPT_MAX_BODY, CMD_RUN, "  --max-body SIZE      cap on a response body, e.g. 512k, 10M (default 10M)"},
+    {OPT_MAX_MEMORY, CMD_ALL, "  --max-memory SIZE    cap on one scenario's Lua memory, e.g. 64M, 1G (default 256M)"},
+    {OPT_UNSAFE_LUA, CMD_ALL,
+     "  --unsafe-lua         open Lua's standard libraries whole (os.execute, io, debug...): trusted suites only"},
     {'v', CMD_RUN, "  -v, --verbose        show every step with timings and logs"},
     {OPT_TRACE, CMD_RUN, "  --trace              log every request and response to stderr (secrets redacted)"},
     {OPT_NO_COLOR, CMD_RUN, "  --no-color           no colour (also: NO_COLOR set, or stdout not a terminal)"},
@@ -403,6 +411,7 @@ static int cmd_check(struct engine *e, const struct strlist *files, bool list) {
 static int write_reports(const struct options *opt, const struct run_result *r) {
     struct failure f = {0};
     int rc = 0;
+    report_console_summary(opt, r);
     if (opt->json_path && report_json_write(opt->json_path, r, &f) != 0) {
         fprintf(stderr, "telltale: %s\n", f.message);
         rc = -1;
@@ -484,6 +493,12 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
             if (size_parse(optarg, &opt->max_body) != 0 || opt->max_body == 0)
                 return usage_error("invalid --max-body '%s': expected a size like 512k or 10M", optarg);
             break;
+        case OPT_MAX_MEMORY:
+            /* Below 1M the libraries themselves would not load. */
+            if (size_parse(optarg, &opt->max_memory) != 0 || opt->max_memory < 1024 * 1024)
+                return usage_error("invalid --max-memory '%s': expected a size of at least 1M, like 64M or 1G", optarg);
+            break;
+        case OPT_UNSAFE_LUA: opt->unsafe_lua = true; break;
         case OPT_TRACE: opt->trace = true; break;
         case OPT_NO_COLOR: opt->color = false; break;
         case 'v': opt->verbose = true; break;
@@ -523,10 +538,20 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "serve") == 0) return serve_main(argc, argv);
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 && strcmp(cmd, "list") != 0)
         return usage_error("unknown command '%s' (expected run, check, list or version)", cmd);
+    if (strcmp(cmd, "run") == 0) {
+        /* Before anything else: a SIGTERM in the first milliseconds must
+         * wait for the run's watchdog (and give a report), not kill us. */
+        sigset_t stop;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGTERM);
+        sigprocmask(SIG_BLOCK, &stop, NULL);
+    }
 
     signal(SIGPIPE, SIG_IGN);
     opt.parallel = DEFAULT_PARALLEL;
     opt.max_body = DEFAULT_MAX_BODY;
+    opt.max_memory = SANDBOX_DEFAULT_MAX_MEMORY;
     opt.teardown_grace_ms = DEFAULT_GRACE_MS;
     opt.color = isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
     help_cmd = cmd;
@@ -563,13 +588,11 @@ int main(int argc, char **argv) {
 
     if (strcmp(cmd, "run") == 0) {
         struct run_result result;
-        rc = run_scenarios(&engine, &files, &result);
-        if (result.nscenarios == 0 && !result.interrupted_by) {
+        rc = run_scenarios(&engine, &files, write_reports, &result);
+        if (result.nscenarios == 0 && !result.interrupted_by)
             rc = no_match(&opt, files.len);
-        } else {
-            report_console_summary(&opt, &result);
-            if (write_reports(&opt, &result) != 0 && rc == EXIT_PASSED) rc = EXIT_INTERNAL;
-        }
+        else if (write_reports(&opt, &result) != 0 && rc == EXIT_PASSED)
+            rc = EXIT_INTERNAL;
         result_run_free(&result);
     } else {
         rc = cmd_check(&engine, &files, strcmp(cmd, "list") == 0);

@@ -7,7 +7,8 @@
  * The deadline cancels, it does not just measure: when it passes, whatever
  * operation the coroutine is parked on is cancelled, the coroutine is
  * abandoned, and the caller gets a `timeout` failure naming the phase it was
- * in.  A Lua loop that never yields is stopped by a count hook.
+ * in.  A Lua loop that never yields is stopped by a count hook, and Lua the
+ * hook cannot reach (a __gc metamethod, a long C call) by the watchdog.
  *
  * Operations that wait (sleep, HTTP, ...) follow one recipe in their
  * lua_CFunction:  validate arguments (raise on misuse) → start the operation
@@ -90,5 +91,25 @@ void task_wake(struct task *t);
  * when called outside a step. */
 uint64_t task_deadline_ms(lua_State *L);
 int64_t task_remaining_ms(lua_State *L);
+
+/* Replace pcall, xpcall and coroutine.resume in L's globals by versions
+ * that re-raise what they caught once the running call is past its
+ * deadline, interrupted, or over its memory cap. */
+void task_guard_protected_calls(lua_State *L);
+
+/* The watchdog thread, for the length of a run.  It receives SIGINT and
+ * SIGTERM (the caller has them blocked in every thread) and writes each
+ * one's number, one byte, to the returned fd for the loop to read; the
+ * running Lua is interrupted until sched_signals_handled().  It watches
+ * the Lua running on the loop thread: past the call's deadline it sets the
+ * count hook again, and when that Lua still runs 2 s later — or 200 ms
+ * after a second signal — it calls fn on its own thread, with the loop
+ * thread held (it cannot leave Lua nor log): fn writes the reports and
+ * exits the process; it must not return.  Returns -1 with errno set when
+ * the thread cannot start. */
+typedef void sched_abandon_fn(struct task *t, const char *why, int signo, void *data);
+int sched_watchdog_start(sched_abandon_fn *fn, void *data);
+void sched_watchdog_stop(void);
+void sched_signals_handled(void);
 
 #endif

@@ -26,6 +26,7 @@
 #include "loop.h"
 #include "opts.h"
 #include "redact.h"
+#include "sandbox.h"
 #include "sched.h"
 #include "xalloc.h"
 
@@ -261,7 +262,8 @@ static void set_run(lua_State *L, const struct engine *e, const struct scenario_
 static void open_libs(lua_State *L, const struct engine *e, const struct scenario_def *def) {
     static const luaL_Reg decl[] = {
         {"scenario", script_scenario}, {"step", script_step}, {"teardown", script_teardown}, {NULL, NULL}};
-    luaL_openlibs(L);
+    sandbox_open_libs(L, e->opt->unsafe_lua);
+    task_guard_protected_calls(L);
     core_open(L);
     luaL_requiref(L, "http", luaopen_http, 1); /* http */
     luaL_requiref(L, "json", luaopen_json, 1); /* http, json */
@@ -291,7 +293,8 @@ static char *default_name(const char *file) {
 
 int script_load(struct engine *engine, const char *file, struct task **task_out, struct scenario_def *def,
                 struct failure *f) {
-    lua_State *L = luaL_newstate();
+    size_t cap = engine->opt->max_memory ? engine->opt->max_memory : SANDBOX_DEFAULT_MAX_MEMORY;
+    lua_State *L = sandbox_newstate(cap);
     struct task *t;
     struct strlist needed;
     int status;

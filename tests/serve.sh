@@ -347,7 +347,7 @@ grep -q '"step":"s50"' "$D/recv/long.log" && ! grep -q 'ERROR: AddressSanitizer\
 
 # ---- overlap and a stalled scenario: skipped, counted, /health fails ----
 cat > "$D/slow.lua" <<EOF
-scenarios = { { path = "$S/slow.lua", every = "1s", timeout = "60s", vars = { SLEEP = 30, TEARDOWN_FILE = "$D/teardown" } } }
+scenarios = { { path = "$S/slow.lua", every = "1s", timeout = "60s", vars = { SLEEP = 30, TEARDOWN_URL = "$RECV/teardown" } } }
 state_file = "$D/slow-state.json"
 health_grace = "1s"
 run_grace = "3s"
@@ -367,7 +367,7 @@ start=$(date +%s)
 wait "$SERVE_PID"; code=$?
 took=$(($(date +%s) - start))
 [ $code = 0 ] && [ $took -le $((5 * SLOW)) ] && pass "sigterm-bounded (${took}s)" || fail "sigterm-bounded" "exit $code after ${took}s" "$LOG4"
-grep -q "teardown ran" "$D/teardown" 2>/dev/null && pass "sigterm-teardown" || fail "sigterm-teardown" "teardown did not run" "$LOG4"
+grep -q "teardown ran" "$D/recv/teardown.log" 2>/dev/null && pass "sigterm-teardown" || fail "sigterm-teardown" "teardown did not run" "$LOG4"
 [ "$(lines "$D/slow-state.json" '"incident":true')" = 0 ] && pass "sigterm-no-alert" || fail "sigterm-no-alert" "an aborted run opened an incident" "$D/slow-state.json"
 # ---- docker/deploy examples, run as written (paths and port moved into the test dir) ----
 DEP=$HERE/../docker/deploy
