@@ -62,6 +62,12 @@ SQL
         --data-urlencode admin_email=canary+wp-alice@example.test --data-urlencode blog_public=0 ||
         { echo "wordpress: the installer failed" >&2; tail -20 "$d/server.log" >&2; return 1; }
     grep -q "Success" "$d/install.html" || { echo "wordpress: the installer did not succeed" >&2; return 1; }
+    # "Anyone can register" (Settings > General), then bob registers as a
+    # visitor would; his password is set by the reset scenario each run.
+    mariadb --no-defaults -S "$d/run/mysqld.sock" -u root wordpress \
+        -e "UPDATE wp_options SET option_value = '1' WHERE option_name = 'users_can_register'" || return 1
+    curl -sf -o /dev/null "$url/wp-login.php?action=register" --data-urlencode user_login=bob \
+        --data-urlencode user_email=canary+wp-bob@example.test || { echo "wordpress: registering bob failed" >&2; return 1; }
     cat >> "$CONF_ENV" <<ENV
 WORDPRESS_URL=$url
 WORDPRESS_ALICE_PASSWORD=alice-s3cr3t-pa55

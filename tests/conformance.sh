@@ -1,0 +1,147 @@
+#!/bin/bash
+# conformance.sh TELLTALE — telltale against web applications this project
+# did not write: Django's contrib.auth (on PostgreSQL), Roundcube (PHP, on
+# SQLite, over the suite's Dovecot and Postfix) and WordPress (PHP, on its
+# own MariaDB), as Debian packages them.  Each app is started by its
+# tests/conformance/<app>/app.sh on loopback ports under one temp dir, with
+# the suite's PostgreSQL, Postfix and Dovecot (tests/lib/services.sh), and
+# stopped on exit; the machine's own services are never used or touched.
+#
+# Cases: every scenario in tests/conformance/ passes, twice in a row (the
+# second run finds the state the first left); then each app's fault is
+# switched on in turn, and that app's scenarios must fail with the kind and
+# message listed below while every other app's scenarios pass; with the
+# fault off, the app's scenarios pass again.  Secrets never show.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/harness.sh" "$1"
+export TT_DIR=$(mktemp -d /tmp/telltale-conf.XXXXXX)
+. "$HERE/lib/services.sh"
+SCEN=${DEV_SCEN:-$HERE/conformance}
+APPS="django roundcube wordpress"
+for app in $APPS; do . "$SCEN/$app/app.sh"; done
+CONF_ENV=$TT_DIR/conf.env
+started=""
+stop_all() {
+    for app in $started; do "${app}_stop"; done
+    services_stop
+    [ -n "${TT_KEEP:-}" ] && echo "kept: $TT_DIR" || rm -rf "$TT_DIR"
+}
+trap stop_all EXIT
+passed=0
+failed=0
+T0=$(date +%s)
+
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL $1: $2"
+    [ -n "${3:-}" ] && sed 's/^/     | /' "$3" | head -60
+}
+
+if ! services_start > "$TT_DIR/services.log" 2>&1; then
+    fail "conformance/services" "the suite's servers did not start" "$TT_DIR/services.log"
+    exit 1
+fi
+cat > "$CONF_ENV" <<ENV
+IMAP_URL=imap://127.0.0.1:$TT_IMAP_PORT/INBOX
+IMAP_USER=$TT_MAIL_USER
+IMAP_PASSWORD=$TT_MAIL_PASSWORD
+ENV
+for app in $APPS; do
+    t=$(date +%s)
+    if "${app}_start" > "$TT_DIR/$app-start.log" 2>&1; then
+        started="$started $app"
+        pass "conformance/$app/start ($(($(date +%s) - t))s)"
+    else
+        "${app}_stop" > /dev/null 2>&1
+        fail "conformance/$app/start" "did not start" "$TT_DIR/$app-start.log"
+    fi
+done
+[ "$failed" = 0 ] || { echo; echo "$passed passed, $failed failed"; exit 1; }
+
+# scenarios OUT JSON PATH [OPTION...] — run them all at once.
+scenarios() {
+    local out=$1 json=$2 path=$3
+    shift 3
+    timeout $((120 * SLOW)) "$BIN" run --parallel 8 --vars-file "$CONF_ENV" --json "$json" "$@" "$path" > "$out" 2>&1
+}
+sanitized() { ! grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$1"; }
+# names APP — the scenario names of one app (or of all), one a line.
+names() { sed -n 's/^scenario *{ *name *= *"\([^"]*\)".*/\1/p' "$SCEN"/${1:-*}/*.lua; }
+# no_secrets RUN-JSON FILE... — no password of the stack's, nor one the
+# scenarios made with unique("pw"), shows anywhere.
+no_secrets() {
+    local run_id
+    run_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$1") || return 1
+    ! grep -rqF -e "s3cr3t-pa55" -e "pw-$run_id" "$@"
+}
+
+# healthy NAME — every scenario passes, each reported as its own case.
+healthy() {
+    local code s args=()
+    scenarios "$TT_DIR/$1.out" "$TT_DIR/$1.json" "$SCEN" -v --trace --artifacts "$TT_DIR/artifacts-$1"
+    code=$?
+    while IFS= read -r s; do
+        if python3 "$HERE/demo/expect.py" "$TT_DIR/$1.json" --pass "$s" > "$TT_DIR/check" 2>&1; then
+            pass "conformance/$1: $s"
+        else
+            fail "conformance/$1: $s" "$(head -n 1 "$TT_DIR/check")" "$TT_DIR/$1.out"
+        fi
+    done < <(names)
+    [ "$code" = 0 ] || fail "conformance/$1" "exit $code, expected 0"
+    sanitized "$TT_DIR/$1.out" || fail "conformance/$1" "a sanitizer report" "$TT_DIR/$1.out"
+    no_secrets "$TT_DIR/$1.json" "$TT_DIR/$1.out" "$TT_DIR/artifacts-$1" ||
+        fail "conformance/$1/no-secrets" "a password in the output (-v --trace), the report or the artifacts"
+}
+healthy healthy
+healthy healthy-again
+
+# fault APP WHAT 'SCENARIO|KIND|TEXT'... — APP's fault on: the listed
+# scenarios fail so, exit code 1, every other scenario passes; fault off:
+# APP's scenarios pass again.
+fault() {
+    local app=$1 what=$2 s args=() failing="" code case="conformance/$1/fault: $2"
+    shift 2
+    for s in "$@"; do args+=(--fail "$s"); failing="$failing|${s%%|*}|"; done
+    while IFS= read -r s; do
+        case "$failing" in *"|$s|"*) ;; *) args+=(--pass "$s") ;; esac
+    done < <(names)
+    if ! "${app}_fault" on > "$TT_DIR/fault.log" 2>&1; then
+        fail "$case" "could not switch the fault on" "$TT_DIR/fault.log"
+        return
+    fi
+    scenarios "$TT_DIR/$app-fault.out" "$TT_DIR/$app-fault.json" "$SCEN"
+    code=$?
+    "${app}_fault" off > "$TT_DIR/fault.log" 2>&1 || fail "$case" "could not switch the fault off" "$TT_DIR/fault.log"
+    if [ "$code" = 1 ] && python3 "$HERE/demo/expect.py" "$TT_DIR/$app-fault.json" "${args[@]}" > "$TT_DIR/check" 2>&1 &&
+        sanitized "$TT_DIR/$app-fault.out"; then
+        pass "$case"
+        sed 's/^/     /' "$TT_DIR/check"
+    else
+        echo "exit $code (expected 1)" >> "$TT_DIR/check"
+        cat "$TT_DIR/$app-fault.out" >> "$TT_DIR/check"
+        fail "$case" "not caught as expected" "$TT_DIR/check"
+    fi
+    no_secrets "$TT_DIR/$app-fault.json" "$TT_DIR/$app-fault.out" || fail "$case" "a password in the output or the report"
+    if scenarios "$TT_DIR/$app-after.out" "$TT_DIR/$app-after.json" "$SCEN/$app"; then
+        pass "conformance/$app/recovers"
+    else
+        fail "conformance/$app/recovers" "its scenarios still fail with the fault off" "$TT_DIR/$app-after.out"
+    fi
+}
+
+fault django "its database made read-only" \
+    "django: sign in|http|/admin/login/?next=/admin/ returned 500" \
+    "django: password reset|http|returned 500"
+fault roundcube "its mail relay (submission) stopped" \
+    "roundcube: send mail|assertion|Roundcube's answer to send"
+fault wordpress "its MariaDB stopped" \
+    "wordpress: sign in|http|/wp-login.php returned 500" \
+    "wordpress: sign up|http|/wp-login.php?action=register returned 500" \
+    "wordpress: password reset|http|/wp-login.php?action=lostpassword returned 500"
+
+echo
+echo "conformance took $(($(date +%s) - T0))s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
