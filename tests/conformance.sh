@@ -17,7 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/harness.sh" "$1"
 export TT_DIR=$(mktemp -d /tmp/telltale-conf.XXXXXX)
 . "$HERE/lib/services.sh"
-SCEN=${DEV_SCEN:-$HERE/conformance}
+SCEN=$HERE/conformance
 APPS="django roundcube wordpress"
 for app in $APPS; do . "$SCEN/$app/app.sh"; done
 CONF_ENV=$TT_DIR/conf.env

@@ -10,13 +10,13 @@ end
 step("a wrong password is refused", function()
   local resp = sign_in_form():submit{ username = "alice", password = "not-alices-password" }
   expect(resp.url, "still on the sign-in page"):contains("/admin/login/")
-  expect(resp:text()):contains("Please enter the correct username and password")
+  expect(resp:html():first("//p[@class='errornote']"), "the form's error"):contains("Please enter the correct username and password")
 end)
 
 step("the right password signs in", function()
   local resp = sign_in_form():submit{ username = "alice", password = vars.DJANGO_ALICE_PASSWORD }
   expect(resp.url, "landed on"):match("/admin/$")
-  expect(resp:text()):contains("Site administration")
+  expect(resp:html():first("//title"), "page title"):contains("Site administration")
 end)
 
 step("the sign-in is recorded in PostgreSQL", function()

@@ -12,7 +12,8 @@ end)
 step("compose and send", function(ctx)
   ctx.to = mail.address("canary@example.test")
   ctx.subject = "Hello from Roundcube " .. unique("msg")
-  local compose = http.get(vars.ROUNDCUBE_URL .. "?_task=mail&_action=compose"):html()
+  -- Roundcube redirects to the new draft's own compose URL.
+  local compose = http.get(vars.ROUNDCUBE_URL .. "?_task=mail&_action=compose", { follow = true }):html()
   local resp = compose:form("//form[@name='form']"):submit{
     _to = ctx.to, _subject = ctx.subject, _message = "Sent by the conformance suite.",
   }

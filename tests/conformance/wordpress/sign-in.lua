@@ -8,7 +8,7 @@ end
 
 step("a wrong password is refused", function()
   local resp = sign_in_form():submit{ log = "alice", pwd = "not-alices-password" }
-  expect(resp:text()):contains("The password you entered for the username alice is incorrect")
+  expect(resp:html():first("//*[@id='login_error']"), "WordPress's error"):contains("The password you entered for the username alice is incorrect")
 end)
 
 step("the right password reaches the dashboard", function()
