@@ -12,13 +12,28 @@
 # switched on in turn, and that app's scenarios must fail with the kind and
 # message listed below while every other app's scenarios pass; with the
 # fault off, the app's scenarios pass again.  Secrets never show.
+#
+# conformance.sh --up APP... — start only those apps (and the servers they
+# use), print the vars file and a command to run their scenarios, and keep
+# them running until Ctrl-C (README: "Checking a real application").
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
+SCEN=$HERE/conformance
+APPS="django roundcube wordpress"
+UP=""
+if [ "${1:-}" = --up ]; then
+    shift
+    UP=1
+    APPS="$*"
+    for app in $APPS; do
+        [ -f "$SCEN/$app/app.sh" ] || { echo "conformance.sh: no app '$app' (apps: $(ls "$SCEN" | grep -v '\.sh$' | tr '\n' ' '))" >&2; exit 2; }
+    done
+    [ -n "$APPS" ] || { echo "usage: conformance.sh --up APP..." >&2; exit 2; }
+    set -- true
+fi
 . "$HERE/lib/harness.sh" "$1"
 export TT_DIR=$(mktemp -d /tmp/telltale-conf.XXXXXX)
 . "$HERE/lib/services.sh"
-SCEN=$HERE/conformance
-APPS="django roundcube wordpress"
 for app in $APPS; do . "$SCEN/$app/app.sh"; done
 CONF_ENV=$TT_DIR/conf.env
 started=""
@@ -59,6 +74,14 @@ for app in $APPS; do
     fi
 done
 [ "$failed" = 0 ] || { echo; echo "$passed passed, $failed failed"; exit 1; }
+if [ -n "$UP" ]; then
+    echo "up:$APPS; the addresses and passwords are in $CONF_ENV; Ctrl-C stops everything"
+    echo "  ./telltale run -v --vars-file $CONF_ENV$(for app in $APPS; do printf ' tests/conformance/%s' "$app"; done)"
+    sleep infinity &
+    trap 'kill $!; exit 0' INT TERM
+    wait
+    exit 0
+fi
 
 # scenarios OUT JSON PATH [OPTION...] — run them all at once.
 scenarios() {

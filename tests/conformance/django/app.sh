@@ -7,6 +7,7 @@
 #   django_fault on|off   the database made read-only (and every open
 #                  connection dropped, as a failover to a replica would)
 DJANGO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$DJANGO_DIR/../common.sh"
 
 # Debian's Django is in the system Python (python3 on PATH may be another).
 django_manage() { env "${DJANGO_ENV[@]}" /usr/bin/python3 -m django "$@"; }
@@ -41,10 +42,7 @@ DJANGO_ALICE_PASSWORD=$DJANGO_ALICE_PASSWORD
 ENV
 }
 
-django_stop() {
-    [ -f "$TT_DIR/django/server.pid" ] && kill "$(cat "$TT_DIR/django/server.pid")" 2> /dev/null
-    rm -f "$TT_DIR/django/server.pid"
-}
+django_stop() { conf_stop "$TT_DIR/django/server.pid"; }
 
 django_fault() {
     local ro=off

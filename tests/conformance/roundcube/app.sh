@@ -8,6 +8,7 @@
 #   roundcube_fault on|off   its mail relay (Postfix's submission service)
 #                     stopped; port-25 SMTP, which the other apps use, stays
 RC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$RC_DIR/../common.sh"
 
 roundcube_start() {
     local d="$TT_DIR/roundcube"
@@ -19,17 +20,15 @@ roundcube_start() {
     ln -sf /etc/roundcube/defaults.inc.php /etc/roundcube/mimetypes.php "$d/config/"
     /usr/bin/python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).executescript(open(sys.argv[2]).read())' \
         "$d/db/roundcube.sqlite" /usr/share/roundcube/SQL/sqlite.initial.sql || return 1
-    ROUNDCUBE_CONFIG_DIR="$d/config" setsid php -S "127.0.0.1:$ROUNDCUBE_PORT" -t /var/lib/roundcube/public_html \
+    # Workers: scenarios run in parallel, as a web server's users do.
+    PHP_CLI_SERVER_WORKERS=4 ROUNDCUBE_CONFIG_DIR="$d/config" setsid php -S "127.0.0.1:$ROUNDCUBE_PORT" -t /var/lib/roundcube/public_html \
         < /dev/null > "$d/server.log" 2>&1 &
     echo $! > "$d/server.pid"
     wait_for_port "$ROUNDCUBE_PORT" "roundcube (php -S)" || { cat "$d/server.log" >&2; return 1; }
     echo "ROUNDCUBE_URL=http://127.0.0.1:$ROUNDCUBE_PORT/" >> "$CONF_ENV"
 }
 
-roundcube_stop() {
-    [ -f "$TT_DIR/roundcube/server.pid" ] && kill "$(cat "$TT_DIR/roundcube/server.pid")" 2> /dev/null
-    rm -f "$TT_DIR/roundcube/server.pid"
-}
+roundcube_stop() { conf_stop "$TT_DIR/roundcube/server.pid"; }
 
 # The submission listener is taken out of (put back into) master.cf, and
 # Postfix reloads: connections to it are then refused.

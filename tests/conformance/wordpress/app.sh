@@ -9,11 +9,12 @@
 #   wordpress_stop
 #   wordpress_fault on|off   its database server stopped (started again)
 WP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$WP_DIR/../common.sh"
 
 # A throwaway server: no fsync (the suite's PostgreSQL runs with fsync=off).
 wp_mariadb_start() {
     local d="$TT_DIR/wordpress"
-    mariadbd --no-defaults --user=mysql --datadir="$d/db" --socket="$d/run/mysqld.sock" --port="$WORDPRESS_DB_PORT" \
+    setsid mariadbd --no-defaults --user=mysql --datadir="$d/db" --socket="$d/run/mysqld.sock" --port="$WORDPRESS_DB_PORT" \
         --bind-address=127.0.0.1 --pid-file="$d/run/mysqld.pid" --log-error="$d/run/mysqld.log" --skip-name-resolve \
         --innodb-buffer-pool-size=16M --innodb-log-file-size=8M --skip-log-bin \
         --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --innodb-flush-method=nosync < /dev/null > /dev/null 2>&1 &
@@ -21,14 +22,7 @@ wp_mariadb_start() {
     wait_for_port "$WORDPRESS_DB_PORT" "mariadb" || { tail -20 "$d/run/mysqld.log" >&2; return 1; }
 }
 
-wp_mariadb_stop() {
-    local pid
-    [ -f "$TT_DIR/wordpress/mysqld.pid" ] || return 0
-    pid=$(cat "$TT_DIR/wordpress/mysqld.pid")
-    kill "$pid" 2> /dev/null
-    while kill -0 "$pid" 2> /dev/null; do sleep 0.1; done
-    rm -f "$TT_DIR/wordpress/mysqld.pid"
-}
+wp_mariadb_stop() { conf_stop "$TT_DIR/wordpress/mysqld.pid"; }
 
 wordpress_start() {
     local d="$TT_DIR/wordpress" url key
@@ -52,7 +46,10 @@ SQL
     sed -e "s#@DIR@#$d#g" -e "s#@DB_PORT@#$WORDPRESS_DB_PORT#g" -e "s#@DB_PASSWORD@#$WORDPRESS_DB_PASSWORD#g" \
         -e "s#@URL@#$url#g" -e "s#@KEY@#$key#g" "$WP_DIR/wp-config.php.in" > "$d/wp-config.php"
     install -m 644 "$WP_DIR/config-telltale-conformance.php" /etc/wordpress/ || return 1
-    TT_WORDPRESS_CONFIG="$d/wp-config.php" setsid php -d "auto_prepend_file=$WP_DIR/prepend.php" \
+    # Workers: WordPress requests its own pages (the installer tests
+    # permalinks), which a single-process server would answer only after
+    # the request waiting for them timed out.
+    PHP_CLI_SERVER_WORKERS=4 TT_WORDPRESS_CONFIG="$d/wp-config.php" setsid php -d "auto_prepend_file=$WP_DIR/prepend.php" \
         -d "sendmail_path=/usr/sbin/sendmail -t -i -C $TT_DIR/mail/postfix/etc" \
         -S "127.0.0.1:$WORDPRESS_PORT" -t /usr/share/wordpress < /dev/null > "$d/server.log" 2>&1 &
     echo $! > "$d/server.pid"
@@ -77,8 +74,7 @@ ENV
 }
 
 wordpress_stop() {
-    [ -f "$TT_DIR/wordpress/server.pid" ] && kill "$(cat "$TT_DIR/wordpress/server.pid")" 2> /dev/null
-    rm -f "$TT_DIR/wordpress/server.pid"
+    conf_stop "$TT_DIR/wordpress/server.pid"
     wp_mariadb_stop
 }
 
