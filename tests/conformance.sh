@@ -75,7 +75,7 @@ for app in $APPS; do
 done
 [ "$failed" = 0 ] || { echo; echo "$passed passed, $failed failed"; exit 1; }
 if [ -n "$UP" ]; then
-    echo "up:$APPS; the addresses and passwords are in $CONF_ENV; Ctrl-C stops everything"
+    echo "up: $APPS; the addresses and passwords are in $CONF_ENV; Ctrl-C stops everything"
     echo "  ./telltale run -v --vars-file $CONF_ENV$(for app in $APPS; do printf ' tests/conformance/%s' "$app"; done)"
     sleep infinity &
     trap 'kill $!; exit 0' INT TERM
