@@ -91,6 +91,7 @@ test: deps
 	bash tests/oneshot.sh build-asan/telltale
 	bash tests/demo.sh ./telltale
 	bash tests/conformance.sh ./telltale
+	bash tests/conformance.sh build-asan/telltale
 
 # The example scenarios against the demo app and its stack (left running;
 # make demo-down stops it).
