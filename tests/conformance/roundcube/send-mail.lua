@@ -1,6 +1,7 @@
 -- Roundcube sends a message: sign in, fill in the compose form, send it
 -- (Roundcube hands it to the mail relay with the user's own login), and
--- the message arrives in the recipient's mailbox over IMAP.
+-- the message arrives in the recipient's mailbox over IMAP, and Roundcube
+-- kept a copy in the sender's Sent folder.
 scenario { name = "roundcube: send mail", tags = { "conformance", "roundcube" } }
 
 step("sign in", function()
@@ -28,4 +29,9 @@ step("the message arrives", { timeout = "20s" }, function(ctx)
   local msg = mb:wait{ to = ctx.to, subject = ctx.subject }
   expect(msg.from, "sender"):contains(vars.IMAP_USER .. "@example.test")
   expect(msg.text):contains("Sent by the conformance suite.")
+end)
+
+step("a copy is kept in Sent", { timeout = "10s" }, function(ctx)
+  local sent = mail.mailbox{ url = vars.IMAP_URL:gsub("/INBOX$", "/Sent"), user = vars.IMAP_USER, password = vars.IMAP_PASSWORD }
+  sent:wait{ to = ctx.to, subject = ctx.subject }
 end)
