@@ -29,9 +29,10 @@ if [ "${1:-}" = --up ]; then
         [ -f "$SCEN/$app/app.sh" ] || { echo "conformance.sh: no app '$app' (apps: $(ls "$SCEN" | grep -v '\.sh$' | tr '\n' ' '))" >&2; exit 2; }
     done
     [ -n "$APPS" ] || { echo "usage: conformance.sh --up APP..." >&2; exit 2; }
-    set -- true
+else
+    [ $# = 1 ] || { echo "usage: conformance.sh TELLTALE | --up APP..." >&2; exit 2; }
+    . "$HERE/lib/harness.sh" "$1"
 fi
-. "$HERE/lib/harness.sh" "$1"
 export TT_DIR=$(mktemp -d /tmp/telltale-conf.XXXXXX)
 . "$HERE/lib/services.sh"
 for app in $APPS; do . "$SCEN/$app/app.sh"; done
@@ -54,9 +55,15 @@ fail() {
     [ -n "${3:-}" ] && sed 's/^/     | /' "$3" | head -60
 }
 
+# A second try: free_port's port can be taken by another run on the
+# machine before the server binds it (seen once in a few runs).
 if ! services_start > "$TT_DIR/services.log" 2>&1; then
-    fail "conformance/services" "the suite's servers did not start" "$TT_DIR/services.log"
-    exit 1
+    services_stop > /dev/null 2>&1
+    rm -rf "$TT_DIR" && mkdir "$TT_DIR"
+    if ! services_start > "$TT_DIR/services.log" 2>&1; then
+        fail "conformance/services" "the suite's servers did not start" "$TT_DIR/services.log"
+        exit 1
+    fi
 fi
 cat > "$CONF_ENV" <<ENV
 IMAP_URL=imap://127.0.0.1:$TT_IMAP_PORT/INBOX
@@ -92,12 +99,21 @@ scenarios() {
 sanitized() { ! grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$1"; }
 # names APP — the scenario names of one app (or of all), one a line.
 names() { sed -n 's/^scenario *{ *name *= *"\([^"]*\)".*/\1/p' "$SCEN"/${1:-*}/*.lua; }
-# no_secrets RUN-JSON FILE... — no password of the stack's, nor one the
-# scenarios made with unique("pw"), shows anywhere.
+# no_secrets traced|plain JSON OUT [DIR] — no password of the stack's, nor
+# one the scenarios made with unique("pw"), shows anywhere; no reset link's
+# token (Django's /reset/<uid>/<token>/, WordPress's key=), which the
+# scenarios pass through secret(), shows in the report, nor in the console
+# of a run without --trace.  --trace and --artifacts still show it: the
+# request line holds the link's path, not the secret URL, and the message is
+# saved before the scenario saw the link (README).
 no_secrets() {
-    local run_id
-    run_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$1") || return 1
-    ! grep -rqF -e "s3cr3t-pa55" -e "pw-$run_id" "$@"
+    local how=$1 json=$2 out=$3 run_id where
+    shift
+    run_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$json") || return 1
+    ! grep -rqF -e "s3cr3t-pa55" -e "pw-$run_id" "$@" || return 1
+    where=$json
+    [ "$how" = plain ] && where="$json $out"
+    ! grep -qE -e '/reset/[A-Za-z0-9_-]+/[0-9a-z]+-[0-9a-f]{20,}' -e 'action=rp&key=[A-Za-z0-9]' $where
 }
 
 # healthy NAME — every scenario passes, each reported as its own case.
@@ -114,8 +130,8 @@ healthy() {
     done < <(names)
     [ "$code" = 0 ] || fail "conformance/$1" "exit $code, expected 0"
     sanitized "$TT_DIR/$1.out" || fail "conformance/$1" "a sanitizer report" "$TT_DIR/$1.out"
-    no_secrets "$TT_DIR/$1.json" "$TT_DIR/$1.out" "$TT_DIR/artifacts-$1" ||
-        fail "conformance/$1/no-secrets" "a password in the output (-v --trace), the report or the artifacts"
+    no_secrets traced "$TT_DIR/$1.json" "$TT_DIR/$1.out" "$TT_DIR/artifacts-$1" ||
+        fail "conformance/$1/no-secrets" "a password in the output (-v --trace), the report or the artifacts, or a reset link in the report"
 }
 healthy healthy
 healthy healthy-again
@@ -146,7 +162,8 @@ fault() {
         cat "$TT_DIR/$app-fault.out" >> "$TT_DIR/check"
         fail "$case" "not caught as expected" "$TT_DIR/check"
     fi
-    no_secrets "$TT_DIR/$app-fault.json" "$TT_DIR/$app-fault.out" || fail "$case" "a password in the output or the report"
+    no_secrets plain "$TT_DIR/$app-fault.json" "$TT_DIR/$app-fault.out" ||
+        fail "$case" "a password or a reset link in the output or the report"
     if scenarios "$TT_DIR/$app-after.out" "$TT_DIR/$app-after.json" "$SCEN/$app"; then
         pass "conformance/$app/recovers"
     else
