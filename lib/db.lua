@@ -49,7 +49,17 @@ end
 -- predicate(row) holds (any row without a predicate), querying again every
 -- opts.interval (250ms) until the step's deadline (or opts.timeout); then
 -- kind `missing` with the last result.
-function methods:wait(sql, params, predicate, opts)
+local check_wait = telltale.options("h:wait", { "timeout:duration", "interval:duration" })
+
+function methods:wait(sql, params, predicate, opts, ...)
+  telltale.check_nargs("h:wait", select("#", ...) + 4, 4)
+  if params ~= nil and type(params) ~= "table" then
+    error("h:wait: params must be a table of query parameters (or nil), got " .. type(params), 2)
+  end
+  if predicate ~= nil and type(predicate) ~= "function" then
+    error("h:wait: predicate must be a function (or nil), got " .. type(predicate), 2)
+  end
+  check_wait(opts)
   params = params or {}
   opts = opts or {}
   local last, broken
@@ -78,14 +88,21 @@ function methods:wait(sql, params, predicate, opts)
   error(row, 2)
 end
 
--- h:fresh(sql, max_age) — sql returns one timestamp; older than max_age, or
--- NULL, or no row, fails with kind `missing` saying how old it is.  The age
--- is computed by the database's clock, so clock skew cannot fake freshness.
-function methods:fresh(sql, max_age)
+-- h:fresh(sql, [params,] max_age) — sql returns one timestamp; older than
+-- max_age, or NULL, or no row, fails with kind `missing` saying how old it
+-- is.  The age is computed by the database's clock, so clock skew cannot
+-- fake freshness.  params are the query's $1..$n, as for h:wait.
+function methods:fresh(sql, params, max_age, ...)
+  if type(params) ~= "table" then
+    telltale.check_nargs("h:fresh", select("#", ...) + 3 - (max_age == nil and 1 or 0), 2)
+    params, max_age = {}, params
+  else
+    telltale.check_nargs("h:fresh", select("#", ...) + 3, 3)
+  end
   local allowed = telltale.duration(max_age)
   local rows = self:query(
     "SELECT EXTRACT(EPOCH FROM (now() - fresh_q.t))::float8 * 1000 AS age_ms, fresh_q.t::text AS newest FROM (" ..
-    sql .. ") AS fresh_q(t)")
+    sql .. ") AS fresh_q(t)", table.unpack(params, 1, params.n or #params))
   if #rows == 0 or rows[1].newest == db.null then
     error(telltale.failure("missing", "no timestamp: the query returned " .. (#rows == 0 and "no row" or "NULL"),
       "query: " .. sql), 2)

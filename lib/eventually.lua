@@ -23,10 +23,16 @@ local function describe(v)
   return tostring(v)
 end
 
-return function(fn, opts)
+local check_opts = telltale.options("eventually", {
+  "timeout:duration", "interval:duration", "message:string", "backoff:number",
+})
+
+return function(fn, opts, ...)
   if type(fn) ~= "function" then
     error("bad argument #1 to 'eventually' (function expected, got " .. type(fn) .. ")", 2)
   end
+  telltale.check_nargs("eventually", select("#", ...) + 2, 2)
+  check_opts(opts)
   opts = opts or {}
   local remaining = telltale.remaining()
   local budget = remaining - math.min(100, remaining // 10)

@@ -14,25 +14,43 @@ local telltale = telltale
 
 local MAX_SHOWN = 200
 
+-- Keys in a stable order: integers first (ascending), then the rest by
+-- their string form, so a message is the same from run to run.
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b)
+    local ia, ib = math.type(a) == "integer", math.type(b) == "integer"
+    if ia ~= ib then return ia end
+    if ia then return a < b end
+    return tostring(a) < tostring(b)
+  end)
+  return keys
+end
+
 local function show(v, depth)
   depth = depth or 0
   local t = type(v)
-  if t == "string" then
+  if v == json.null then
+    return "null"
+  elseif t == "string" then
     local s = string.format("%q", v):gsub("\\\n", "\\n")
     if #s > MAX_SHOWN then s = s:sub(1, MAX_SHOWN) .. '..."' end
     return s
   elseif t == "table" and depth < 2 then
     local parts, n = {}, 0
-    for k, item in pairs(v) do
+    for _, k in ipairs(sorted_keys(v)) do
       n = n + 1
       if n > 8 then parts[#parts + 1] = "..."; break end
       if math.type(k) == "integer" and k == n then
-        parts[#parts + 1] = show(item, depth + 1)
+        parts[#parts + 1] = show(v[k], depth + 1)
       else
-        parts[#parts + 1] = tostring(k) .. "=" .. show(item, depth + 1)
+        parts[#parts + 1] = tostring(k) .. "=" .. show(v[k], depth + 1)
       end
     end
     return "{" .. table.concat(parts, ", ") .. "}"
+  elseif t == "table" then
+    return next(v) == nil and "{}" or "{...}"
   end
   return tostring(v)
 end
@@ -48,6 +66,30 @@ local function deep_equal(a, b)
   end
   return true
 end
+
+local function path_step(path, k)
+  if type(k) == "string" and k:match("^[%a_][%w_]*$") then return path .. "." .. k end
+  return path .. "[" .. show(k) .. "]"
+end
+
+-- The first place, in sorted key order, where actual and expected differ:
+-- its path (".items[2].name") and the two values there.
+local function first_difference(actual, expected, path)
+  if deep_equal(actual, expected) then return nil end
+  if type(actual) ~= "table" or type(expected) ~= "table" then return path, actual, expected end
+  local keys, seen = sorted_keys(expected), {}
+  for _, k in ipairs(keys) do seen[k] = true end
+  for _, k in ipairs(sorted_keys(actual)) do
+    if not seen[k] then keys[#keys + 1] = k end
+  end
+  for _, k in ipairs(keys) do
+    local p, a, e = first_difference(actual[k], expected[k], path_step(path, k))
+    if p then return p, a, e end
+  end
+  return path, actual, expected
+end
+
+local function absent(v) return v == nil and "(absent)" or show(v) end
 
 local Expectation = {}
 Expectation.__index = Expectation
@@ -69,6 +111,11 @@ local function comparable(self, expected, op)
 end
 
 function Expectation:eq(expected)
+  if type(expected) == "table" and type(self.actual) == "table" and not deep_equal(self.actual, expected) then
+    local path, a, e = first_difference(self.actual, expected, "")
+    return check(self, false, "expected %s, got %s: first difference at %s: expected %s, got %s", show(expected),
+      show(self.actual), path == "" and "the top" or path, absent(e), absent(a))
+  end
   return check(self, deep_equal(self.actual, expected), "expected %s, got %s", show(expected), show(self.actual))
 end
 
@@ -128,6 +175,7 @@ function Expectation:falsy()
   return check(self, not self.actual, "expected a falsy value, got %s", show(self.actual))
 end
 
-return function(actual, label)
+return function(actual, label, ...)
+  telltale.check_nargs("expect", select("#", ...) + 2, 2)
   return setmetatable({ actual = actual, label = label }, Expectation)
 end

@@ -37,6 +37,17 @@ end
 
 function Message:raw() return self._raw end
 
+-- msg:header_all(name) → every value of a header, in order (a list, empty
+-- when absent); the name in any case.  msg.headers joins them with ", ".
+function Message:header_all(name)
+  if type(name) ~= "string" then error("bad argument #1 to 'header_all' (string expected)", 2) end
+  local want, all = name:lower(), {}
+  for i, n in ipairs(self._header_names) do
+    if n == want then all[#all + 1] = self._header_values[i] end
+  end
+  return all
+end
+
 local box_of = setmetatable({}, { __mode = "k" }) -- message → its mailbox
 
 -- msg:delete() — flag the message \Deleted and expunge it; returns once the
@@ -103,15 +114,27 @@ local function candidate(mb, msg, opts, deadline)
   end
   local full = complete(mb, msg, deadline)
   if not full then return nil, "its body could not be fetched before the deadline" end
+  if full._error then
+    -- It is the mail the scenario waits for, and it cannot be read.
+    error(telltale.failure("assertion", string.format("message uid %d (%q): %s", full.uid, full.subject, full._error)), 0)
+  end
   ok, why = check("body", opts.body, (full.text or "") .. "\n" .. (full.html or ""))
   if not ok then return nil, why end
   return full
 end
 
+local check_wait = telltale.options("mb:wait", {
+  "to:string|pattern", "from:string|pattern", "subject:string|pattern", "body:string|pattern",
+  "since:number", "timeout:duration",
+})
+
 -- mb:wait{ to =, from =, subject =, body =, since =, timeout = } → message.
 -- No match before the deadline fails with kind `missing`, listing how many
 -- messages arrived and the near misses with the criterion each one failed.
-function methods:wait(opts)
+-- A misspelt criterion is an error, never a criterion that matches anything.
+function methods:wait(opts, ...)
+  telltale.check_nargs("mb:wait", select("#", ...) + 1, 1)
+  check_wait(opts)
   opts = opts or {}
   local since = opts.since or run.started_at
   local remaining = telltale.remaining()
@@ -120,6 +143,15 @@ function methods:wait(opts)
   local started = telltale.now()
   local deadline = started + budget
   local after, arrived, near = 0, 0, {}
+  -- The mailbox looks from its first user's run start: earlier mail is
+  -- searched for on the server when asked for.
+  if since < self:_since() then
+    self:_backfill(since)
+    while since < self:_since() and telltale.now() < deadline do
+      self:_status()
+      self:_changed(deadline - telltale.now())
+    end
+  end
   while true do
     self:_status() -- raises a final error (authentication) at once
     local list
@@ -159,7 +191,8 @@ end
 
 -- mail.address("canary@example.test") → "canary+<token>@example.test", unique
 -- to this run, so concurrent runs never see each other's mail.
-function mail.address(base)
+function mail.address(base, ...)
+  telltale.check_nargs("mail.address", select("#", ...) + 1, 1)
   local user, domain = tostring(base):match("^([^@+]+)@(.+)$")
   if not user then error("bad argument #1 to 'address' (an address like user@example.test expected)", 2) end
   return user .. "+" .. unique("tt") .. "@" .. domain

@@ -10,6 +10,7 @@
 #include "duration.h"
 #include "engine.h"
 #include "loop.h"
+#include "opts.h"
 #include "redact.h"
 #include "sched.h"
 #include "xalloc.h"
@@ -279,6 +280,17 @@ static int env_index(lua_State *L) {
 
 static int env_newindex(lua_State *L) { return luaL_error(L, "env is read-only"); }
 
+/* json.null and db.null are the NULL light userdata: show them as what they
+ * stand for, in log lines, messages and tostring(), not "userdata: (nil)". */
+static int lightuserdata_tostring(lua_State *L) {
+    void *p = lua_touserdata(L, 1);
+    if (p)
+        lua_pushfstring(L, "userdata: %p", p);
+    else
+        lua_pushliteral(L, "null");
+    return 1;
+}
+
 static const luaL_Reg globals[] = {
     {"fail", core_fail}, {"sleep", core_sleep},   {"secret", core_secret},
     {"log", core_log},   {"unique", core_unique}, {NULL, NULL},
@@ -300,11 +312,19 @@ void core_open(lua_State *L) {
     lua_setfield(L, -2, "__tostring");      /* mt */
     lua_pop(L, 1);                          /* */
 
+    lua_pushlightuserdata(L, NULL);               /* null */
+    lua_createtable(L, 0, 1);                     /* null, mt: shared by every light userdata */
+    lua_pushcfunction(L, lightuserdata_tostring); /* null, mt, fn */
+    lua_setfield(L, -2, "__tostring");            /* null, mt */
+    lua_setmetatable(L, -2);                      /* null */
+    lua_pop(L, 1);                                /* */
+
     lua_pushglobaltable(L);       /* _G */
     luaL_setfuncs(L, globals, 0); /* _G */
     lua_pop(L, 1);                /* */
 
     luaL_newlib(L, telltale_funcs); /* telltale */
+    opts_open(L);                   /* telltale */
     lua_setglobal(L, "telltale");   /* */
 
     lua_newtable(L);                    /* env */

@@ -17,6 +17,7 @@
 #include "db.h"
 #include "engine.h"
 #include "json.h"
+#include "opts.h"
 #include "redact.h"
 #include "sched.h"
 #include "xalloc.h"
@@ -334,44 +335,70 @@ static int handle_exec(lua_State *L) { return run_query(L, true); }
 /* db.connect(dsn) or db.connect{ dsn = | host =, port =, dbname =, user =,
  * password =, pool = 4, write = false } */
 static int db_connect(lua_State *L) {
+    static const char *const keys[] = {
+        "host", "port", "dbname", "user", "password", "sslmode", "connect_timeout", "application_name", NULL};
+    static const struct opts_spec spec[] = {{"dsn", OPT_STRING, false},
+                                            {"host", OPT_STRING | OPT_INTEGER, false},
+                                            {"port", OPT_STRING | OPT_INTEGER, false},
+                                            {"dbname", OPT_STRING, false},
+                                            {"user", OPT_STRING, false},
+                                            {"password", OPT_STRING, false},
+                                            {"sslmode", OPT_STRING, false},
+                                            {"connect_timeout", OPT_STRING | OPT_INTEGER, false},
+                                            {"application_name", OPT_STRING, false},
+                                            {"pool", OPT_INTEGER, false},
+                                            {"write", OPT_BOOLEAN, false},
+                                            {NULL, 0, false}};
     struct failure f = {0};
     struct handle *h;
     struct buf dsn;
-    int pool = DB_DEFAULT_POOL;
+    int pool = DB_DEFAULT_POOL, opts = 0;
     bool write = false;
 
-    buf_init(&dsn, 0);
+    /* db.connect(dsn [, opts]) works like http.get(url [, opts]): the
+     * options are those of the table form, added to the string. */
+    opts_check_nargs(L, "db.connect", lua_gettop(L), 2);
     if (lua_type(L, 1) == LUA_TSTRING) {
-        buf_puts(&dsn, lua_tostring(L, 1));
+        if (!lua_isnoneornil(L, 2)) {
+            opts = 2;
+            opts_check(L, 2, "db.connect", spec);
+            if (lua_getfield(L, 2, "dsn") != LUA_TNIL) /* ..., dsn */
+                return luaL_error(L, "db.connect: give the dsn once (first argument or option 'dsn', not both)");
+            lua_pop(L, 1); /* ... */
+        }
     } else {
-        static const char *const keys[] = {
-            "host", "port", "dbname", "user", "password", "sslmode", "connect_timeout", "application_name", NULL};
         luaL_checktype(L, 1, LUA_TTABLE);
-        if (lua_getfield(L, 1, "dsn") == LUA_TSTRING) buf_puts(&dsn, lua_tostring(L, -1)); /* 1, dsn */
-        lua_pop(L, 1);                                                                     /* 1 */
-        for (const char *const *k = keys; *k; k++) {
-            if (lua_getfield(L, 1, *k) != LUA_TNIL) { /* 1, v */
-                const char *v = lua_tostring(L, -1);
-                if (!v) return luaL_error(L, "db.connect: option '%s' must be a string or number", *k);
-                if (strcmp(*k, "password") == 0) redact_add_secret(v);
-                buf_printf(&dsn, "%s%s='", dsn.len ? " " : "", *k);
-                for (const char *p = v; *p; p++) {
-                    if (*p == '\'' || *p == '\\') buf_puts(&dsn, "\\");
-                    buf_append(&dsn, p, 1);
-                }
-                buf_puts(&dsn, "'");
+        opts_check_nargs(L, "db.connect{...}", lua_gettop(L), 1);
+        opts_check(L, 1, "db.connect", spec);
+        opts = 1;
+    }
+    if (opts && lua_getfield(L, opts, "pool") != LUA_TNIL) { /* ..., pool */
+        if (lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > 100)
+            return luaL_error(L, "db.connect: option 'pool' must be an integer 1..100");
+        pool = (int)lua_tointeger(L, -1);
+    }
+    lua_settop(L, opts ? opts : 1);
+    buf_init(&dsn, 0); /* nothing raises from here on */
+    if (opts == 2 || opts == 0) buf_puts(&dsn, lua_tostring(L, 1));
+    if (opts == 1 && lua_getfield(L, 1, "dsn") == LUA_TSTRING) buf_puts(&dsn, lua_tostring(L, -1)); /* ..., dsn */
+    lua_settop(L, opts ? opts : 1);
+    for (const char *const *k = keys; opts && *k; k++) {
+        if (lua_getfield(L, opts, *k) != LUA_TNIL) { /* ..., v */
+            const char *v = lua_tostring(L, -1);
+            if (strcmp(*k, "password") == 0) redact_add_secret(v);
+            buf_printf(&dsn, "%s%s='", dsn.len ? " " : "", *k);
+            for (const char *p = v; *p; p++) {
+                if (*p == '\'' || *p == '\\') buf_puts(&dsn, "\\");
+                buf_append(&dsn, p, 1);
             }
-            lua_pop(L, 1); /* 1 */
+            buf_puts(&dsn, "'");
         }
-        if (lua_getfield(L, 1, "pool") != LUA_TNIL) { /* 1, pool */
-            if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > 100)
-                return luaL_error(L, "db.connect: option 'pool' must be an integer 1..100");
-            pool = (int)lua_tointeger(L, -1);
-        }
-        lua_pop(L, 1);               /* 1 */
-        lua_getfield(L, 1, "write"); /* 1, write */
+        lua_pop(L, 1); /* ... */
+    }
+    if (opts) {
+        lua_getfield(L, opts, "write"); /* ..., write */
         write = lua_toboolean(L, -1);
-        lua_pop(L, 1); /* 1 */
+        lua_pop(L, 1); /* ... */
     }
     struct db_pool *p = db_pool_get(task_engine(task_from_lua(L))->loop, buf_str(&dsn), pool, &f);
     buf_free(&dsn);
@@ -383,7 +410,6 @@ static int db_connect(lua_State *L) {
     return 1;
 }
 
-/* h:connections() → connections open in this handle's pool now */
 static int handle_connections(lua_State *L) {
     struct handle *h = luaL_checkudata(L, 1, HANDLE_MT);
     lua_pushinteger(L, db_pool_open_connections(h->pool));

@@ -25,6 +25,7 @@ struct options {
     bool verbose;
     bool trace;
     bool color;
+    bool check_only; /* check/list: the top level runs, a missing var is recorded (scenario_def.needed_vars) */
     const char *junit_path;
     const char *json_path;
     const char *prom_file_path;  /* --prom-file: metrics for node_exporter */

@@ -17,6 +17,7 @@
 #include "core_lua.h"
 #include "duration.h"
 #include "failure.h"
+#include "opts.h"
 #include "result.h"
 
 /* age_ms, size = fs.fresh(path, max_age) — path must exist and have been
@@ -30,6 +31,7 @@ static int fs_fresh(lua_State *L) {
     struct stat st;
     char age_s[32], allowed_s[32], when[40], detail[128];
 
+    opts_check_nargs(L, "fs.fresh", lua_gettop(L), 2);
     luaL_argcheck(L, len > 0 && strlen(path) == len, 1, "a file name without NUL bytes expected");
     duration_format(allowed, allowed_s, sizeof allowed_s);
     if (stat(path, &st) != 0) {

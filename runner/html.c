@@ -14,17 +14,25 @@
 #include <lauxlib.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
-#include <libxml/uri.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "charset.h"
+#include "core_lua.h"
+#include "url.h"
 
 #define DOC_MT "telltale.html.document"
+#define FORM_MT "telltale.html.form" /* __index: html._form_methods, filled by lib/form.lua */
 #define PARSE_OPTIONS (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET)
 
-/* The controls a browser submits: named and enabled (buttons are dropped
- * later, by type, as are unchecked boxes). */
-#define CONTROLS "(.//input | .//select | .//textarea)[@name != ''][not(@disabled)]"
+/* The controls a browser may submit: enabled ones (nameless ones, buttons
+ * and unchecked boxes are sorted out by type; a nameless submit button
+ * still counts as the form's first). */
+#define CONTROLS "(.//input | .//select | .//textarea | .//button)[not(@disabled)]"
 
 struct document {
     htmlDocPtr doc;           /* NULL once closed; doc->URL is the base URL, or NULL */
@@ -163,12 +171,10 @@ static int doc_xpath(lua_State *L) { return query(L, 0); }
 /* doc:first(expr) → string | nil, or the value of a scalar expression */
 static int doc_first(lua_State *L) { return query(L, 1); }
 
-/* href as an absolute URL when the document has a base URL.  An href libxml2
- * can't parse (an unescaped space, say) is kept as written: the scenario
- * should see it, not lose it.  The caller frees the result. */
-static xmlChar *resolve(struct document *d, const xmlChar *href) {
-    xmlChar *url = d->doc->URL ? xmlBuildURI(href, d->doc->URL) : NULL;
-    return url ? url : xmlStrdup(href);
+/* href resolved as a browser does (url.h) when the document has a base
+ * URL; as written otherwise.  The caller frees the result. */
+static char *resolve(struct document *d, const xmlChar *href, bool keep_fragment) {
+    return url_resolve((const char *)d->doc->URL, (const char *)href, keep_fragment);
 }
 
 static int type_is(const xmlChar *type, const char *name) {
@@ -184,6 +190,7 @@ static xmlChar *control_value(lua_State *L, struct document *d, xmlNodePtr contr
     int box;
 
     *hidden = 0;
+    if (xmlStrEqual(control->name, BAD_CAST "button")) return NULL;
     if (xmlStrEqual(control->name, BAD_CAST "textarea")) return xmlNodeGetContent(control);
     if (xmlStrEqual(control->name, BAD_CAST "select")) {
         option = first_element(L, d, control, "(.//option[@selected])[1]");
@@ -225,17 +232,17 @@ static xmlNodePtr find_form(lua_State *L, struct document *d, const char *select
     return form;
 }
 
-/* The form's action, resolved; none when the form has no action and the
- * document no base URL. */
+/* The form's action, resolved (without its fragment); none when the form
+ * has no action and the document no base URL. */
 static void push_action(lua_State *L, struct document *d, xmlNodePtr form) {
     xmlChar *action = xmlGetProp(form, BAD_CAST "action");
-    xmlChar *url = resolve(d, action ? action : BAD_CAST "");
+    char *url = resolve(d, action ? action : BAD_CAST "", false);
 
     if (*url)
-        lua_pushstring(L, (const char *)url); /* ..., url */
+        lua_pushstring(L, url); /* ..., url */
     else
         lua_pushnil(L); /* ..., nil */
-    xmlFree(url);
+    free(url);
     xmlFree(action);
 }
 
@@ -251,56 +258,190 @@ static void push_method(lua_State *L, xmlNodePtr form) {
     xmlFree(method);
 }
 
-/* Fills the fields and hidden tables at the top of the stack.  A name given
- * twice keeps its last value, as most servers read it. */
+static void set_string(lua_State *L, const char *field, const xmlChar *value) {
+    lua_pushstring(L, value ? (const char *)value : ""); /* ..., t, value */
+    lua_setfield(L, -2, field);                          /* ..., t */
+}
+
+static void set_bool(lua_State *L, const char *field, int value) {
+    lua_pushboolean(L, value);  /* ..., t, value */
+    lua_setfield(L, -2, field); /* ..., t */
+}
+
+/* A select's options, {value, selected} in document order. */
+static void push_options(lua_State *L, struct document *d, xmlNodePtr select) {
+    xmlXPathObjectPtr options = evaluate(L, d, select, ".//option[not(@disabled)]");
+    int n = xmlXPathNodeSetGetLength(options->nodesetval);
+
+    lua_createtable(L, n, 0); /* ..., options */
+    for (int i = 0; i < n; i++) {
+        xmlNodePtr option = options->nodesetval->nodeTab[i];
+        xmlChar *value = xmlGetProp(option, BAD_CAST "value");
+
+        if (!value) value = xmlNodeGetContent(option);
+        lua_createtable(L, 0, 2); /* ..., options, option */
+        set_string(L, "value", value);
+        set_bool(L, "selected", xmlHasProp(option, BAD_CAST "selected") != NULL);
+        lua_rawseti(L, -2, i + 1); /* ..., options */
+        xmlFree(value);
+    }
+    xmlXPathFreeObject(options);
+}
+
+/* What form:submit needs to know of a control, pushed as a table: name,
+ * type (an input's type lower-cased, "text" by default; "select",
+ * "textarea", "submit" for buttons), value, checked (boxes), multiple and
+ * options (selects).  Pushes nothing and returns 0 for what a browser never
+ * submits: reset and plain buttons, nameless controls but submit buttons. */
+static int push_control(lua_State *L, struct document *d, xmlNodePtr node) {
+    xmlChar *name = xmlGetProp(node, BAD_CAST "name"), *type = xmlGetProp(node, BAD_CAST "type");
+    xmlChar *value = NULL;
+    char kind[32] = "text";
+    int pushed = 0;
+
+    if (xmlStrEqual(node->name, BAD_CAST "select") || xmlStrEqual(node->name, BAD_CAST "textarea"))
+        snprintf(kind, sizeof kind, "%s", (const char *)node->name);
+    else if (xmlStrEqual(node->name, BAD_CAST "button"))
+        snprintf(kind, sizeof kind, "%s", type && *type ? (const char *)type : "submit");
+    else if (type && *type)
+        snprintf(kind, sizeof kind, "%s", (const char *)type);
+    for (char *p = kind; *p; p++) *p = (char)tolower((unsigned char)*p);
+    if (strcmp(kind, "reset") == 0 || strcmp(kind, "button") == 0) goto cleanup;
+    if (!(name && *name) && strcmp(kind, "submit") != 0 && strcmp(kind, "image") != 0) goto cleanup;
+    lua_createtable(L, 0, 6); /* ..., control */
+    set_string(L, "name", name);
+    set_string(L, "type", BAD_CAST kind);
+    if (strcmp(kind, "select") == 0) {
+        set_bool(L, "multiple", xmlHasProp(node, BAD_CAST "multiple") != NULL);
+        push_options(L, d, node);       /* ..., control, options */
+        lua_setfield(L, -2, "options"); /* ..., control */
+    } else {
+        int box = strcmp(kind, "checkbox") == 0 || strcmp(kind, "radio") == 0;
+        value = strcmp(kind, "textarea") == 0 ? xmlNodeGetContent(node) : xmlGetProp(node, BAD_CAST "value");
+        set_string(L, "value", value ? value : BAD_CAST(box ? "on" : ""));
+        if (box) set_bool(L, "checked", xmlHasProp(node, BAD_CAST "checked") != NULL);
+    }
+    pushed = 1;
+cleanup:
+    xmlFree(value);
+    xmlFree(type);
+    xmlFree(name);
+    return pushed;
+}
+
+/* Fills the fields, hidden and controls tables at the top of the stack.  A
+ * name given twice keeps its last value in fields, as most servers read
+ * it; controls keeps every one, in document order. */
 static void collect_controls(lua_State *L, struct document *d, xmlNodePtr form) {
     xmlXPathObjectPtr controls = evaluate(L, d, form, CONTROLS);
-    int n = xmlXPathNodeSetGetLength(controls->nodesetval), hidden;
+    int n = xmlXPathNodeSetGetLength(controls->nodesetval), hidden, kept = 0;
 
     for (int i = 0; i < n; i++) {
         xmlNodePtr control = controls->nodesetval->nodeTab[i];
         xmlChar *name = xmlGetProp(control, BAD_CAST "name");
-        xmlChar *value = control_value(L, d, control, &hidden);
+        xmlChar *value = name && *name ? control_value(L, d, control, &hidden) : NULL;
 
         if (value) {
-            lua_pushstring(L, (const char *)value);  /* ..., fields, hidden, value */
-            lua_setfield(L, -3, (const char *)name); /* ..., fields, hidden */
+            lua_pushstring(L, (const char *)value);  /* ..., fields, hidden, controls, value */
+            lua_setfield(L, -4, (const char *)name); /* ..., fields, hidden, controls */
             if (hidden) {
-                lua_pushstring(L, (const char *)value);  /* ..., fields, hidden, value */
-                lua_setfield(L, -2, (const char *)name); /* ..., fields, hidden */
+                lua_pushstring(L, (const char *)value);  /* ..., fields, hidden, controls, value */
+                lua_setfield(L, -3, (const char *)name); /* ..., fields, hidden, controls */
             }
         }
         xmlFree(value);
         xmlFree(name);
+        if (push_control(L, d, control)) lua_rawseti(L, -2, ++kept); /* ..., fields, hidden, controls */
     }
     xmlXPathFreeObject(controls);
 }
 
-/* doc:form([selector]) → {action, method, fields, hidden} | nil, err */
+static void push_enctype(lua_State *L, xmlNodePtr form) {
+    xmlChar *enctype = xmlGetProp(form, BAD_CAST "enctype");
+
+    /* A browser reads an enctype it does not know as the default. */
+    if (type_is(enctype, "multipart/form-data") || type_is(enctype, "text/plain")) {
+        for (xmlChar *p = enctype; *p; p++) *p = (xmlChar)tolower(*p);
+        lua_pushstring(L, (const char *)enctype); /* ..., enctype */
+    } else {
+        lua_pushliteral(L, "application/x-www-form-urlencoded"); /* ..., enctype */
+    }
+    xmlFree(enctype);
+}
+
+/* "form#id (action /x), form[name=login] (action /y)": what the page has,
+ * for the failure of a selector that matched nothing. */
+static void describe_forms(lua_State *L, struct document *d, struct buf *out) {
+    xmlXPathObjectPtr forms = evaluate(L, d, (xmlNodePtr)d->doc, "//form");
+    int n = xmlXPathNodeSetGetLength(forms->nodesetval);
+
+    for (int i = 0; i < n && i < 10; i++) {
+        xmlNodePtr form = forms->nodesetval->nodeTab[i];
+        xmlChar *id = xmlGetProp(form, BAD_CAST "id"), *name = xmlGetProp(form, BAD_CAST "name");
+        xmlChar *action = xmlGetProp(form, BAD_CAST "action");
+
+        buf_puts(out, i ? ", form" : "form");
+        if (id) buf_printf(out, "#%s", (const char *)id);
+        if (name) buf_printf(out, "[name=%s]", (const char *)name);
+        buf_printf(out, " (action \"%s\")", action ? (const char *)action : "");
+        xmlFree(id);
+        xmlFree(name);
+        xmlFree(action);
+    }
+    if (n > 10) buf_printf(out, " and %d more", n - 10);
+    if (n == 0) buf_puts(out, "none");
+    xmlXPathFreeObject(forms);
+}
+
+/* A selector that matches no form fails the step (kind assertion) with
+ * what the page is and has: a scenario that looks for the login form on
+ * an error page should say so, not index nil. */
+static int no_form(lua_State *L, struct document *d, const char *selector) {
+    xmlNodePtr title = first_element(L, d, (xmlNodePtr)d->doc, "(//title)[1]");
+    xmlChar *text = title ? xmlNodeGetContent(title) : NULL;
+    struct buf forms;
+    struct failure f = {0};
+
+    buf_init(&forms, 0);
+    describe_forms(L, d, &forms);
+    failure_set(&f, FAILURE_ASSERTION, "no form matching %s on %s (title \"%s\"); forms on the page: %s",
+                selector ? selector : "(the first form)", d->doc->URL ? (const char *)d->doc->URL : "the page",
+                text ? (const char *)text : "", buf_str(&forms));
+    xmlFree(text);
+    buf_free(&forms);
+    return core_raise_failure(L, &f);
+}
+
+/* doc:form([selector]) → {action, method, enctype, url, fields, hidden,
+ * controls} with form:submit; no such form fails the step. */
 static int doc_form(lua_State *L) {
     struct document *d = check_document(L);
     const char *selector = luaL_optstring(L, 2, NULL);
     xmlNodePtr form = find_form(L, d, selector);
 
     lua_settop(L, 2); /* doc, selector */
-    if (!form) {
-        lua_pushnil(L); /* doc, selector, nil */
-        if (selector)
-            lua_pushfstring(L, "no form matching %s", selector); /* doc, selector, nil, err */
-        else
-            lua_pushliteral(L, "no form in the document"); /* doc, selector, nil, err */
-        return 2;
+    if (!form) return no_form(L, d, selector);
+    lua_createtable(L, 0, 7);       /* doc, selector, form */
+    push_action(L, d, form);        /* doc, selector, form, action */
+    lua_setfield(L, -2, "action");  /* doc, selector, form */
+    push_method(L, form);           /* doc, selector, form, method */
+    lua_setfield(L, -2, "method");  /* doc, selector, form */
+    push_enctype(L, form);          /* doc, selector, form, enctype */
+    lua_setfield(L, -2, "enctype"); /* doc, selector, form */
+    if (d->doc->URL) {
+        char *page = url_resolve((const char *)d->doc->URL, "", false);
+        lua_pushstring(L, page);    /* doc, selector, form, url */
+        lua_setfield(L, -2, "url"); /* doc, selector, form */
+        free(page);
     }
-    lua_createtable(L, 0, 4);      /* doc, selector, form */
-    push_action(L, d, form);       /* doc, selector, form, action */
-    lua_setfield(L, -2, "action"); /* doc, selector, form */
-    push_method(L, form);          /* doc, selector, form, method */
-    lua_setfield(L, -2, "method"); /* doc, selector, form */
-    lua_newtable(L);               /* doc, selector, form, fields */
-    lua_newtable(L);               /* doc, selector, form, fields, hidden */
-    collect_controls(L, d, form);  /* doc, selector, form, fields, hidden */
-    lua_setfield(L, -3, "hidden"); /* doc, selector, form, fields */
-    lua_setfield(L, -2, "fields"); /* doc, selector, form */
+    lua_newtable(L);                 /* doc, selector, form, fields */
+    lua_newtable(L);                 /* doc, selector, form, fields, hidden */
+    lua_newtable(L);                 /* doc, selector, form, fields, hidden, controls */
+    collect_controls(L, d, form);    /* doc, selector, form, fields, hidden, controls */
+    lua_setfield(L, -4, "controls"); /* doc, selector, form, fields, hidden */
+    lua_setfield(L, -3, "hidden");   /* doc, selector, form, fields */
+    lua_setfield(L, -2, "fields");   /* doc, selector, form */
+    luaL_setmetatable(L, FORM_MT);
     return 1;
 }
 
@@ -340,11 +481,11 @@ static int doc_links(lua_State *L) {
     lua_createtable(L, n, 0); /* doc, pattern, list */
     for (int i = 0; i < n; i++) {
         xmlChar *href = xmlXPathCastNodeToString(hrefs->nodesetval->nodeTab[i]);
-        xmlChar *url = resolve(d, href);
+        char *url = resolve(d, href, true);
 
-        lua_pushstring(L, (const char *)url); /* doc, pattern, list, url */
-        lua_rawseti(L, -2, i + 1);            /* doc, pattern, list */
-        xmlFree(url);
+        lua_pushstring(L, url);    /* doc, pattern, list, url */
+        lua_rawseti(L, -2, i + 1); /* doc, pattern, list */
+        free(url);
         xmlFree(href);
     }
     xmlXPathFreeObject(hrefs);
@@ -374,16 +515,33 @@ static int doc_tostring(lua_State *L) {
     return 1;
 }
 
-/* html.parse(text [, base_url]) → document */
+/* html.parse(text [, base_url [, charset]]) → document.  With a charset
+ * (resp:html() passes the one the response declares) the text is
+ * converted to UTF-8 first and what the page says about its encoding is
+ * ignored, as a browser ignores <meta> when the header has a charset;
+ * without one libxml2 reads <meta> itself. */
 static int html_parse(lua_State *L) {
     struct document *d;
     struct quiet q;
-    const char *text, *base;
+    const char *text, *base, *charset;
+    struct buf utf8;
     size_t len;
+    int options = PARSE_OPTIONS;
 
     luaL_checktype(L, 1, LUA_TSTRING); /* a number is no page: don't let Lua coerce it */
     text = lua_tolstring(L, 1, &len);
     base = luaL_optstring(L, 2, NULL);
+    charset = luaL_optstring(L, 3, NULL);
+    buf_init(&utf8, 0);
+    if (charset && charset_to_utf8(charset, text, len, &utf8) != 0)
+        return luaL_error(L, "html.parse: unknown charset '%s'", charset);
+    if (charset) {
+        lua_pushlstring(L, buf_str(&utf8), utf8.len); /* text, base, charset, utf8 */
+        lua_replace(L, 1);                            /* utf8, base, charset */
+        buf_free(&utf8);
+        text = lua_tolstring(L, 1, &len);
+        options |= HTML_PARSE_IGNORE_ENC;
+    }
     luaL_argcheck(L, len <= INT_MAX, 1, "text larger than libxml2 can parse");
     lua_settop(L, 2);                       /* text, base */
     d = lua_newuserdatauv(L, sizeof *d, 0); /* text, base, doc */
@@ -391,10 +549,11 @@ static int html_parse(lua_State *L) {
     d->xpath = NULL;
     luaL_setmetatable(L, DOC_MT);
     quiet_begin(&q);
-    d->doc = htmlReadMemory(text, (int)len, base, NULL, PARSE_OPTIONS);
+    d->doc = htmlReadMemory(text, (int)len, base, charset ? "UTF-8" : NULL, options);
     /* libxml2 makes no document of an empty text, but an empty response
      * body is still a page, with nothing to find in it. */
     if (!d->doc) d->doc = htmlNewDocNoDtD(NULL, NULL);
+    if (d->doc && base && !d->doc->URL) d->doc->URL = xmlStrdup(BAD_CAST base);
     quiet_end(&q);
     if (d->doc) d->xpath = xmlXPathNewContext(d->doc);
     if (!d->xpath) return luaL_error(L, "cannot parse HTML: out of memory");
@@ -416,6 +575,12 @@ static void createmeta(lua_State *L) {
     luaL_newmetatable(L, DOC_MT);         /* html, mt */
     luaL_setfuncs(L, doc_metamethods, 0); /* html, mt */
     luaL_newlib(L, doc_methods);          /* html, mt, methods */
+    lua_setfield(L, -2, "__index");       /* html, mt */
+    lua_pop(L, 1);                        /* html */
+    luaL_newmetatable(L, FORM_MT);        /* html, mt */
+    lua_newtable(L);                      /* html, mt, methods */
+    lua_pushvalue(L, -1);                 /* html, mt, methods, methods */
+    lua_setfield(L, -4, "_form_methods"); /* html, mt, methods */
     lua_setfield(L, -2, "__index");       /* html, mt */
     lua_pop(L, 1);                        /* html */
 }

@@ -38,6 +38,9 @@ void http_free(struct http *h);
 /* Prepare x around easy (body capped at max_body bytes; 0 = no cap). */
 void http_transfer_init(struct http_transfer *x, CURL *easy, size_t max_body, http_done_fn *done, void *data);
 void http_transfer_free(struct http_transfer *x);
+/* Ready a finished x for another transfer on the same handle (the next
+ * hop of a redirect): buffers emptied, result and too_big cleared. */
+void http_transfer_reset(struct http_transfer *x);
 /* Start x: sets the write/header callbacks and CURLOPT_PRIVATE, adds it to
  * the multi handle.  Returns 0, or -1 with f filled. */
 int http_start(struct http *h, struct http_transfer *x, struct failure *f);

@@ -12,7 +12,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/crypto.h>
 #include <libetpan/libetpan.h>
+#include <libxml/parser.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@
 #define MAX_MESSAGES 2000 /* kept per mailbox; the oldest go first */
 #define MAX_BACKOFF_MS 5000
 #define IDLE_REFRESH_MS (10 * 1000) /* re-check even if a notification was lost */
+#define POLL_MS 2000                /* without IDLE, when poll is not given */
 #define NETWORK_TIMEOUT_S 15        /* any single IMAP command */
 
 struct mail_watch {
@@ -39,12 +42,14 @@ struct mail_watch {
 
 struct mail_box {
     struct loop *loop;
-    char *key; /* host:port/user/folder */
+    char *key; /* what makes a session: see box_key */
     struct mail_endpoint ep;
     char *folder;
     struct mail_trace *trace; /* --trace; NULL otherwise */
     struct net_cancel cancel; /* stops a connect or read in progress at shutdown */
-    int64_t poll_ms, since_unix;
+    bool idle;
+    int64_t poll_ms;
+    struct mail_guard guard; /* the current session's caps */
     pthread_t thread;
     int wake[2]; /* pipe: interrupts the worker's waits */
 
@@ -58,6 +63,8 @@ struct mail_box {
     bool stop;
     bool posted; /* post is queued on the loop */
     struct loop_post post;
+    int64_t since_unix;                /* the list covers mail from then on */
+    int64_t want_since;                /* a backfill asked for; 0: none */
     uint32_t *want_body, *want_delete; /* requests from the loop thread */
     size_t nwant_body, nwant_delete, want_body_alloc, want_delete_alloc;
 
@@ -113,6 +120,7 @@ static void deliver(struct mail_box *b, struct mail_entry *e) {
 
 static void entry_free(struct mail_entry *e) {
     free(e->raw);
+    free(e->error);
     mime_message_free(&e->msg);
 }
 
@@ -156,8 +164,8 @@ static void on_posted(struct loop *loop, void *data) {
             continue;
         }
         /* Gone, or the body of a message already dropped from the list
-         * (which must stay in UID order). */
-        if (b->inbox[i].gone || (b->nlist && b->inbox[i].uid <= b->list[b->nlist - 1].uid)) {
+         * (which must stay in UID order); old mail goes in its place. */
+        if (b->inbox[i].gone || (!b->inbox[i].old && b->nlist && b->inbox[i].uid <= b->list[b->nlist - 1].uid)) {
             entry_free(&b->inbox[i]);
             continue;
         }
@@ -167,7 +175,11 @@ static void on_posted(struct loop *loop, void *data) {
             b->nlist--;
         }
         if (b->nlist % 64 == 0) b->list = xrealloc(b->list, (b->nlist + 64) * sizeof *b->list);
-        b->list[b->nlist++] = b->inbox[i];
+        size_t at = b->nlist;
+        while (at > 0 && b->list[at - 1].uid > b->inbox[i].uid) at--;
+        memmove(b->list + at + 1, b->list + at, (b->nlist - at) * sizeof *b->list);
+        b->list[at] = b->inbox[i];
+        b->nlist++;
     }
     b->ninbox = 0;
     pthread_mutex_unlock(&b->lock);
@@ -222,11 +234,42 @@ static int64_t internaldate_unix(const struct mailimap_date_time *d) {
     return (int64_t)timegm(&tm) - offset;
 }
 
+/* The message as delivered: decoded, and its raw form redacted where a
+ * decoded part holds a secret that its encoding hides. */
+static void decode_entry(struct mail_entry *e, const char *body, size_t body_len) {
+    struct failure f = {0};
+    size_t clean_len;
+    char *clean;
+    e->raw = xstrndup(body, body_len);
+    e->raw_len = body_len;
+    if (mime_parse(e->raw, e->raw_len, &e->msg, &f) != 0) {
+        /* A malformed message is still a message: keep its raw text, and
+         * why, for the scenario that would have matched it. */
+        e->error = xstrdup(f.message); /* the header fields are still there */
+        failure_clear(&f);
+    }
+    clean = mime_redact_raw(e->raw, e->raw_len, &e->msg, &clean_len);
+    if (clean) {
+        free(e->raw);
+        e->raw = clean;
+        e->raw_len = clean_len;
+    }
+}
+
+static int64_t mailbox_since(struct mail_box *b) {
+    int64_t since;
+    pthread_mutex_lock(&b->lock);
+    since = b->since_unix;
+    pthread_mutex_unlock(&b->lock);
+    return since;
+}
+
 /* UID FETCH set (UID INTERNALDATE BODY.PEEK[HEADER] or BODY.PEEK[]) and
- * deliver every message with a UID >= first; the highest UID seen goes to
- * *last.  Returns 0, or -1 when the connection failed. */
+ * deliver every message with a UID >= first that arrived in [since,
+ * before) (before 0: no end); the highest UID seen goes to *last.  Returns
+ * 0, or -1 when the connection failed. */
 static int fetch_from(struct mail_box *b, mailimap *imap, struct mailimap_set *set, uint32_t first, uint32_t *last,
-                      bool complete) {
+                      bool complete, int64_t since, int64_t before) {
     struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
     clist *result = NULL;
     int rc;
@@ -260,20 +303,10 @@ static int fetch_from(struct mail_box *b, mailimap *imap, struct mailimap_set *s
         /* "first:*" also answers the newest message when nothing is newer. */
         if (e.uid < first || !body) continue;
         if (last && e.uid > *last) *last = e.uid;
-        if (e.received_unix && e.received_unix < b->since_unix) continue;
-        struct failure f = {0};
+        if (e.received_unix && (e.received_unix < since || (before && e.received_unix >= before))) continue;
         e.complete = complete;
-        e.raw = xstrndup(body, body_len);
-        e.raw_len = body_len;
-        if (mime_parse(e.raw, e.raw_len, &e.msg, &f) != 0) {
-            /* A malformed message is still a message: keep its raw text. */
-            memset(&e.msg, 0, sizeof e.msg);
-            e.msg.subject = xstrdup("");
-            e.msg.from = xstrdup("");
-            e.msg.date = xstrdup("");
-            e.msg.message_id = xstrdup("");
-            failure_clear(&f);
-        }
+        e.old = before != 0;
+        decode_entry(&e, body, body_len);
         deliver(b, &e);
     }
     mailimap_fetch_list_free(result);
@@ -282,7 +315,7 @@ static int fetch_from(struct mail_box *b, mailimap *imap, struct mailimap_set *s
 
 static int fetch_new(struct mail_box *b, mailimap *imap, uint32_t *last) {
     struct mailimap_set *set = mailimap_set_new_interval(*last + 1, 0);
-    int rc = fetch_from(b, imap, set, *last + 1, last, false);
+    int rc = fetch_from(b, imap, set, *last + 1, last, false, mailbox_since(b), 0);
     mailimap_set_free(set);
     return rc;
 }
@@ -317,7 +350,7 @@ static int serve_requests(struct mail_box *b, mailimap *imap) {
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct mailimap_set *set = mailimap_set_new_single(uids[i]);
         uint32_t seen = 0;
-        rc = fetch_from(b, imap, set, uids[i], &seen, true);
+        rc = fetch_from(b, imap, set, uids[i], &seen, true, 0, 0);
         mailimap_set_free(set);
         if (rc == 0 && seen != uids[i]) deliver_gone(b, uids[i]);
     }
@@ -346,13 +379,15 @@ static int serve_requests(struct mail_box *b, mailimap *imap) {
     return rc;
 }
 
-/* First session: the messages since `since` (IMAP SEARCH SINCE has day
- * granularity), then everything new.  Never the whole mailbox. */
-static int fetch_initial(struct mail_box *b, mailimap *imap, uint32_t *last) {
-    time_t since = (time_t)b->since_unix;
+/* The UIDs of the messages that arrived in [since, before) (before 0: no
+ * end), header only, delivered (IMAP SEARCH SINCE has day granularity:
+ * INTERNALDATE sorts out the rest).  Never the whole mailbox. */
+static int fetch_range(struct mail_box *b, mailimap *imap, int64_t since, int64_t before, uint32_t *last) {
+    time_t day = (time_t)since;
     struct tm tm;
     clist *found = NULL;
-    gmtime_r(&since, &tm);
+    uint32_t seen = 0;
+    gmtime_r(&day, &tm);
     struct mailimap_search_key *key =
         mailimap_search_key_new_since(mailimap_date_new(tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900));
     int rc = mailimap_uid_search(imap, NULL, key, &found);
@@ -366,11 +401,40 @@ static int fetch_initial(struct mail_box *b, mailimap *imap, uint32_t *last) {
             mailimap_set_add_single(set, uid);
             if (uid < lowest) lowest = uid;
         }
-        rc = fetch_from(b, imap, set, lowest, last, false);
+        rc = fetch_from(b, imap, set, lowest, last ? last : &seen, false, since, before);
         mailimap_set_free(set);
     }
     mailimap_search_result_free(found);
     return rc;
+}
+
+/* First session: the messages since `since`, then everything new. */
+static int fetch_initial(struct mail_box *b, mailimap *imap, uint32_t *last) {
+    return fetch_range(b, imap, mailbox_since(b), 0, last);
+}
+
+/* A scenario wants mail from earlier than the list covers: fetch what
+ * arrived between then and the list's start, then say it is covered. */
+static int serve_backfill(struct mail_box *b, mailimap *imap) {
+    int64_t want, covered;
+    pthread_mutex_lock(&b->lock);
+    want = b->want_since;
+    covered = b->since_unix;
+    b->want_since = 0;
+    pthread_mutex_unlock(&b->lock);
+    if (!want || want >= covered) return 0;
+    if (fetch_range(b, imap, want, covered, NULL) != 0) {
+        pthread_mutex_lock(&b->lock); /* asked again on the next session */
+        if (!b->want_since || want < b->want_since) b->want_since = want;
+        pthread_mutex_unlock(&b->lock);
+        return -1;
+    }
+    pthread_mutex_lock(&b->lock);
+    if (want < b->since_unix) b->since_unix = want;
+    bool post = mark_changed(b);
+    pthread_mutex_unlock(&b->lock);
+    if (post) loop_post(b->loop, &b->post);
+    return 0;
 }
 
 /* mailimap_connect installs its own stream logger, which forwards here. */
@@ -378,27 +442,53 @@ static void imap_logger(mailimap *imap, int log_type, const char *data, size_t s
     mail_trace_log(imap->imap_stream, log_type, data, size, context);
 }
 
-static bool has_starttls(mailimap *imap) {
+/* The server's capabilities, from the greeting or by asking.  Returns 0,
+ * or -1 with f filled (phase "capability"). */
+static int get_capabilities(mailimap *imap, const struct mail_endpoint *ep, struct mail_guard *g, struct failure *f) {
     struct mailimap_capability_data *caps = NULL;
-    /* Servers often list capabilities in the greeting; else ask. */
-    if (!imap->imap_connection_info || !imap->imap_connection_info->imap_capability) {
-        if (mailimap_capability(imap, &caps) != MAILIMAP_NO_ERROR) return false;
+    int rc;
+    if (imap->imap_connection_info && imap->imap_connection_info->imap_capability) return 0;
+    rc = mailimap_capability(imap, &caps);
+    if (rc == MAILIMAP_NO_ERROR) {
         mailimap_capability_data_free(caps);
+        return 0;
     }
-    return mailimap_has_extension(imap, "STARTTLS");
+    if (!mailwire_guard_failure(g, ep->host, ep->port, "capability", f)) {
+        failure_set(f, FAILURE_NETWORK, "IMAP server %s:%d gave no well-formed answer to CAPABILITY", ep->host,
+                    ep->port);
+        failure_set_phase(f, "capability");
+    }
+    return -1;
 }
 
-/* Connect, read the greeting and switch to TLS as ep asks.  Returns 0, or
- * -1 with f filled; *fatal is set when retrying cannot help (the
- * certificate is not trusted, STARTTLS required but not offered). */
+static void greeting_failure(mailimap *imap, int rc, const struct mail_endpoint *ep, int64_t timeout_ms,
+                             struct mail_guard *g, struct failure *f) {
+    (void)imap;
+    bool late = g->trip[0] && strstr(g->trip, "did not answer within");
+    if (!late && mailwire_guard_failure(g, ep->host, ep->port, "greeting", f)) return;
+    if (rc == MAILIMAP_ERROR_STREAM)
+        failure_set(f, FAILURE_NETWORK,
+                    "connected to %s:%d but no IMAP greeting came within %lld ms: a black hole, or not an IMAP "
+                    "server",
+                    ep->host, ep->port, (long long)timeout_ms);
+    else
+        failure_set(f, FAILURE_NETWORK, "IMAP server %s:%d turned the connection away", ep->host, ep->port);
+    failure_set_phase(f, "greeting");
+}
+
+/* Connect, read the greeting and the capabilities and switch to TLS as ep
+ * asks; every byte read passes g.  Returns 0, or -1 with f filled; *fatal
+ * is set when retrying cannot help (the certificate is not trusted,
+ * STARTTLS required but not offered). */
 static int imap_open(mailimap *imap, const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
-                     struct mail_trace *t, struct mail_probe_result *probe, struct failure *f, bool *fatal) {
+                     struct mail_trace *t, struct mail_guard *g, struct mail_probe_result *probe, struct failure *f,
+                     bool *fatal) {
     mailstream *s;
     int rc;
     *fatal = false;
     mailimap_set_timeout(imap, (time_t)((timeout_ms + 999) / 1000));
     if (t) mailimap_set_logger(imap, imap_logger, t);
-    s = mailwire_open(ep, timeout_ms, cancel, probe, f);
+    s = mailwire_open(ep, timeout_ms, cancel, g, probe, f);
     if (!s) {
         *fatal = f->phase && strcmp(f->phase, "tls") == 0;
         return -1;
@@ -406,43 +496,47 @@ static int imap_open(mailimap *imap, const struct mail_endpoint *ep, int64_t tim
     rc = mailimap_connect(imap, s);
     if (rc != MAILIMAP_NO_ERROR && rc != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && rc != MAILIMAP_NO_ERROR_AUTHENTICATED) {
         mailwire_forget(cancel); /* libetpan closed the stream */
-        if (rc == MAILIMAP_ERROR_STREAM)
-            failure_set(f, FAILURE_NETWORK,
-                        "connected to %s:%d but no IMAP greeting came within %lld ms: a black hole, or not an IMAP "
-                        "server",
-                        ep->host, ep->port, (long long)timeout_ms);
-        else
-            failure_set(f, FAILURE_NETWORK, "IMAP server %s:%d turned the connection away", ep->host, ep->port);
-        failure_set_phase(f, "greeting");
+        greeting_failure(imap, rc, ep, timeout_ms, g, f);
         return -1;
     }
     if (probe && imap->imap_response) probe->greeting = xstrdup(imap->imap_response);
-    if (ep->tls == MAIL_TLS_REQUIRED || (ep->tls == MAIL_TLS_OPTIONAL && has_starttls(imap))) {
-        if (!has_starttls(imap)) {
+    if (get_capabilities(imap, ep, g, f) != 0) return -1;
+    if (ep->tls == MAIL_TLS_REQUIRED || (ep->tls == MAIL_TLS_OPTIONAL && mailimap_has_extension(imap, "STARTTLS"))) {
+        if (!mailimap_has_extension(imap, "STARTTLS")) {
             failure_set(f, FAILURE_NETWORK, "IMAP server %s:%d does not offer STARTTLS (starttls = true)", ep->host,
                         ep->port);
             failure_set_phase(f, "tls");
             *fatal = true;
             return -1;
         }
-        if (mailimap_socket_starttls(imap) != MAILIMAP_NO_ERROR) {
-            failure_set(f, FAILURE_NETWORK, "STARTTLS with %s:%d failed", ep->host, ep->port);
-            failure_set_phase(f, "tls");
+        if (mailimap_socket_starttls_with_callback(imap, mailwire_tls_setup, ep->host) != MAILIMAP_NO_ERROR) {
+            if (!mailwire_guard_failure(g, ep->host, ep->port, "tls", f)) {
+                failure_set(f, FAILURE_NETWORK, "STARTTLS with %s:%d failed", ep->host, ep->port);
+                failure_set_phase(f, "tls");
+            }
             return -1;
         }
-        if (mailwire_check_certificate(imap->imap_stream, ep, f) != 0) {
+        /* The TLS transport replaced the guarded one. */
+        if (mailwire_guard(imap->imap_stream, g) != 0 || mailwire_check_certificate(imap->imap_stream, ep, f) != 0) {
+            if (!f->message) failure_set(f, FAILURE_INTERNAL, "out of memory after STARTTLS");
             *fatal = true;
             return -1;
         }
         if (probe) probe->tls = true;
+        /* Capabilities change with TLS (RFC 3501 6.2.1): ask again. */
+        if (imap->imap_connection_info && imap->imap_connection_info->imap_capability) {
+            mailimap_capability_data_free(imap->imap_connection_info->imap_capability);
+            imap->imap_connection_info->imap_capability = NULL;
+        }
+        if (get_capabilities(imap, ep, g, f) != 0) return -1;
     }
     return 0;
 }
 
 static void push_capabilities(mailimap *imap, struct strlist *out) {
-    struct mailimap_capability_data *caps = NULL;
-    if (mailimap_capability(imap, &caps) != MAILIMAP_NO_ERROR) return;
-    for (clistiter *it = clist_begin(caps->cap_list); it; it = clist_next(it)) {
+    struct mailimap_capability_data *caps =
+        imap->imap_connection_info ? imap->imap_connection_info->imap_capability : NULL;
+    for (clistiter *it = caps ? clist_begin(caps->cap_list) : NULL; it; it = clist_next(it)) {
         struct mailimap_capability *c = clist_content(it);
         struct buf name;
         buf_init(&name, 0);
@@ -453,25 +547,40 @@ static void push_capabilities(mailimap *imap, struct strlist *out) {
         strlist_push(out, buf_str(&name));
         buf_free(&name);
     }
-    mailimap_capability_data_free(caps);
+}
+
+/* LOGIN; a refusal is told apart from a connection that failed. */
+static int imap_login(mailimap *imap, const struct mail_endpoint *ep, struct mail_guard *g, struct failure *f,
+                      bool *refused) {
+    int rc = mailimap_login(imap, ep->user, ep->password);
+    *refused = false;
+    if (rc == MAILIMAP_NO_ERROR) return 0;
+    if (mailwire_guard_failure(g, ep->host, ep->port, "authentication", f)) return -1;
+    *refused = rc == MAILIMAP_ERROR_LOGIN;
+    if (*refused)
+        failure_set(f, FAILURE_NETWORK, "IMAP authentication failed for %s at %s:%d", ep->user, ep->host, ep->port);
+    else
+        failure_set(f, FAILURE_NETWORK, "IMAP connection to %s:%d failed during LOGIN", ep->host, ep->port);
+    failure_set_phase(f, "authentication");
+    return -1;
 }
 
 int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
                     struct mail_trace *probe_trace, struct mail_probe_result *out, struct failure *f) {
     mailimap *imap = mailimap_new(0, NULL);
-    bool fatal;
+    struct mail_guard guard;
+    bool fatal, refused;
     int rc = -1;
-    if (imap_open(imap, ep, timeout_ms, cancel, probe_trace, out, f, &fatal) != 0) goto cleanup;
+    /* One deadline for the whole probe: connect, greeting, CAPABILITY,
+     * STARTTLS and LOGIN together. */
+    mailwire_guard_init(&guard, true, timeout_ms);
+    if (imap_open(imap, ep, timeout_ms, cancel, probe_trace, &guard, out, f, &fatal) != 0) goto cleanup;
     push_capabilities(imap, &out->capabilities);
     if (ep->user) {
-        if (mailimap_login(imap, ep->user, ep->password) != MAILIMAP_NO_ERROR) {
-            failure_set(f, FAILURE_NETWORK, "IMAP authentication failed for %s at %s:%d", ep->user, ep->host, ep->port);
-            failure_set_phase(f, "authentication");
-            goto cleanup;
-        }
+        if (imap_login(imap, ep, &guard, f, &refused) != 0) goto cleanup;
         out->authenticated = true;
     }
-    mailimap_logout(imap);
+    mailimap_logout(imap); /* its answer does not matter */
     rc = 0;
 cleanup:
     mailwire_forget(cancel);
@@ -493,6 +602,84 @@ static void session_free(struct mail_box *b, mailimap *imap) {
     mailimap_free(imap);
 }
 
+/* Wait for news under IDLE, at most refresh_ms.  Returns -1 when the
+ * connection failed. */
+static int idle_wait(struct mail_box *b, mailimap *imap, int64_t refresh_ms) {
+    /* Mail that lands between our last fetch and IDLE is announced
+     * (EXISTS) together with IDLE's "+ idling": then libetpan has parsed
+     * it (the count moved) or holds it in its read buffer, and the socket
+     * stays quiet — so look there before waiting on the socket. */
+    uint32_t exists = imap->imap_selection_info ? imap->imap_selection_info->sel_exists : 0;
+    if (mailimap_idle(imap) != MAILIMAP_NO_ERROR) return -1;
+    bool pending = (imap->imap_selection_info && imap->imap_selection_info->sel_exists != exists) ||
+                   (imap->imap_stream && imap->imap_stream->read_buffer_len > 0);
+    if (!pending) wait_for(b, mailimap_idle_get_fd(imap), refresh_ms);
+    return mailimap_idle_done(imap) == MAILIMAP_NO_ERROR ? 0 : -1;
+}
+
+/* One session: log in, select, then fetch what is new until stopped.
+ * Returns 0 when stopped, -1 when the connection was lost (status set),
+ * 1 on a final error (set_fatal done). */
+static int session(struct mail_box *b, mailimap *imap, uint32_t *last, bool *first_session, int64_t *backoff) {
+    struct failure f = {0};
+    bool idle, fatal, refused;
+    mailwire_guard_init(&b->guard, true, 0);
+    if (imap_open(imap, &b->ep, NETWORK_TIMEOUT_S * 1000, &b->cancel, b->trace, &b->guard, NULL, &f, &fatal) != 0) {
+        if (fatal) {
+            set_fatal(b, &f);
+            return 1;
+        }
+        set_status(b, false, "%s", f.message);
+        failure_clear(&f);
+        return -1;
+    }
+    if (imap_login(imap, &b->ep, &b->guard, &f, &refused) != 0) {
+        if (refused) {
+            set_fatal(b, &f);
+            return 1;
+        }
+        set_status(b, false, "%s", f.message);
+        failure_clear(&f);
+        return -1;
+    }
+    if (mailimap_select(imap, b->folder) != MAILIMAP_NO_ERROR) {
+        failure_set(&f, FAILURE_NETWORK, "cannot select IMAP folder '%s' at %s:%d", b->folder, b->ep.host, b->ep.port);
+        set_fatal(b, &f);
+        mailimap_logout(imap);
+        return 1;
+    }
+    idle = b->idle && mailimap_has_idle(imap);
+    if ((*first_session ? fetch_initial(b, imap, last) : fetch_new(b, imap, last)) != 0) goto lost;
+    *first_session = false;
+    *backoff = 200;
+    set_status(b, true, "connected to %s:%d (%s)", b->ep.host, b->ep.port, idle ? "IDLE" : "polling");
+
+    while (!stopping(b)) {
+        if (idle) {
+            /* poll, when given, is the safety re-check under IDLE. */
+            if (idle_wait(b, imap, b->poll_ms > 0 ? b->poll_ms : IDLE_REFRESH_MS) != 0) goto lost;
+        } else {
+            wait_for(b, -1, b->poll_ms > 0 ? b->poll_ms : POLL_MS);
+            /* Dovecot looks for new mail at the end of a command, not
+             * before a FETCH: without a NOOP first, a message delivered
+             * during the wait would be seen one interval late. */
+            if (mailimap_noop(imap) != MAILIMAP_NO_ERROR) goto lost;
+        }
+        if (stopping(b)) break;
+        if (fetch_new(b, imap, last) != 0 || serve_requests(b, imap) != 0 || serve_backfill(b, imap) != 0) goto lost;
+    }
+    mailimap_logout(imap);
+    return 0;
+lost:
+    if (mailwire_guard_failure(&b->guard, b->ep.host, b->ep.port, NULL, &f)) {
+        set_status(b, false, "%s; reconnecting", f.message);
+        failure_clear(&f);
+    } else {
+        set_status(b, false, "connection to %s:%d lost, reconnecting", b->ep.host, b->ep.port);
+    }
+    return -1;
+}
+
 static void *worker(void *arg) {
     struct mail_box *b = arg;
     uint32_t last = 0;
@@ -501,71 +688,9 @@ static void *worker(void *arg) {
 
     while (!stopping(b)) {
         mailimap *imap = mailimap_new(0, NULL);
-        struct failure f = {0};
-        bool idle, fatal;
-
-        if (imap_open(imap, &b->ep, NETWORK_TIMEOUT_S * 1000, &b->cancel, b->trace, NULL, &f, &fatal) != 0) {
-            if (fatal) {
-                set_fatal(b, &f);
-                session_free(b, imap);
-                return NULL;
-            }
-            set_status(b, false, "%s", f.message);
-            failure_clear(&f);
-            goto retry;
-        }
-        if (mailimap_login(imap, b->ep.user, b->ep.password) != MAILIMAP_NO_ERROR) {
-            failure_set(&f, FAILURE_NETWORK, "IMAP authentication failed for %s at %s:%d", b->ep.user, b->ep.host,
-                        b->ep.port);
-            failure_set_phase(&f, "authentication");
-            set_fatal(b, &f);
-            session_free(b, imap);
-            return NULL;
-        }
-        if (mailimap_select(imap, b->folder) != MAILIMAP_NO_ERROR) {
-            failure_set(&f, FAILURE_NETWORK, "cannot select IMAP folder '%s' at %s:%d", b->folder, b->ep.host,
-                        b->ep.port);
-            set_fatal(b, &f);
-            mailimap_logout(imap);
-            session_free(b, imap);
-            return NULL;
-        }
-        idle = b->poll_ms <= 0 && mailimap_has_idle(imap);
-        if ((first_session ? fetch_initial(b, imap, &last) : fetch_new(b, imap, &last)) != 0) goto lost;
-        first_session = false;
-        backoff = 200;
-        set_status(b, true, "connected to %s:%d (%s)", b->ep.host, b->ep.port, idle ? "IDLE" : "polling");
-
-        while (!stopping(b)) {
-            if (idle) {
-                /* Mail that lands between our last fetch and IDLE is
-                 * announced (EXISTS) together with IDLE's "+ idling": then
-                 * libetpan has parsed it (the count moved) or holds it in
-                 * its read buffer, and the socket stays quiet — so look
-                 * there before waiting on the socket. */
-                uint32_t exists = imap->imap_selection_info ? imap->imap_selection_info->sel_exists : 0;
-                if (mailimap_idle(imap) != MAILIMAP_NO_ERROR) goto lost;
-                bool pending = (imap->imap_selection_info && imap->imap_selection_info->sel_exists != exists) ||
-                               (imap->imap_stream && imap->imap_stream->read_buffer_len > 0);
-                if (!pending) wait_for(b, mailimap_idle_get_fd(imap), IDLE_REFRESH_MS);
-                if (mailimap_idle_done(imap) != MAILIMAP_NO_ERROR) goto lost;
-            } else {
-                wait_for(b, -1, b->poll_ms > 0 ? b->poll_ms : 2000);
-                /* Dovecot looks for new mail at the end of a command, not
-                 * before a FETCH: without a NOOP first, a message delivered
-                 * during the wait would be seen one interval late. */
-                if (mailimap_noop(imap) != MAILIMAP_NO_ERROR) goto lost;
-            }
-            if (stopping(b)) break;
-            if (fetch_new(b, imap, &last) != 0 || serve_requests(b, imap) != 0) goto lost;
-        }
-        mailimap_logout(imap);
+        int rc = session(b, imap, &last, &first_session, &backoff);
         session_free(b, imap);
-        break;
-    lost:
-        set_status(b, false, "connection to %s:%d lost, reconnecting", b->ep.host, b->ep.port);
-    retry:
-        session_free(b, imap);
+        if (rc >= 0) break;
         wait_for(b, -1, backoff);
         backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
     }
@@ -574,12 +699,34 @@ static void *worker(void *arg) {
 
 /* ---- the loop side ---- */
 
+/* Everything that makes one session differ from another: a scenario with
+ * the wrong password, or one that checks certificates, must never be
+ * served by a connection someone else opened with other settings.  The
+ * password goes in as a SHA-256 digest, so the key is no secret.  Fields
+ * are length-prefixed: no value can forge another's boundary. */
+static void box_key(const struct mail_box_config *cfg, struct buf *key) {
+    static const char *const tls[] = {"off", "optional", "required", "implicit"};
+    const struct mail_endpoint *ep = &cfg->ep;
+    unsigned char digest[32];
+    const char *fields[] = {ep->host,     ep->user ? ep->user : "",
+                            cfg->folder,  ep->ca_file ? ep->ca_file : "",
+                            tls[ep->tls], ep->insecure ? "insecure" : "verify"};
+    memset(digest, 0, sizeof digest);
+    if (ep->password) gnutls_hash_fast(GNUTLS_DIG_SHA256, ep->password, strlen(ep->password), digest);
+    buf_printf(key, "%d", ep->port);
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        buf_printf(key, "/%zu:%s", strlen(fields[i]), fields[i]);
+    buf_puts(key, "/");
+    for (size_t i = 0; i < sizeof digest; i++) buf_printf(key, "%02x", digest[i]);
+    buf_printf(key, "/%s/%lld", cfg->idle ? "idle" : "poll", (long long)cfg->poll_ms);
+}
+
 struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *cfg, struct failure *f) {
     static bool libetpan_set;
     struct buf key;
     struct mail_box *b;
     buf_init(&key, 0);
-    buf_printf(&key, "%s:%d/%s/%s", cfg->ep.host, cfg->ep.port, cfg->ep.user, cfg->folder);
+    box_key(cfg, &key);
     for (b = boxes; b; b = b->next)
         if (strcmp(b->key, buf_str(&key)) == 0) {
             buf_free(&key);
@@ -588,6 +735,7 @@ struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *c
     if (!libetpan_set) {
         mailstream_network_delay.tv_sec = NETWORK_TIMEOUT_S;
         mailstream_network_delay.tv_usec = 0;
+        xmlInitParser(); /* before any worker parses HTML (mime.c): its first use is not thread-safe */
         libetpan_set = true;
     }
     b = xcalloc(1, sizeof *b);
@@ -601,6 +749,7 @@ struct mail_box *mail_box_get(struct loop *loop, const struct mail_box_config *c
         mail_trace_init(b->trace);
     }
     b->folder = xstrdup(cfg->folder);
+    b->idle = cfg->idle;
     b->poll_ms = cfg->poll_ms;
     b->since_unix = cfg->since_unix;
     b->status = xstrdup("connecting");
@@ -650,6 +799,19 @@ void mail_box_fetch_body(struct mail_box *b, uint32_t uid) {
 void mail_box_delete(struct mail_box *b, uint32_t uid) {
     request(b, &b->want_delete, &b->nwant_delete, &b->want_delete_alloc, uid);
 }
+
+void mail_box_backfill(struct mail_box *b, int64_t since_unix) {
+    pthread_mutex_lock(&b->lock);
+    bool wanted = since_unix < b->since_unix && (!b->want_since || since_unix < b->want_since);
+    if (wanted) b->want_since = since_unix;
+    pthread_mutex_unlock(&b->lock);
+    if (wanted) {
+        ssize_t woke = write(b->wake[1], "x", 1);
+        (void)woke;
+    }
+}
+
+int64_t mail_box_since(struct mail_box *b) { return mailbox_since(b); }
 
 const struct mail_entry *mail_box_messages(struct mail_box *b, size_t *count) {
     *count = b->nlist;

@@ -1,10 +1,11 @@
 /* mail.h — IMAP mailboxes watched from worker threads.
  *
- * libetpan's IMAP client blocks, so each mailbox — one per server, user and
- * folder in the whole process, however many scenarios wait on it — gets
- * one worker thread holding one connection.  The worker logs in, selects the
- * folder, and from then on fetches only new UIDs (IDLE where the server
- * has it, else polling UIDNEXT every `poll`), fetching headers only until
+ * libetpan's IMAP client blocks, so each mailbox — one per server, user,
+ * password, TLS settings and folder in the whole process, however many
+ * scenarios wait on it — gets one worker thread holding one connection.
+ * The worker logs in, selects the folder, and from then on fetches only new
+ * UIDs (IDLE where the server has it unless idle is false, re-checking
+ * every `poll` even then; else polling every `poll`), fetching headers only until
  * a waiting scenario asks for a body, decodes each message (mime.c) and
  * hands it to the loop thread, which keeps them in the
  * mailbox's list and wakes whoever waits.  A dropped connection is
@@ -26,8 +27,9 @@ struct mail_box;
 struct mail_box_config {
     struct mail_endpoint ep; /* copied */
     const char *folder;
-    int64_t poll_ms;
-    int64_t since_unix; /* the first mail of interest: older ones are never fetched */
+    bool idle;          /* use IDLE where the server offers it */
+    int64_t poll_ms;    /* 0: the default (2 s without IDLE, 10 s under it) */
+    int64_t since_unix; /* the first mail of interest: older ones are fetched only on request */
 };
 
 /* A message in a mailbox's list (loop thread only). */
@@ -37,6 +39,8 @@ struct mail_entry {
     uint32_t size;         /* RFC822.SIZE: the whole message, in bytes */
     bool complete;         /* raw is the whole message, not only its header */
     bool gone;             /* worker → loop: the message no longer exists */
+    bool old;              /* worker → loop: fetched for an earlier `since` (mail_box_backfill) */
+    char *error;           /* why the message could not be decoded; NULL when it could */
     char *raw;
     size_t raw_len;
     struct mail_message msg; /* decoded from raw: no body parts until complete */
@@ -66,6 +70,12 @@ const struct mail_entry *mail_box_message(struct mail_box *mb, uint32_t uid);
  * entry is replaced by the complete one, or disappears. */
 void mail_box_fetch_body(struct mail_box *mb, uint32_t uid);
 void mail_box_delete(struct mail_box *mb, uint32_t uid);
+/* Mail from since_unix on is wanted, earlier than the mailbox has looked
+ * (it starts at its first user's run start): the worker searches for it
+ * and adds what it finds; watchers are told when mail_box_since has moved. */
+void mail_box_backfill(struct mail_box *mb, int64_t since_unix);
+/* The earliest arrival time the mailbox's list covers. */
+int64_t mail_box_since(struct mail_box *mb);
 
 /* Connection state for failure details: "connected (IDLE)", "reconnecting:
  * <reason>".  A final error (login refused) is returned through f: then

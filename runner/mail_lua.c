@@ -6,6 +6,7 @@
  * near misses and deadlines are Lua, where they read best. */
 #include "mail_lua.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "engine.h"
 #include "loop.h"
 #include "mail.h"
+#include "opts.h"
 #include "redact.h"
 #include "sched.h"
 #include "smtp.h"
@@ -26,6 +28,7 @@
 #include "xalloc.h"
 
 #define MAILBOX_MT "telltale.mail.mailbox"
+#define HEADERS_MT "telltale.mail.headers"
 
 struct handle {
     struct mail_box *box;
@@ -44,6 +47,28 @@ static const char *opt_string(lua_State *L, const char *key, const char *def) {
 }
 
 enum scheme { SCHEME_IMAP, SCHEME_SMTP };
+
+/* The options of each entry point, checked before anything is read. */
+#define ENDPOINT_OPTS                                                                                                  \
+    {"url", OPT_STRING, false}, {"user", OPT_STRING, false}, {"password", OPT_STRING, false},                          \
+        {"starttls", OPT_BOOLEAN | OPT_STRING, false}, {"ca", OPT_STRING, false}, {                                    \
+        "insecure", OPT_BOOLEAN, false                                                                                 \
+    }
+static const struct opts_spec mailbox_opts[] = {
+    ENDPOINT_OPTS, {"poll", OPT_DURATION, false}, {"idle", OPT_BOOLEAN, false}, {NULL, 0, false}};
+static const struct opts_spec probe_opts[] = {ENDPOINT_OPTS, {"timeout", OPT_DURATION, false}, {NULL, 0, false}};
+static const struct opts_spec send_opts[] = {ENDPOINT_OPTS,
+                                             {"timeout", OPT_DURATION, false},
+                                             {"from", OPT_STRING, false},
+                                             {"to", OPT_STRING | OPT_LIST, false},
+                                             {"cc", OPT_STRING | OPT_LIST, false},
+                                             {"bcc", OPT_STRING | OPT_LIST, false},
+                                             {"subject", OPT_STRING, false},
+                                             {"text", OPT_STRING, false},
+                                             {"html", OPT_STRING, false},
+                                             {"headers", OPT_TABLE, false},
+                                             {"raw", OPT_STRING, false},
+                                             {NULL, 0, false}};
 
 /* The url and connection options of mail.mailbox/send/probe (table at 1)
  * into ep (owned: mail_endpoint_free).  Raises on misuse, having read
@@ -135,12 +160,13 @@ static int mail_mailbox(lua_State *L) {
     struct handle *h;
 
     luaL_checktype(L, 1, LUA_TTABLE);
-    /* IDLE unless the scenario asks to poll (poll = "100ms", or idle =
-     * false); a server without IDLE is polled every 2s.  poll_ms = 0 asks
-     * the worker for IDLE. */
+    opts_check_nargs(L, "mail.mailbox", lua_gettop(L), 1);
+    opts_check(L, 1, "mail.mailbox", mailbox_opts);
+    /* IDLE unless idle = false; poll is the interval without IDLE (2 s when
+     * not given) and the safety re-check under it (10 s). */
     cfg.poll_ms = core_opt_duration_field(L, 1, "poll", 0);
     lua_getfield(L, 1, "idle"); /* 1, idle */
-    if (!lua_isnil(L, -1) && !lua_toboolean(L, -1) && cfg.poll_ms == 0) cfg.poll_ms = 2000;
+    cfg.idle = lua_isnil(L, -1) || lua_toboolean(L, -1);
     lua_pop(L, 1); /* 1 */
     check_endpoint(L, "mail.mailbox", false, true, &cfg.ep);
     if (!cfg.ep.user) {
@@ -182,6 +208,37 @@ static void set_str(lua_State *L, const char *key, const char *value) {
     lua_setfield(L, -2, key);
 }
 
+/* msg.headers: lower-case names (looked up in any case), a repeated
+ * header's values joined with ", " as resp.headers does. */
+static void push_headers(lua_State *L, const struct mail_message *m) {
+    lua_newtable(L); /* ..., headers */
+    for (size_t i = 0; i < m->header_names.len; i++) {
+        const char *name = m->header_names.items[i];
+        if (lua_getfield(L, -1, name) == LUA_TSTRING) { /* ..., headers, old */
+            lua_pushstring(L, ", ");                    /* ..., headers, old, ", " */
+            lua_pushstring(L, m->header_values.items[i]);
+            lua_concat(L, 3); /* ..., headers, joined */
+        } else {
+            lua_pop(L, 1); /* ..., headers */
+            lua_pushstring(L, m->header_values.items[i]);
+        }
+        lua_setfield(L, -2, name); /* ..., headers */
+    }
+    luaL_setmetatable(L, HEADERS_MT);
+}
+
+/* Header lookup is case-insensitive: msg.headers["Message-ID"] works. */
+static int headers_index(lua_State *L) {
+    size_t len;
+    const char *key = luaL_checklstring(L, 2, &len);
+    char lower[256];
+    if (len >= sizeof lower) return 0;
+    for (size_t i = 0; i <= len; i++) lower[i] = (char)tolower((unsigned char)key[i]);
+    lua_pushstring(L, lower); /* t, key, lower */
+    lua_rawget(L, 1);         /* t, key, value */
+    return 1;
+}
+
 static void push_message(lua_State *L, const struct mail_entry *e) {
     const struct mail_message *m = &e->msg;
     lua_createtable(L, 0, 14); /* ..., msg */
@@ -201,12 +258,13 @@ static void push_message(lua_State *L, const struct mail_entry *e) {
     lua_setfield(L, -2, "cc");
     push_list(L, &m->links);
     lua_setfield(L, -2, "links");
-    lua_newtable(L); /* ..., msg, headers: the first of each name */
-    for (size_t i = m->header_names.len; i > 0; i--) {
-        lua_pushstring(L, m->header_values.items[i - 1]);
-        lua_setfield(L, -2, m->header_names.items[i - 1]);
-    }
+    push_headers(L, m);
     lua_setfield(L, -2, "headers"); /* ..., msg */
+    push_list(L, &m->header_names);
+    lua_setfield(L, -2, "_header_names");
+    push_list(L, &m->header_values);
+    lua_setfield(L, -2, "_header_values");
+    set_str(L, "_error", e->error);
     lua_pushlstring(L, e->raw, e->raw_len);
     lua_setfield(L, -2, "_raw");
     lua_pushboolean(L, e->complete);
@@ -251,7 +309,7 @@ static int mailbox_save(lua_State *L) {
     char path[4400];
     if (!e || !opt->artifacts_dir) return 0;
     /* An artifact that cannot be written must not fail the check itself. */
-    if (artifacts_save(opt->artifacts_dir, task_scenario(t), task_step(t), "message.eml", e->raw, e->raw_len, path,
+    if (artifacts_save(t, opt->artifacts_dir, task_scenario(t), task_step(t), "message.eml", e->raw, e->raw_len, path,
                        sizeof path, &f) != 0) {
         fprintf(stderr, "telltale: %s\n", f.message);
         failure_clear(&f);
@@ -293,6 +351,18 @@ static int mailbox_status(lua_State *L) {
     mail_box_status(b, &s);
     lua_pushstring(L, buf_str(&s));
     buf_free(&s);
+    return 1;
+}
+
+/* mb:_backfill(since_unix): ask for mail from before the mailbox's start;
+ * mb:_since() → the earliest arrival time its list covers */
+static int mailbox_backfill(lua_State *L) {
+    mail_box_backfill(check_box(L), (int64_t)luaL_checknumber(L, 2));
+    return 0;
+}
+
+static int mailbox_since(lua_State *L) {
+    lua_pushinteger(L, mail_box_since(check_box(L)));
     return 1;
 }
 
@@ -460,6 +530,17 @@ static void check_addresses(lua_State *L, const char *key) {
     lua_settop(L, 1);
 }
 
+/* A header dropped without a word would be a check that silently sends
+ * something else: every entry must be a name and a string. */
+static void check_headers(lua_State *L) {
+    if (lua_getfield(L, 1, "headers") == LUA_TTABLE)         /* 1, headers */
+        for (lua_pushnil(L); lua_next(L, -2); lua_pop(L, 1)) /* 1, headers, k, v */
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING ||
+                strpbrk(lua_tostring(L, -2), ": \r\n") || strpbrk(lua_tostring(L, -1), "\r\n"))
+                luaL_error(L, "mail.send: headers must map names (no ':', spaces or line breaks) to one-line strings");
+    lua_settop(L, 1);
+}
+
 /* A string or a list of strings at field key into out. */
 static void opt_addresses(lua_State *L, const char *key, struct strlist *out) {
     int t = lua_getfield(L, 1, key); /* 1, v */
@@ -511,6 +592,8 @@ static int mail_send(lua_State *L) {
     struct smtp_message m = {0};
     struct mail_call *c;
     luaL_checktype(L, 1, LUA_TTABLE);
+    opts_check_nargs(L, "mail.send", lua_gettop(L), 1);
+    opts_check(L, 1, "mail.send", send_opts);
     task_check_parkable(L);
     m.from = opt_string(L, "from", NULL);
     m.subject = opt_string(L, "subject", "");
@@ -524,6 +607,7 @@ static int mail_send(lua_State *L) {
     check_addresses(L, "to");
     check_addresses(L, "cc");
     check_addresses(L, "bcc");
+    check_headers(L);
     c = new_call(L, "mail.send", true, false);
     c->send = true;
     opt_addresses(L, "to", &c->job->to);
@@ -562,6 +646,8 @@ static int mail_send(lua_State *L) {
  * authenticated } */
 static int mail_probe(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
+    opts_check_nargs(L, "mail.probe", lua_gettop(L), 1);
+    opts_check(L, 1, "mail.probe", probe_opts);
     task_check_parkable(L);
     return worker_park(L, new_call(L, "mail.probe", true, true), &mail_call_how, call_done);
 }
@@ -574,17 +660,23 @@ int luaopen_mail(lua_State *L) {
                                        {"_save", mailbox_save},
                                        {"_status", mailbox_status},
                                        {"_changed", mailbox_changed},
+                                       {"_backfill", mailbox_backfill},
+                                       {"_since", mailbox_since},
                                        {"connections", mailbox_connections},
                                        {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"mailbox", mail_mailbox}, {"send", mail_send}, {"probe", mail_probe}, {NULL, NULL}};
-    luaL_newmetatable(L, MAILBOX_MT); /* mt */
-    luaL_newlib(L, methods);          /* mt, methods */
-    lua_pushvalue(L, -1);             /* mt, methods, methods */
-    lua_setfield(L, -3, "__index");   /* mt, methods */
-    luaL_newlib(L, funcs);            /* mt, methods, mail */
-    lua_insert(L, -2);                /* mt, mail, methods */
-    lua_setfield(L, -2, "_methods");  /* mt, mail: lib/mail.lua adds wait */
-    lua_remove(L, -2);                /* mail */
+    luaL_newmetatable(L, HEADERS_MT);    /* hmt */
+    lua_pushcfunction(L, headers_index); /* hmt, index */
+    lua_setfield(L, -2, "__index");      /* hmt */
+    lua_pop(L, 1);                       /* */
+    luaL_newmetatable(L, MAILBOX_MT);    /* mt */
+    luaL_newlib(L, methods);             /* mt, methods */
+    lua_pushvalue(L, -1);                /* mt, methods, methods */
+    lua_setfield(L, -3, "__index");      /* mt, methods */
+    luaL_newlib(L, funcs);               /* mt, methods, mail */
+    lua_insert(L, -2);                   /* mt, mail, methods */
+    lua_setfield(L, -2, "_methods");     /* mt, mail: lib/mail.lua adds wait */
+    lua_remove(L, -2);                   /* mail */
     return 1;
 }

@@ -7,6 +7,8 @@
  * claiming to be the mail host would prove nothing. */
 #include "mailwire.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +19,17 @@
 #include "xalloc.h"
 
 #define TRACE_CHUNK_MAX 600 /* of a message body: enough to see what was sent */
+
+/* Caps on what a server may send (mail_guard).  A message is at most
+ * 25 MB (lib/mail.lua refuses to fetch a larger one), so a literal over
+ * 32 MB is not mail; IMAP protocol lines (a SEARCH answer listing 100k
+ * UIDs is 600 kB) and SMTP replies (RFC 5321: 512 bytes a line) are far
+ * shorter than their caps. */
+#define IMAP_LINE_MAX (4u << 20)
+#define IMAP_LITERAL_MAX (32u << 20)
+#define IMAP_RESPONSE_MAX (64u << 20)
+#define SMTP_LINE_MAX (64u << 10)
+#define SMTP_RESPONSE_MAX (1u << 20)
 
 void mail_endpoint_copy(struct mail_endpoint *dst, const struct mail_endpoint *src) {
     *dst = *src;
@@ -46,6 +59,9 @@ void mail_trace_init(struct mail_trace *t) {
     pthread_mutex_init(&t->lock, NULL);
     buf_init(&t->text, 0);
     t->in_auth = false;
+    t->in_data = false;
+    t->literal_left = 0;
+    t->data_bytes = 0;
 }
 
 void mail_trace_free(struct mail_trace *t) {
@@ -106,30 +122,226 @@ static void trace_line(struct mail_trace *t, bool sent, const char *line, size_t
     buf_puts(&t->text, "\n");
 }
 
-void mail_trace_log(mailstream *s, int log_type, const char *data, size_t size, void *context) {
-    struct mail_trace *t = context;
-    bool sent;
-    (void)s;
-    switch (log_type) {
-    case MAILSTREAM_LOG_TYPE_DATA_RECEIVED: sent = false; break;
-    case MAILSTREAM_LOG_TYPE_DATA_SENT: sent = true; break;
-    case MAILSTREAM_LOG_TYPE_DATA_SENT_PRIVATE:
-        pthread_mutex_lock(&t->lock);
-        buf_puts(&t->text, "> [redacted]\n");
-        pthread_mutex_unlock(&t->lock);
-        return;
-    default: return;
+/* "... {1234}" at the end of a received line: the literal's size. */
+static size_t literal_announced(const char *line, size_t len) {
+    size_t i, value = 0;
+    if (len && line[len - 1] == '\r') len--;
+    if (len < 3 || line[len - 1] != '}') return 0;
+    i = len - 1;
+    if (line[i - 1] == '+') i--;
+    while (i > 0 && line[i - 1] >= '0' && line[i - 1] <= '9') i--;
+    if (i == 0 || line[i - 1] != '{') return 0;
+    for (size_t k = i; line[k] != '}' && line[k] != '+'; k++) value = value * 10 + (size_t)(line[k] - '0');
+    return value;
+}
+
+static void trace_received(struct mail_trace *t, const char *data, size_t size) {
+    size_t shown = 0;
+    for (size_t i = 0; i < size;) {
+        if (t->literal_left) {
+            size_t take = size - i < t->literal_left ? size - i : t->literal_left;
+            t->literal_left -= take;
+            i += take;
+            continue;
+        }
+        const char *nl = memchr(data + i, '\n', size - i);
+        size_t end = nl ? (size_t)(nl - data) : size;
+        if (t->in_data) { /* the server's verdict on the message */
+            buf_printf(&t->text, "> (%zu bytes of message not shown)\n", t->data_bytes);
+            t->in_data = false;
+        }
+        if (shown < TRACE_CHUNK_MAX && (end > i || nl)) {
+            trace_line(t, false, data + i, end - i > TRACE_CHUNK_MAX ? TRACE_CHUNK_MAX : end - i);
+            shown += end - i;
+        }
+        t->literal_left = literal_announced(data + i, end - i);
+        if (t->literal_left) buf_printf(&t->text, "< (%zu bytes of message not shown)\n", t->literal_left);
+        if (end - i >= 3 && strncmp(data + i, "354", 3) == 0) {
+            t->in_data = true;
+            t->data_bytes = 0;
+        }
+        i = end + 1;
     }
+    if (shown > TRACE_CHUNK_MAX) buf_printf(&t->text, "< ... (%zu more bytes)\n", shown - TRACE_CHUNK_MAX);
+}
+
+static void trace_sent(struct mail_trace *t, const char *data, size_t size) {
     size_t shown = size > TRACE_CHUNK_MAX ? TRACE_CHUNK_MAX : size;
-    pthread_mutex_lock(&t->lock);
+    if (t->in_data) {
+        t->data_bytes += size;
+        return;
+    }
     for (size_t i = 0; i < shown;) {
         const char *nl = memchr(data + i, '\n', shown - i);
         size_t end = nl ? (size_t)(nl - data) : shown;
-        if (end > i || nl) trace_line(t, sent, data + i, end - i);
+        if (end > i || nl) trace_line(t, true, data + i, end - i);
         i = end + 1;
     }
-    if (shown < size) buf_printf(&t->text, "%c ... (%zu more bytes)\n", sent ? '>' : '<', size - shown);
+    if (shown < size) buf_printf(&t->text, "> ... (%zu more bytes)\n", size - shown);
+}
+
+void mail_trace_log(mailstream *s, int log_type, const char *data, size_t size, void *context) {
+    struct mail_trace *t = context;
+    (void)s;
+    pthread_mutex_lock(&t->lock);
+    switch (log_type) {
+    case MAILSTREAM_LOG_TYPE_DATA_RECEIVED: trace_received(t, data, size); break;
+    case MAILSTREAM_LOG_TYPE_DATA_SENT: trace_sent(t, data, size); break;
+    case MAILSTREAM_LOG_TYPE_DATA_SENT_PRIVATE: buf_puts(&t->text, "> [redacted]\n"); break;
+    default: break;
+    }
     pthread_mutex_unlock(&t->lock);
+}
+
+/* ---- the guard ---- */
+
+void mailwire_guard_init(struct mail_guard *g, bool imap, int64_t timeout_ms) {
+    memset(g, 0, sizeof *g);
+    g->line_max = imap ? IMAP_LINE_MAX : SMTP_LINE_MAX;
+    g->literal_max = imap ? IMAP_LITERAL_MAX : 0;
+    g->response_max = imap ? IMAP_RESPONSE_MAX : SMTP_RESPONSE_MAX;
+    g->timeout_ms = timeout_ms;
+    g->deadline_ms = timeout_ms > 0 ? loop_clock_ms() + (uint64_t)timeout_ms : 0;
+}
+
+struct guarded {
+    struct mail_guard *g;
+    mailstream_low *inner; /* the socket or TLS transport */
+};
+
+static void trip(struct mail_guard *g, const char *fmt, size_t n) {
+    if (!g->trip[0]) snprintf(g->trip, sizeof g->trip, fmt, n);
+}
+
+/* A line ended: if it announced a literal ("... {1234}\r\n"), count the
+ * literal's bytes apart from lines, and refuse one over the cap before
+ * libetpan allocates it (it reserves the announced size at once). */
+static void line_ended(struct mail_guard *g) {
+    size_t n = g->tail_len;
+    if (n && g->tail[n - 1] == '\r') n--;
+    if (g->literal_max && n >= 3 && g->tail[n - 1] == '}') {
+        size_t i = n - 1, value = 0, digits = 0;
+        if (i > 0 && g->tail[i - 1] == '+') i--; /* LITERAL+ */
+        while (i > 0 && g->tail[i - 1] >= '0' && g->tail[i - 1] <= '9') i--, digits++;
+        if (digits && i > 0 && g->tail[i - 1] == '{') {
+            for (size_t k = i; k < i + digits && value <= g->literal_max; k++)
+                value = value * 10 + (size_t)(g->tail[k] - '0');
+            if (value > g->literal_max) trip(g, "announced a literal of more than %zu bytes", g->literal_max);
+            g->literal_left = value;
+        }
+    }
+    g->line_len = 0;
+    g->tail_len = 0;
+}
+
+/* Account for bytes read; false when a cap is passed. */
+static bool account(struct mail_guard *g, const char *p, size_t n) {
+    g->response_len += n;
+    if (g->response_len > g->response_max)
+        trip(g, "sent more than %zu bytes in answer to one command", g->response_max);
+    for (size_t i = 0; i < n && !g->trip[0]; i++) {
+        if (g->literal_left) { /* the literal's bytes are data, not lines */
+            size_t take = n - i < g->literal_left ? n - i : g->literal_left;
+            g->literal_left -= take;
+            i += take - 1;
+            continue;
+        }
+        if (p[i] == '\n') {
+            line_ended(g);
+            continue;
+        }
+        if (++g->line_len > g->line_max) trip(g, "sent a line longer than %zu bytes without a line break", g->line_max);
+        if (g->tail_len == sizeof g->tail) {
+            memmove(g->tail, g->tail + sizeof g->tail / 2, sizeof g->tail / 2);
+            g->tail_len = sizeof g->tail / 2;
+        }
+        g->tail[g->tail_len++] = p[i];
+    }
+    return !g->trip[0];
+}
+
+static ssize_t guard_read(mailstream_low *s, void *buf, size_t count) {
+    struct guarded *d = s->data;
+    struct mail_guard *g = d->g;
+    ssize_t r;
+    if (g->trip[0]) return -1;
+    if (g->deadline_ms) {
+        uint64_t now = loop_clock_ms();
+        if (now >= g->deadline_ms) {
+            snprintf(g->trip, sizeof g->trip, "did not answer within %lld ms", (long long)g->timeout_ms);
+            return -1;
+        }
+        /* libetpan waits in whole seconds: round up, and check again after. */
+        mailstream_low_set_timeout(d->inner, (time_t)((g->deadline_ms - now + 999) / 1000));
+    }
+    r = d->inner->driver->mailstream_read(d->inner, buf, count);
+    if (r < 0 && g->deadline_ms && loop_clock_ms() >= g->deadline_ms && !g->trip[0])
+        snprintf(g->trip, sizeof g->trip, "did not answer within %lld ms", (long long)g->timeout_ms);
+    if (r > 0 && !account(g, buf, (size_t)r)) return -1;
+    return r;
+}
+
+static ssize_t guard_write(mailstream_low *s, const void *buf, size_t count) {
+    struct guarded *d = s->data;
+    d->g->response_len = 0; /* a new command: its answer starts now */
+    return d->inner->driver->mailstream_write(d->inner, buf, count);
+}
+
+static int guard_close(mailstream_low *s) { return mailstream_low_close(((struct guarded *)s->data)->inner); }
+static int guard_get_fd(mailstream_low *s) { return mailstream_low_get_fd(((struct guarded *)s->data)->inner); }
+static void guard_cancel(mailstream_low *s) { mailstream_low_cancel(((struct guarded *)s->data)->inner); }
+
+static struct mailstream_cancel *guard_get_cancel(mailstream_low *s) {
+    return mailstream_low_get_cancel(((struct guarded *)s->data)->inner);
+}
+
+static carray *guard_chain(mailstream_low *s) {
+    return mailstream_low_get_certificate_chain(((struct guarded *)s->data)->inner);
+}
+
+/* Freed without closing, as every libetpan driver: STARTTLS frees the
+ * plain transport and goes on with its socket. */
+static void guard_free(mailstream_low *s) {
+    struct guarded *d = s->data;
+    mailstream_low_free(d->inner);
+    free(d);
+    free(s);
+}
+
+static mailstream_low_driver guard_driver = {
+    .mailstream_read = guard_read,
+    .mailstream_write = guard_write,
+    .mailstream_close = guard_close,
+    .mailstream_get_fd = guard_get_fd,
+    .mailstream_free = guard_free,
+    .mailstream_cancel = guard_cancel,
+    .mailstream_get_cancel = guard_get_cancel,
+    .mailstream_get_certificate_chain = guard_chain,
+};
+
+int mailwire_guard(mailstream *s, struct mail_guard *g) {
+    mailstream_low *inner = mailstream_get_low(s), *low;
+    struct guarded *d;
+    if (!g || inner->driver == &guard_driver) return 0;
+    d = xcalloc(1, sizeof *d);
+    d->g = g;
+    d->inner = inner;
+    low = mailstream_low_new(d, &guard_driver);
+    if (!low) {
+        free(d);
+        return -1;
+    }
+    mailstream_low_set_logger(inner, NULL, NULL); /* the stream logs through the guard */
+    mailstream_set_low(s, low);
+    return 0;
+}
+
+bool mailwire_guard_failure(const struct mail_guard *g, const char *host, int port, const char *phase,
+                            struct failure *f) {
+    if (!g || !g->trip[0]) return false;
+    failure_set(f, FAILURE_NETWORK, "%s server %s:%d %s", g->literal_max ? "IMAP" : "SMTP", host, port, g->trip);
+    if (phase) failure_set_phase(f, phase);
+    return true;
 }
 
 /* ---- connecting ---- */
@@ -162,8 +374,23 @@ void mailwire_forget(struct net_cancel *cancel) {
     if (cancel) net_cancel_set_interrupt(cancel, NULL, NULL);
 }
 
+/* SNI names a host; an address is never sent (RFC 6066 section 3). */
+void mailwire_tls_setup(struct mailstream_ssl_context *ctx, void *host) {
+    char bare[64];
+    const char *h = host;
+    size_t n = strlen(h);
+    unsigned char addr[16];
+    if (n >= 2 && h[0] == '[' && n - 2 < sizeof bare) { /* curl gives "[::1]" */
+        memcpy(bare, h + 1, n - 2);
+        bare[n - 2] = '\0';
+        h = bare;
+    }
+    if (inet_pton(AF_INET, h, addr) == 1 || inet_pton(AF_INET6, h, addr) == 1) return;
+    mailstream_ssl_set_server_name(ctx, host);
+}
+
 mailstream *mailwire_open(const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
-                          struct mail_probe_result *probe, struct failure *f) {
+                          struct mail_guard *guard, struct mail_probe_result *probe, struct failure *f) {
     char address[80] = "";
     uint64_t started = loop_clock_ms();
     time_t seconds = (time_t)((timeout_ms + 999) / 1000);
@@ -175,8 +402,14 @@ mailstream *mailwire_open(const struct mail_endpoint *ep, int64_t timeout_ms, st
         memcpy(probe->address, address, sizeof probe->address);
         probe->connect_ms = (int64_t)(loop_clock_ms() - started);
     }
-    s = ep->tls == MAIL_TLS_IMPLICIT ? mailstream_ssl_open_timeout(fd, seconds)
-                                     : mailstream_socket_open_timeout(fd, seconds);
+    /* What is left of the session's time goes to the handshake. */
+    if (guard && guard->deadline_ms) {
+        uint64_t now = loop_clock_ms();
+        seconds = now < guard->deadline_ms ? (time_t)((guard->deadline_ms - now + 999) / 1000) : 1;
+    }
+    s = ep->tls == MAIL_TLS_IMPLICIT
+            ? mailstream_ssl_open_with_callback_timeout(fd, seconds, mailwire_tls_setup, ep->host)
+            : mailstream_socket_open_timeout(fd, seconds);
     if (!s) {
         close(fd);
         failure_set(f, FAILURE_NETWORK, "TLS handshake with %s (%s) failed", ep->host, address);
@@ -185,6 +418,11 @@ mailstream *mailwire_open(const struct mail_endpoint *ep, int64_t timeout_ms, st
     }
     if (ep->tls == MAIL_TLS_IMPLICIT && mailwire_check_certificate(s, ep, f) != 0) {
         mailstream_close(s);
+        return NULL;
+    }
+    if (mailwire_guard(s, guard) != 0) {
+        mailstream_close(s);
+        failure_set(f, FAILURE_INTERNAL, "out of memory opening a stream to %s", ep->host);
         return NULL;
     }
     if (probe) probe->tls = ep->tls == MAIL_TLS_IMPLICIT;

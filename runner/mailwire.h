@@ -39,11 +39,18 @@ void mail_endpoint_free(struct mail_endpoint *ep);
 /* A protocol dialogue, collected by the worker and printed by the loop
  * thread.  Client lines carrying credentials (LOGIN, AUTH and the
  * exchange that follows it, libetpan's private data) are replaced by
- * "[redacted]" before they are stored. */
+ * "[redacted]" before they are stored.  Message text is never shown: an
+ * IMAP literal ({N} and its N bytes) and what is sent after SMTP's 354
+ * become a byte count, because a secret in a message may be encoded
+ * (base64, a quoted-printable line break inside it) where redaction
+ * cannot see it. */
 struct mail_trace {
     pthread_mutex_t lock;
-    struct buf text; /* lines "> sent" / "< received" */
-    bool in_auth;    /* inside an AUTH exchange: client lines are secret */
+    struct buf text;     /* lines "> sent" / "< received" */
+    bool in_auth;        /* inside an AUTH exchange: client lines are secret */
+    bool in_data;        /* after SMTP's 354: the client sends the message */
+    size_t literal_left; /* bytes of an IMAP literal still to come */
+    size_t data_bytes;   /* message bytes sent since 354 */
 };
 void mail_trace_init(struct mail_trace *t);
 void mail_trace_free(struct mail_trace *t);
@@ -63,17 +70,51 @@ struct mail_probe_result {
 };
 void mail_probe_result_free(struct mail_probe_result *r);
 
+/* Every byte a server sends passes a guard (a mailstream_low driver
+ * between libetpan and the socket or TLS layer), because libetpan reads a
+ * line, a literal or a response into memory however long it grows: a
+ * server that never sends CRLF would take all of it.  The guard fails the
+ * read once a protocol line, an announced IMAP literal ({N}) or the whole
+ * answer to one command passes its cap, or the session's deadline passes,
+ * and remembers why; the caller's error then says so (mailwire_guard_failure).
+ * The caller owns the guard; it must outlive the stream. */
+struct mail_guard {
+    size_t line_max;      /* one protocol line, CRLF excluded */
+    size_t literal_max;   /* an IMAP literal; 0: not IMAP (no literals) */
+    size_t response_max;  /* everything read between two writes */
+    uint64_t deadline_ms; /* loop_clock_ms() the session must end by; 0: none */
+    int64_t timeout_ms;   /* what the deadline came from, for the message */
+    /* state */
+    size_t line_len, response_len, literal_left;
+    char tail[32]; /* the end of the current line: "{1234}" may come in pieces */
+    size_t tail_len;
+    char trip[200]; /* why a read was failed; "" while all is well */
+};
+/* Caps for an IMAP or an SMTP session; timeout_ms > 0 sets the deadline. */
+void mailwire_guard_init(struct mail_guard *g, bool imap, int64_t timeout_ms);
+/* Put g between s and its transport.  Again after STARTTLS, which replaces
+ * the transport.  Returns 0, or -1 (out of memory: s unchanged). */
+int mailwire_guard(mailstream *s, struct mail_guard *g);
+/* When g failed a read: f is set (kind network, phase as given) to say
+ * so, and true is returned; else f is untouched. */
+bool mailwire_guard_failure(const struct mail_guard *g, const char *host, int port, const char *phase,
+                            struct failure *f);
+
 /* Tell cancel that the session owning stream is over: nothing left to
  * interrupt (call before mailsmtp_free / mailimap_free). */
 void mailwire_forget(struct net_cancel *cancel);
 
 /* Connect to ep (net_connect) and open a libetpan stream on the socket:
- * TLS from the start for MAIL_TLS_IMPLICIT, certificate checked unless
- * ep->insecure; cancel (may be NULL) can interrupt it from then on.
+ * TLS from the start for MAIL_TLS_IMPLICIT (with SNI for a host name),
+ * certificate checked unless ep->insecure; guard (may be NULL) watches
+ * every byte read; cancel (may be NULL) can interrupt it from then on.
  * Returns the stream, or NULL with f filled (kind network, phase
  * dns/connect/tls; kind aborted when cancelled). */
 mailstream *mailwire_open(const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
-                          struct mail_probe_result *probe, struct failure *f);
+                          struct mail_guard *guard, struct mail_probe_result *probe, struct failure *f);
+/* For the *_with_callback TLS calls of libetpan: sends SNI when data (the
+ * host) is a name, not an IP literal. */
+void mailwire_tls_setup(struct mailstream_ssl_context *ctx, void *host);
 /* After STARTTLS: check the certificate the server now presents. */
 int mailwire_check_certificate(mailstream *s, const struct mail_endpoint *ep, struct failure *f);
 

@@ -30,6 +30,7 @@
 #include "sched.h"
 #include "script.h"
 #include "serve.h"
+#include "size.h"
 #include "wrap.h"
 #include "xalloc.h"
 
@@ -37,48 +38,131 @@
 #define DEFAULT_MAX_BODY (10u * 1024 * 1024)
 #define DEFAULT_GRACE_MS 10000
 
-static const char usage_text[] =
-    "usage: telltale run [options] PATH...     run scenarios (files, or directories searched for *.lua)\n"
-    "       telltale check [options] PATH...   load and validate scenarios without running steps\n"
-    "       telltale list [options] PATH...    list scenarios, their steps and tags\n"
-    "       telltale wrap NAME [options] -- COMMAND [ARG...]   run a cron job, ping a heartbeat (wrap --help)\n"
-    "       telltale serve CONFIG [--listen ADDR] [--state FILE]   scheduled canary, alerts, /metrics (serve --help)\n"
-    "       telltale version                   print the version\n"
-    "\n"
-    "options:\n"
-    "  --var NAME=VALUE     set vars.NAME (repeatable)\n"
-    "  --vars-file FILE     read vars from FILE: NAME=VALUE lines, or a JSON object if FILE ends in .json\n"
-    "  --tag TAG            run only scenarios with this tag (repeatable: any of them)\n"
-    "  --parallel N         scenarios running at once (default 4)\n"
-    "  --timeout D          deadline for the whole run, e.g. 10m (default: none)\n"
-    "  --grace D            deadline for teardowns after SIGINT/SIGTERM (default 10s)\n"
-    "  --fail-fast          start no new scenario after the first failure\n"
-    "  --junit FILE         write a JUnit XML report\n"
-    "  --json FILE          write a JSON report\n"
-    "  --prom-file FILE     write Prometheus metrics for node_exporter's textfile collector (atomically)\n"
-    "  --pushgateway URL    push Prometheus metrics to a Pushgateway (URL/metrics/job/telltale)\n"
-    "  --artifacts DIR      save every response under DIR/<scenario>/\n"
-    "  --max-body SIZE      cap on a response body, e.g. 512k, 10M (default 10M)\n"
-    "  -v, --verbose        show every step with timings and logs\n"
-    "  --trace              log every request and response to stderr (secrets redacted)\n"
-    "  --no-color           no colour (also: NO_COLOR set, or stdout not a terminal)\n"
-    "  -h, --help           this help\n"
-    "\n"
-    "exit codes: 0 all passed, 1 a scenario failed, 2 usage error or a scenario could not be loaded,\n"
-    "            3 internal error, 130/143 interrupted by SIGINT/SIGTERM (reports still written)\n";
+/* Which commands use an option: one that a command does not use is an
+ * error there (`check --junit x.xml` would otherwise write nothing). */
+enum { CMD_RUN = 1, CMD_CHECK = 2, CMD_LIST = 4, CMD_ALL = 7 };
 
-static void usage(FILE *out) {
-    fputs(usage_text, out);
+enum {
+    OPT_VAR = 256,
+    OPT_VARS_FILE,
+    OPT_TAG,
+    OPT_PARALLEL,
+    OPT_TIMEOUT,
+    OPT_GRACE,
+    OPT_FAIL_FAST,
+    OPT_JUNIT,
+    OPT_JSON,
+    OPT_ARTIFACTS,
+    OPT_MAX_BODY,
+    OPT_TRACE,
+    OPT_NO_COLOR,
+    OPT_PROM_FILE,
+    OPT_PUSHGATEWAY
+};
+
+static const struct option long_options[] = {
+    {"var", required_argument, NULL, OPT_VAR},
+    {"vars-file", required_argument, NULL, OPT_VARS_FILE},
+    {"tag", required_argument, NULL, OPT_TAG},
+    {"parallel", required_argument, NULL, OPT_PARALLEL},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
+    {"junit", required_argument, NULL, OPT_JUNIT},
+    {"json", required_argument, NULL, OPT_JSON},
+    {"prom-file", required_argument, NULL, OPT_PROM_FILE},
+    {"pushgateway", required_argument, NULL, OPT_PUSHGATEWAY},
+    {"artifacts", required_argument, NULL, OPT_ARTIFACTS},
+    {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"trace", no_argument, NULL, OPT_TRACE},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The help line and the commands of each option, in help order. */
+static const struct {
+    int id;
+    unsigned cmds;
+    const char *help;
+} option_help[] = {
+    {OPT_VAR, CMD_ALL, "  --var NAME=VALUE     set vars.NAME (repeatable)"},
+    {OPT_VARS_FILE, CMD_ALL,
+     "  --vars-file FILE     read vars from FILE: NAME=VALUE lines, or a JSON object if FILE ends in .json"},
+    {OPT_TAG, CMD_ALL, "  --tag TAG            only scenarios with this tag (repeatable: any of them)"},
+    {OPT_PARALLEL, CMD_RUN, "  --parallel N         scenarios running at once (default 4)"},
+    {OPT_TIMEOUT, CMD_RUN, "  --timeout D          deadline for the whole run, e.g. 10m (default: none)"},
+    {OPT_GRACE, CMD_RUN, "  --grace D            deadline for teardowns after SIGINT/SIGTERM (default 10s)"},
+    {OPT_FAIL_FAST, CMD_RUN, "  --fail-fast          start no new scenario after the first failure"},
+    {OPT_JUNIT, CMD_RUN, "  --junit FILE         write a JUnit XML report"},
+    {OPT_JSON, CMD_RUN, "  --json FILE          write a JSON report"},
+    {OPT_PROM_FILE, CMD_RUN,
+     "  --prom-file FILE     write Prometheus metrics for node_exporter's textfile collector (atomically)"},
+    {OPT_PUSHGATEWAY, CMD_RUN,
+     "  --pushgateway URL    push Prometheus metrics to a Pushgateway (URL/metrics/job/telltale)"},
+    {OPT_ARTIFACTS, CMD_RUN, "  --artifacts DIR      save every response under DIR/<scenario>/"},
+    {OPT_MAX_BODY, CMD_RUN, "  --max-body SIZE      cap on a response body, e.g. 512k, 10M (default 10M)"},
+    {'v', CMD_RUN, "  -v, --verbose        show every step with timings and logs"},
+    {OPT_TRACE, CMD_RUN, "  --trace              log every request and response to stderr (secrets redacted)"},
+    {OPT_NO_COLOR, CMD_RUN, "  --no-color           no colour (also: NO_COLOR set, or stdout not a terminal)"},
+    {'h', CMD_ALL, "  -h, --help           this help"},
+};
+
+static const struct {
+    const char *name;
+    unsigned bit;
+    const char *synopsis;
+} commands[] = {
+    {"run", CMD_RUN, "telltale run [options] PATH...     run scenarios (files, or directories searched for *.lua)"},
+    {"check", CMD_CHECK, "telltale check [options] PATH...   load and validate scenarios without running steps"},
+    {"list", CMD_LIST, "telltale list [options] PATH...    list scenarios, their steps and tags"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static unsigned command_bit(const char *cmd) {
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, cmd) == 0) return commands[i].bit;
+    return 0;
+}
+
+/* The whole help (cmd NULL), or one command's: its options only. */
+static void usage(FILE *out, const char *cmd) {
+    unsigned bit = cmd ? command_bit(cmd) : CMD_ALL;
+    for (size_t i = 0, n = 0; i < NCOMMANDS; i++)
+        if (commands[i].bit & bit) fprintf(out, "%s %s\n", n++ ? "      " : "usage:", commands[i].synopsis);
+    if (!cmd) {
+        fputs(
+            "       telltale wrap NAME [options] -- COMMAND [ARG...]   run a cron job, ping a heartbeat (wrap --help)\n"
+            "       telltale serve CONFIG [--listen ADDR] [--state FILE]   scheduled canary, alerts, /metrics (serve "
+            "--help)\n"
+            "       telltale version                   print the version\n",
+            out);
+    }
+    fputs("\noptions (before or after the paths):\n", out);
+    for (size_t i = 0; i < sizeof option_help / sizeof option_help[0]; i++)
+        if (option_help[i].cmds & bit)
+            fprintf(out, "%s%s\n", option_help[i].help, !cmd && option_help[i].cmds == CMD_RUN ? "  (run)" : "");
+    if (bit & (CMD_CHECK | CMD_LIST))
+        fputs("\ncheck and list run each file's top level without the steps; vars it reads that were not\n"
+              "given are listed (\"needs vars\"). A selection (--tag, paths) that matches no scenario exits 2.\n",
+              out);
+    if (!(bit & CMD_RUN)) return;
+    fputs("\nexit codes: 0 all passed, 1 a scenario failed, 2 usage error or a scenario could not be loaded,\n"
+          "            3 internal error, 130/143 interrupted by SIGINT/SIGTERM (reports still written)\n",
+          out);
     fputs("\nfailure kinds:\n", out);
     for (int k = 1; k < FAILURE_KIND_COUNT; k++)
         fprintf(out, "  %-10s %s\n", failure_kind_name((enum failure_kind)k),
                 failure_kind_description((enum failure_kind)k));
 }
 
+static const char *help_cmd; /* the command usage_error points to */
+
 static int usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "telltale: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(see 'telltale --help')\n");
+    fprintf(stderr, "\n(see 'telltale %s%s--help')\n", help_cmd ? help_cmd : "", help_cmd ? " " : "");
     return EXIT_USAGE;
 }
 
@@ -219,7 +303,7 @@ static int collect(const char *path, struct strlist *out, int top) {
     while ((e = readdir(dir)))
         if (e->d_name[0] != '.' && strcmp(e->d_name, "lib") != 0) strlist_push(&names, e->d_name);
     closedir(dir);
-    qsort(names.items, names.len, sizeof *names.items, compare_strings);
+    if (names.len) qsort(names.items, names.len, sizeof *names.items, compare_strings);
     for (size_t i = 0; i < names.len && rc == 0; i++) {
         struct buf child;
         buf_init(&child, 0);
@@ -233,23 +317,6 @@ static int collect(const char *path, struct strlist *out, int top) {
 
 /* ---- commands ---- */
 
-static int parse_size(const char *s, size_t *out) {
-    char *end;
-    double v = strtod(s, &end);
-    double mult = 1;
-    if (end == s || v < 0) return -1;
-    if (*end == 'k' || *end == 'K')
-        mult = 1024, end++;
-    else if (*end == 'M' || *end == 'm')
-        mult = 1024 * 1024, end++;
-    else if (*end == 'G' || *end == 'g')
-        mult = 1024.0 * 1024 * 1024, end++;
-    if (*end == 'B' || *end == 'b') end++;
-    if (*end) return -1;
-    *out = (size_t)(v * mult);
-    return 0;
-}
-
 static void make_run_id(char *out, size_t len) {
     unsigned char bytes[6];
     if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
@@ -257,43 +324,79 @@ static void make_run_id(char *out, size_t len) {
     snprintf(out, len, "%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5]);
 }
 
+/* A selection that matched nothing runs nothing: that is not a pass. */
+static int no_match(const struct options *opt, size_t nfiles) {
+    struct buf tags;
+    buf_init(&tags, 0);
+    for (size_t i = 0; i < opt->tags.len; i++) buf_printf(&tags, "%s--tag %s", i ? " " : "", opt->tags.items[i]);
+    fprintf(stderr, "telltale: no scenario matches %s (%zu scenario file%s searched)\n", buf_str(&tags), nfiles,
+            nfiles == 1 ? "" : "s");
+    buf_free(&tags);
+    return EXIT_USAGE;
+}
+
+static void print_needed_vars(FILE *out, const struct strlist *needed, const char *prefix) {
+    if (needed->len == 0) return;
+    fprintf(out, "%sneeds vars:", prefix);
+    for (size_t j = 0; j < needed->len; j++) fprintf(out, "%s %s", j ? "," : "", needed->items[j]);
+    fprintf(out, " (pass --var NAME=... or --vars-file)\n");
+}
+
+static void list_scenario(const struct scenario_def *def) {
+    char d[32];
+    duration_format(def->timeout_ms, d, sizeof d);
+    printf("%s  (%s, timeout %s", def->name, def->file, d);
+    if (def->tags.len) {
+        printf(", tags:");
+        for (size_t j = 0; j < def->tags.len; j++) printf(" %s", def->tags.items[j]);
+    }
+    printf(")\n");
+    for (size_t j = 0; j < def->nsteps; j++) {
+        duration_format(def->steps[j].timeout_ms, d, sizeof d);
+        printf("  %zu. %s  (timeout %s", j + 1, def->steps[j].name, d);
+        if (def->steps[j].retries) printf(", retries %d", def->steps[j].retries);
+        printf(")\n");
+    }
+    for (size_t j = def->nteardowns; j > 0; j--) printf("  teardown: %s\n", def->teardowns[j - 1].name);
+    print_needed_vars(stdout, &def->needed_vars, "  ");
+}
+
+/* check and list: load each file (its top level runs, vars it reads but
+ * nobody gave are recorded), report it, honour --tag. */
 static int cmd_check(struct engine *e, const struct strlist *files, bool list) {
     int rc = EXIT_PASSED;
+    size_t matched = 0;
     for (size_t i = 0; i < files->len; i++) {
         struct task *t;
         struct scenario_def def;
         struct failure f = {0};
         if (script_load(e, files->items[i], &t, &def, &f) != 0) {
             char *msg = redact_text(f.message);
-            fprintf(list ? stderr : stdout, "ERROR %s: %s\n", files->items[i], msg);
+            FILE *out = list ? stderr : stdout;
+            fprintf(out, "ERROR %s: %s\n", files->items[i], msg);
+            /* The failure may come from a placeholder standing in for one. */
+            print_needed_vars(out, &def.needed_vars, "      ");
             free(msg);
             failure_clear(&f);
+            script_def_free(&def);
             rc = EXIT_USAGE;
+            matched++;
             continue;
         }
-        if (list) {
-            char d[32];
-            duration_format(def.timeout_ms, d, sizeof d);
-            printf("%s  (%s, timeout %s", def.name, def.file, d);
-            if (def.tags.len) {
-                printf(", tags:");
-                for (size_t j = 0; j < def.tags.len; j++) printf(" %s", def.tags.items[j]);
+        if (script_def_has_tag(&def, &e->opt->tags)) {
+            matched++;
+            if (list) {
+                list_scenario(&def);
+            } else {
+                printf("ok    %s: %s, %zu step%s, %zu teardown%s\n", def.file, def.name, def.nsteps,
+                       def.nsteps == 1 ? "" : "s", def.nteardowns, def.nteardowns == 1 ? "" : "s");
+                print_needed_vars(stdout, &def.needed_vars, "      ");
             }
-            printf(")\n");
-            for (size_t j = 0; j < def.nsteps; j++) {
-                duration_format(def.steps[j].timeout_ms, d, sizeof d);
-                printf("  %zu. %s  (timeout %s", j + 1, def.steps[j].name, d);
-                if (def.steps[j].retries) printf(", retries %d", def.steps[j].retries);
-                printf(")\n");
-            }
-            for (size_t j = def.nteardowns; j > 0; j--) printf("  teardown: %s\n", def.teardowns[j - 1].name);
-        } else {
-            printf("ok    %s: %s, %zu step%s, %zu teardown%s\n", def.file, def.name, def.nsteps,
-                   def.nsteps == 1 ? "" : "s", def.nteardowns, def.nteardowns == 1 ? "" : "s");
         }
         task_free(t);
         script_def_free(&def);
     }
+    if (matched == 0) return no_match(e->opt, files->len);
     return rc;
 }
 
@@ -322,51 +425,29 @@ static int write_reports(const struct options *opt, const struct run_result *r) 
     return rc;
 }
 
-enum {
-    OPT_VAR = 256,
-    OPT_VARS_FILE,
-    OPT_TAG,
-    OPT_PARALLEL,
-    OPT_TIMEOUT,
-    OPT_GRACE,
-    OPT_FAIL_FAST,
-    OPT_JUNIT,
-    OPT_JSON,
-    OPT_ARTIFACTS,
-    OPT_MAX_BODY,
-    OPT_TRACE,
-    OPT_NO_COLOR,
-    OPT_PROM_FILE,
-    OPT_PUSHGATEWAY
-};
+static unsigned option_cmds(int id) {
+    for (size_t i = 0; i < sizeof option_help / sizeof option_help[0]; i++)
+        if (option_help[i].id == id) return option_help[i].cmds;
+    return CMD_ALL;
+}
 
-static const struct option long_options[] = {
-    {"var", required_argument, NULL, OPT_VAR},
-    {"vars-file", required_argument, NULL, OPT_VARS_FILE},
-    {"tag", required_argument, NULL, OPT_TAG},
-    {"parallel", required_argument, NULL, OPT_PARALLEL},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"grace", required_argument, NULL, OPT_GRACE},
-    {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
-    {"junit", required_argument, NULL, OPT_JUNIT},
-    {"json", required_argument, NULL, OPT_JSON},
-    {"prom-file", required_argument, NULL, OPT_PROM_FILE},
-    {"pushgateway", required_argument, NULL, OPT_PUSHGATEWAY},
-    {"artifacts", required_argument, NULL, OPT_ARTIFACTS},
-    {"max-body", required_argument, NULL, OPT_MAX_BODY},
-    {"trace", no_argument, NULL, OPT_TRACE},
-    {"no-color", no_argument, NULL, OPT_NO_COLOR},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-static int parse_options(int argc, char **argv, struct options *opt) {
+/* Options may come before or after the paths (getopt permutes argv);
+ * "--" ends them. */
+static int parse_options(int argc, char **argv, const char *cmd, struct options *opt) {
     char err[200];
-    int c, rc;
+    int c, rc, longindex;
     opterr = 0;
     optind = 2; /* argv[1] is the command */
-    while ((c = getopt_long(argc, argv, "+vh", long_options, NULL)) != -1) {
+    while ((longindex = -1, c = getopt_long(argc, argv, "vh", long_options, &longindex)) != -1) {
+        if (c != '?' && !(option_cmds(c) & command_bit(cmd))) {
+            char msg[160];
+            if (longindex >= 0)
+                snprintf(msg, sizeof msg, "'telltale %s' does not use --%s (an option of 'telltale run')", cmd,
+                         long_options[longindex].name);
+            else
+                snprintf(msg, sizeof msg, "'telltale %s' does not use -%c (an option of 'telltale run')", cmd, c);
+            return usage_error("%s", msg);
+        }
         switch (c) {
         case OPT_VAR:
             if ((rc = add_var(opt, optarg)) != 0) return rc;
@@ -400,13 +481,13 @@ static int parse_options(int argc, char **argv, struct options *opt) {
         case OPT_PUSHGATEWAY: opt->pushgateway_url = optarg; break;
         case OPT_ARTIFACTS: opt->artifacts_dir = optarg; break;
         case OPT_MAX_BODY:
-            if (parse_size(optarg, &opt->max_body) != 0 || opt->max_body == 0)
+            if (size_parse(optarg, &opt->max_body) != 0 || opt->max_body == 0)
                 return usage_error("invalid --max-body '%s': expected a size like 512k or 10M", optarg);
             break;
         case OPT_TRACE: opt->trace = true; break;
         case OPT_NO_COLOR: opt->color = false; break;
         case 'v': opt->verbose = true; break;
-        case 'h': usage(stdout); return -1;
+        case 'h': usage(stdout, cmd); return -1;
         case '?':
         default:
             if (optopt) {
@@ -427,7 +508,7 @@ int main(int argc, char **argv) {
     int rc;
 
     if (!cmd) {
-        usage(stderr);
+        usage(stderr, NULL);
         return EXIT_USAGE;
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
@@ -435,7 +516,7 @@ int main(int argc, char **argv) {
         return EXIT_PASSED;
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
+        usage(stdout, NULL);
         return EXIT_PASSED;
     }
     if (strcmp(cmd, "wrap") == 0) return wrap_main(argc, argv);
@@ -448,18 +529,22 @@ int main(int argc, char **argv) {
     opt.max_body = DEFAULT_MAX_BODY;
     opt.teardown_grace_ms = DEFAULT_GRACE_MS;
     opt.color = isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
-    rc = parse_options(argc, argv, &opt);
+    help_cmd = cmd;
+    opt.check_only = strcmp(cmd, "run") != 0;
+    rc = parse_options(argc, argv, cmd, &opt);
     if (rc != 0) goto out;
     if (optind >= argc) {
         rc = usage_error("%s needs at least one scenario file or directory", cmd);
         goto out;
     }
-    for (int i = optind; i < argc && rc == 0; i++) rc = collect(argv[i], &files, 1);
-    if (rc != 0) goto out;
-    if (files.len == 0) {
-        rc = usage_error("no *.lua scenario files found in %s", argv[optind]);
-        goto out;
+    /* Every path must select something: a directory with no scenario in
+     * it is a typo or a wrong checkout, not a green run. */
+    for (int i = optind; i < argc && rc == 0; i++) {
+        size_t before = files.len;
+        rc = collect(argv[i], &files, 1);
+        if (rc == 0 && files.len == before) rc = usage_error("no *.lua scenario files found in %s", argv[i]);
     }
+    if (rc != 0) goto out;
 
     engine.opt = &opt;
     make_run_id(engine.run_id, sizeof engine.run_id);
@@ -479,8 +564,12 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "run") == 0) {
         struct run_result result;
         rc = run_scenarios(&engine, &files, &result);
-        report_console_summary(&opt, &result);
-        if (write_reports(&opt, &result) != 0 && rc == EXIT_PASSED) rc = EXIT_INTERNAL;
+        if (result.nscenarios == 0 && !result.interrupted_by) {
+            rc = no_match(&opt, files.len);
+        } else {
+            report_console_summary(&opt, &result);
+            if (write_reports(&opt, &result) != 0 && rc == EXIT_PASSED) rc = EXIT_INTERNAL;
+        }
         result_run_free(&result);
     } else {
         rc = cmd_check(&engine, &files, strcmp(cmd, "list") == 0);

@@ -8,6 +8,8 @@
 
 #include <ctype.h>
 #include <libetpan/libetpan.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,11 @@
 
 #include "buf.h"
 #include "failure.h"
+#include "redact.h"
 #include "xalloc.h"
+
+#define MIME_STR2(x) #x
+#define MIME_STR(x) MIME_STR2(x)
 
 /* ---- headers ---- */
 
@@ -118,90 +124,108 @@ static void parse_addresses(const char *value, struct strlist *out) {
 
 /* ---- links ---- */
 
-static bool has_link(const struct strlist *links, const char *s) {
-    for (size_t i = 0; i < links->len; i++)
-        if (strcmp(links->items[i], s) == 0) return true;
-    return false;
+/* The links seen so far, hashed (FNV-1a, open addressing): a mail with
+ * 100k links is deduplicated in one pass, not 100k passes. */
+struct linkset {
+    const char **slot; /* borrowed from the strlist */
+    size_t cap, n;
+};
+
+static size_t link_hash(const char *s) {
+    size_t h = 14695981039346656037u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
 }
 
-static void add_link(struct strlist *links, const char *s, size_t n) {
-    /* Sentence punctuation after a link in text is not part of it. */
-    while (n && strchr(".,;:!?)]}'\"", s[n - 1])) n--;
-    if (n <= 8) return;
-    char *link = xstrndup(s, n);
-    if (!has_link(links, link)) strlist_push(links, link);
-    free(link);
+static void linkset_put(struct linkset *set, const char *s);
+
+static void linkset_grow(struct linkset *set) {
+    struct linkset bigger = {xcalloc(set->cap ? set->cap * 2 : 64, sizeof *set->slot), set->cap ? set->cap * 2 : 64, 0};
+    for (size_t i = 0; i < set->cap; i++)
+        if (set->slot[i]) linkset_put(&bigger, set->slot[i]);
+    free(set->slot);
+    *set = bigger;
 }
 
-/* &amp; &lt; &gt; &quot; &#39; &#x27; — what HTML mail puts in hrefs. */
-static char *decode_entities(const char *s, size_t n) {
-    struct buf out;
-    buf_init(&out, 0);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '&') {
-            static const struct {
-                const char *name;
-                char c;
-            } named[] = {{"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}};
-            bool done = false;
-            for (size_t k = 0; k < sizeof named / sizeof named[0] && !done; k++) {
-                size_t len = strlen(named[k].name);
-                if (i + 1 + len <= n && strncmp(s + i + 1, named[k].name, len) == 0) {
-                    buf_append(&out, &named[k].c, 1);
-                    i += len;
-                    done = true;
-                }
-            }
-            if (!done && i + 2 < n && s[i + 1] == '#') {
-                char *endp;
-                bool hex = s[i + 2] == 'x' || s[i + 2] == 'X';
-                long code = strtol(s + i + (hex ? 3 : 2), &endp, hex ? 16 : 10);
-                if (*endp == ';' && code > 0 && code < 128) {
-                    char c = (char)code;
-                    buf_append(&out, &c, 1);
-                    i = (size_t)(endp - s);
-                    done = true;
-                }
-            }
-            if (done) continue;
+/* True when s was not in the set (it is now). */
+static bool linkset_add(struct linkset *set, const char *s) {
+    if ((set->n + 1) * 2 > set->cap) linkset_grow(set);
+    for (size_t i = link_hash(s) & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
+        if (!set->slot[i]) {
+            set->slot[i] = s;
+            set->n++;
+            return true;
         }
-        buf_append(&out, &s[i], 1);
+        if (strcmp(set->slot[i], s) == 0) return false;
     }
-    return buf_take(&out);
+}
+
+static void linkset_put(struct linkset *set, const char *s) { linkset_add(set, s); }
+
+static void push_link(struct strlist *links, struct linkset *set, const char *s, size_t n) {
+    char *link = xstrndup(s, n);
+    strlist_push(links, link); /* the set borrows the list's copy */
+    free(link);
+    if (!linkset_add(set, links->items[links->len - 1])) free(links->items[--links->len]);
+}
+
+static bool is_web_link(const char *s) {
+    return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
+}
+
+/* Every <a href> and <area href> of the document, in document order. */
+static void html_links(const char *html, struct strlist *links, struct linkset *set) {
+    htmlDocPtr doc = htmlReadMemory(html, (int)strlen(html), NULL, "UTF-8",
+                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+    xmlNodePtr n = doc ? xmlDocGetRootElement(doc) : NULL;
+    while (n) {
+        if (n->type == XML_ELEMENT_NODE &&
+            (xmlStrcasecmp(n->name, BAD_CAST "a") == 0 || xmlStrcasecmp(n->name, BAD_CAST "area") == 0)) {
+            xmlChar *href = xmlGetProp(n, BAD_CAST "href");
+            if (href) {
+                const char *h = (const char *)href, *e;
+                while (isspace((unsigned char)*h)) h++;
+                e = h + strlen(h);
+                while (e > h && isspace((unsigned char)e[-1])) e--;
+                if (is_web_link(h)) push_link(links, set, h, (size_t)(e - h));
+                xmlFree(href);
+            }
+        }
+        /* Depth first without recursion: children, then siblings, then up. */
+        if (n->children && n->type == XML_ELEMENT_NODE) {
+            n = n->children;
+            continue;
+        }
+        while (n && !n->next) n = n->parent && n->parent->type == XML_ELEMENT_NODE ? n->parent : NULL;
+        if (n) n = n->next;
+    }
+    if (doc) xmlFreeDoc(doc);
 }
 
 void mime_find_links(const char *text, int is_html, struct strlist *links) {
+    struct linkset set = {0};
     if (!text) return;
+    for (size_t i = 0; i < links->len; i++) linkset_add(&set, links->items[i]);
     if (is_html) {
-        for (const char *p = text; (p = strcasestr(p, "href")) != NULL;) {
-            p += 4;
-            while (isspace((unsigned char)*p)) p++;
-            if (*p != '=') continue;
-            p++;
-            while (isspace((unsigned char)*p)) p++;
-            char quote = (*p == '"' || *p == '\'') ? *p++ : 0;
-            const char *start = p;
-            while (*p && (quote ? *p != quote : !isspace((unsigned char)*p) && *p != '>')) p++;
-            char *href = decode_entities(start, (size_t)(p - start));
-            if ((strncasecmp(href, "http://", 7) == 0 || strncasecmp(href, "https://", 8) == 0) &&
-                !has_link(links, href))
-                strlist_push(links, href);
-            free(href);
-        }
+        html_links(text, links, &set);
+        free(set.slot);
         return;
     }
     for (const char *p = text; *p;) {
         const char *http = strcasestr(p, "http");
         if (!http) break;
-        if (strncasecmp(http, "http://", 7) != 0 && strncasecmp(http, "https://", 8) != 0) {
+        if (!is_web_link(http)) {
             p = http + 4;
             continue;
         }
         const char *e = http;
         while (*e && !isspace((unsigned char)*e) && !strchr("<>\"", *e)) e++;
-        add_link(links, http, (size_t)(e - http));
         p = e;
+        /* Sentence punctuation after a link in text is not part of it. */
+        while (e > http && strchr(".,;:!?)]}'\"", e[-1])) e--;
+        if (e - http > 8) push_link(links, &set, http, (size_t)(e - http));
     }
+    free(set.slot);
 }
 
 /* ---- body ---- */
@@ -223,8 +247,51 @@ static bool is_attachment(struct mailmime *mime) {
     return false;
 }
 
-/* A text part, transfer-decoded and converted to UTF-8. */
-static char *decode_part(struct mailmime *mime) {
+/* What walking the MIME tree keeps track of. */
+struct walk {
+    struct mail_message *m;
+    const char *raw; /* the message: parts point into it */
+    size_t raw_len;
+    size_t parts;
+    struct buf spans; /* secret spans, size_t pairs */
+    const char *error;
+};
+
+/* CRLF (and a lone CR) become LF, in place. */
+static void to_lf(char *s) {
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (*r == '\r') {
+            *w++ = '\n';
+            if (r[1] == '\n') r++;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+}
+
+static bool has_secret(const char *s, size_t n) {
+    char *clean = redact_textn(s, n);
+    bool found = strlen(clean) != n || memcmp(clean, s, n) != 0;
+    free(clean);
+    return found;
+}
+
+/* An encoded part's body whose decoded form holds a secret: raw must
+ * hide the whole body, as redaction cannot find it there. */
+static void note_secret(struct walk *w, struct mailmime_data *data) {
+    const char *at = data->dt_data.dt_text.dt_data;
+    size_t span[2];
+    if (at < w->raw || at > w->raw + w->raw_len) return;
+    span[0] = (size_t)(at - w->raw);
+    span[1] = data->dt_data.dt_text.dt_length;
+    buf_append(&w->spans, (const char *)span, sizeof span);
+}
+
+/* A part transfer-decoded (secrets looked for in it), and for text
+ * converted to UTF-8 with LF line ends; NULL when want_text is false. */
+static char *decode_part(struct walk *w, struct mailmime *mime, bool want_text) {
     struct mailmime_data *data = mime->mm_data.mm_single;
     const char *src;
     size_t len, idx = 0, decoded_len = 0;
@@ -233,11 +300,17 @@ static char *decode_part(struct mailmime *mime) {
     if (!data || data->dt_type != MAILMIME_DATA_TEXT) return NULL;
     src = data->dt_data.dt_text.dt_data;
     len = data->dt_data.dt_text.dt_length;
-    if (data->dt_encoded) {
+    if (data->dt_encoded && data->dt_encoding != MAILMIME_MECHANISM_7BIT &&
+        data->dt_encoding != MAILMIME_MECHANISM_8BIT && data->dt_encoding != MAILMIME_MECHANISM_BINARY) {
         if (mailmime_part_parse(src, len, &idx, data->dt_encoding, &decoded, &decoded_len) != MAILIMF_NO_ERROR)
             return NULL;
+        if (has_secret(decoded, decoded_len)) note_secret(w, data);
         src = decoded;
         len = decoded_len;
+    }
+    if (!want_text) {
+        if (decoded) mmap_string_unref(decoded);
+        return NULL;
     }
     charset = mime->mm_content_type ? mailmime_content_charset_get(mime->mm_content_type) : NULL;
     if (charset && strcasecmp(charset, "utf-8") != 0 && strcasecmp(charset, "us-ascii") != 0 &&
@@ -248,28 +321,58 @@ static char *decode_part(struct mailmime *mime) {
         result = xstrndup(src, len);
     }
     if (decoded) mmap_string_unref(decoded);
+    to_lf(result);
     return result;
 }
 
-static void walk(struct mailmime *mime, struct mail_message *m) {
+static void walk(struct walk *w, struct mailmime *mime, int depth) {
+    struct mail_message *m = w->m;
+    if (w->error) return;
+    if (++w->parts > MIME_MAX_PARTS) {
+        w->error = "more than " MIME_STR(MIME_MAX_PARTS) " MIME parts";
+        return;
+    }
+    if (depth > MIME_MAX_DEPTH) {
+        w->error = "multiparts nested deeper than " MIME_STR(MIME_MAX_DEPTH) " levels";
+        return;
+    }
     switch (mime->mm_type) {
     case MAILMIME_SINGLE:
-        if (is_attachment(mime)) return;
-        if (!m->text && is_text(mime->mm_content_type, "plain"))
-            m->text = decode_part(mime);
-        else if (!m->html && is_text(mime->mm_content_type, "html"))
-            m->html = decode_part(mime);
+        if (is_attachment(mime)) {
+            decode_part(w, mime, false); /* only looked at for secrets */
+        } else if (!m->text && is_text(mime->mm_content_type, "plain")) {
+            m->text = decode_part(w, mime, true);
+        } else if (!m->html && is_text(mime->mm_content_type, "html")) {
+            m->html = decode_part(w, mime, true);
+        } else {
+            decode_part(w, mime, false);
+        }
         return;
     case MAILMIME_MULTIPLE:
         for (clistiter *it = clist_begin(mime->mm_data.mm_multipart.mm_mp_list); it; it = clist_next(it))
-            walk(clist_content(it), m);
+            walk(w, clist_content(it), depth + 1);
         return;
     case MAILMIME_MESSAGE:
         /* Only the top-level message: a forwarded message/rfc822 inside
          * is an attachment, not what this mail says. */
-        if (!mime->mm_parent && mime->mm_data.mm_message.mm_msg_mime) walk(mime->mm_data.mm_message.mm_msg_mime, m);
+        if (!mime->mm_parent && mime->mm_data.mm_message.mm_msg_mime)
+            walk(w, mime->mm_data.mm_message.mm_msg_mime, depth + 1);
         return;
     }
+}
+
+/* libetpan's parser recurses once per nesting level, before any cap here
+ * could apply: a message declaring more boundaries (or embedded
+ * messages) than it may have parts is refused unparsed. */
+static bool too_many_parts(const char *raw, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i + 8 <= len; i++) {
+        char c = (char)(raw[i] | 0x20);
+        if ((c == 'b' && strncasecmp(raw + i, "boundary", 8) == 0) ||
+            (c == 'm' && i + 14 <= len && strncasecmp(raw + i, "message/rfc822", 14) == 0))
+            if (++n > MIME_MAX_PARTS) return true;
+    }
+    return false;
 }
 
 int mime_parse(const char *raw, size_t len, struct mail_message *m, struct failure *f) {
@@ -294,15 +397,40 @@ int mime_parse(const char *raw, size_t len, struct mail_message *m, struct failu
     } else {
         m->message_id = xstrdup("");
     }
-    if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR) {
-        mime_message_free(m);
+    if (too_many_parts(raw, len))
+        return failure_set(f, FAILURE_ASSERTION, "e-mail message refused: more than %d MIME parts or boundaries",
+                           MIME_MAX_PARTS);
+    if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR)
         return failure_set(f, FAILURE_ASSERTION, "malformed e-mail message: its MIME structure cannot be parsed");
-    }
-    walk(mime, m);
+    struct walk w = {.m = m, .raw = raw, .raw_len = len};
+    buf_init(&w.spans, 0);
+    walk(&w, mime, 0);
     mailmime_free(mime);
+    m->nsecret_spans = w.spans.len / (2 * sizeof(size_t));
+    m->secret_spans = m->nsecret_spans ? (size_t *)buf_take(&w.spans) : NULL;
+    buf_free(&w.spans);
+    if (w.error) return failure_set(f, FAILURE_ASSERTION, "e-mail message refused: %s", w.error);
     mime_find_links(m->text, 0, &m->links);
     mime_find_links(m->html, 1, &m->links);
     return 0;
+}
+
+char *mime_redact_raw(const char *raw, size_t len, const struct mail_message *m, size_t *out_len) {
+    struct buf out;
+    size_t at = 0;
+    if (!m->nsecret_spans) return NULL;
+    buf_init(&out, len);
+    /* Spans come in document order and never overlap (one per leaf part). */
+    for (size_t i = 0; i < m->nsecret_spans; i++) {
+        size_t off = m->secret_spans[2 * i], n = m->secret_spans[2 * i + 1];
+        if (off < at || off + n > len) continue;
+        buf_append(&out, raw + at, off - at);
+        buf_puts(&out, REDACTED "\r\n");
+        at = off + n;
+    }
+    buf_append(&out, raw + at, len - at);
+    *out_len = out.len;
+    return buf_take(&out);
 }
 
 void mime_message_free(struct mail_message *m) {
@@ -317,5 +445,6 @@ void mime_message_free(struct mail_message *m) {
     free(m->text);
     free(m->html);
     strlist_free(&m->links);
+    free(m->secret_spans);
     memset(m, 0, sizeof *m);
 }

@@ -11,6 +11,7 @@
 #include "core_lua.h"
 #include "loop.h"
 #include "net.h"
+#include "opts.h"
 #include "sched.h"
 #include "worker_lua.h"
 #include "xalloc.h"
@@ -72,7 +73,11 @@ static int net_tcp(lua_State *L) {
     struct tcp_check *c;
     lua_Integer port;
     int64_t timeout;
+    static const struct opts_spec spec[] = {
+        {"host", OPT_STRING, false}, {"port", OPT_INTEGER, false}, {"timeout", OPT_DURATION, false}, {NULL, 0, false}};
     luaL_checktype(L, 1, LUA_TTABLE);
+    opts_check_nargs(L, "net.tcp", lua_gettop(L), 1);
+    opts_check(L, 1, "net.tcp", spec);
     lua_getfield(L, 1, "host"); /* 1, host */
     const char *host = lua_tostring(L, -1);
     if (!host || !*host) return luaL_error(L, "net.tcp needs a 'host'");

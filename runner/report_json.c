@@ -1,5 +1,6 @@
 /* report_json.c — the JSON report; see report_json.h.  Every string is
- * redacted and escaped by the JSON writer, never pasted. */
+ * redacted, capped and escaped by the JSON writer, never pasted: the file
+ * is valid UTF-8 JSON whatever bytes a scenario produced. */
 #include "report_json.h"
 
 #include <signal.h>
@@ -10,12 +11,21 @@
 #include "json.h"
 #include "redact.h"
 #include "report_file.h"
+#include "utf8.h"
 
-static void str(struct buf *b, const char *s) {
+/* Redacted, then capped at max bytes (cut on a character boundary, with a
+ * note), then written as a JSON string: invalid UTF-8 becomes U+FFFD. */
+static void capped(struct buf *b, const char *s, size_t max) {
     char *clean = redact_text(s ? s : "");
-    json_write_string(b, clean, strlen(clean));
+    struct buf cut;
+    buf_init(&cut, 0);
+    utf8_append_capped(&cut, clean, strlen(clean), max);
+    json_write_string(b, buf_str(&cut), cut.len);
+    buf_free(&cut);
     free(clean);
 }
+
+static void str(struct buf *b, const char *s) { capped(b, s, FAILURE_DETAIL_MAX); }
 
 static void key(struct buf *b, const char *k) {
     json_write_string(b, k, strlen(k));
@@ -32,7 +42,7 @@ static void failure_obj(struct buf *b, const struct failure *f) {
     str(b, failure_kind_name(f->kind));
     buf_puts(b, ",");
     key(b, "message");
-    str(b, f->message);
+    capped(b, f->message, FAILURE_MESSAGE_MAX);
     buf_puts(b, ",");
     key(b, "detail");
     if (f->detail)

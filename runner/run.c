@@ -57,8 +57,10 @@ struct scen {
     size_t step;          /* current step, or teardown counter */
     bool in_teardown;
     uint64_t item_started_ms;
-    const char *deadline_reason; /* what bounded the current item's deadline */
-    int64_t deadline_budget_ms;  /* and its size, for the message */
+    const char *deadline_reason;   /* what bounded the current item's deadline */
+    int64_t deadline_budget_ms;    /* and its size, for the message */
+    struct loop_timer retry_timer; /* the pause before a step's next attempt */
+    bool retry_pending;            /* retry_timer is armed */
 };
 
 static void start_next(struct run *run);
@@ -108,14 +110,6 @@ static uint64_t item_deadline(struct scen *sc, int64_t own_ms, const char *reaso
 }
 
 /* ---- finishing ---- */
-
-static bool has_tag(const struct scenario_def *def, const struct strlist *wanted) {
-    if (wanted->len == 0) return true;
-    for (size_t i = 0; i < wanted->len; i++)
-        for (size_t j = 0; j < def->tags.len; j++)
-            if (strcmp(wanted->items[i], def->tags.items[j]) == 0) return true;
-    return false;
-}
 
 static int64_t wall_ms(void) {
     struct timeval tv;
@@ -217,18 +211,34 @@ static void on_step_done(struct task *t, struct failure *f, void *data) {
         return;
     }
     explain_timeout(sc, "step", f);
+    /* A retry waits first (retry_delay, doubling), so that it can outlive
+     * the transient blip that failed the attempt; one that could not start
+     * before the deadline is not made. */
+    int64_t delay = sd->retry_delay_ms;
+    for (int i = 1; i < sr->attempts && delay < INT64_MAX / 2; i++) delay *= 2;
     if (sr->attempts <= sd->retries && f->kind != FAILURE_ABORTED && !sc->run->stopping &&
-        now < min_u64(sc->deadline_ms, sc->run->deadline_ms)) {
-        char line[600];
-        snprintf(line, sizeof line, "attempt %d failed: [%s] %s", sr->attempts, failure_kind_name(f->kind), f->message);
+        now + (uint64_t)delay < min_u64(sc->deadline_ms, sc->run->deadline_ms)) {
+        char line[600], d[32];
+        duration_format(delay, d, sizeof d);
+        snprintf(line, sizeof line, "attempt %d failed: [%s] %s (next attempt in %s)", sr->attempts,
+                 failure_kind_name(f->kind), f->message, d);
         strlist_push(&sr->logs, line);
-        run_step(sc);
+        failure_move(&sr->failure, f); /* the step's failure if no attempt follows (a signal) */
+        sc->retry_pending = true;
+        loop_timer_start(sc->run->engine->loop, &sc->retry_timer, now + (uint64_t)delay);
         return;
     }
     sr->status = STEP_FAILED;
     failure_move(&sr->failure, f);
     failure_copy(&sc->result->failure, &sr->failure);
     start_teardowns(sc); /* the remaining steps stay "skipped" */
+}
+
+static void on_retry(struct loop *loop, struct loop_timer *timer) {
+    struct scen *sc = timer->data;
+    (void)loop;
+    sc->retry_pending = false;
+    run_step(sc);
 }
 
 static void run_step(struct scen *sc) {
@@ -266,16 +276,18 @@ static void start_scenario(struct run *run, size_t index) {
     sc->run = run;
     sc->index = index;
     sc->result = r;
+    loop_timer_init(&sc->retry_timer, on_retry, sc);
     r->started_at_ms = wall_ms();
     if (script_load(run->engine, file, &sc->task, &sc->def, &f) != 0) {
         r->status = SCENARIO_ERROR;
         failure_move(&r->failure, &f);
+        script_def_free(&sc->def);
         run->any_failed = true;
         report_console_scenario(run->engine->opt, r);
         free(sc);
         return;
     }
-    if (!has_tag(&sc->def, &run->engine->opt->tags)) {
+    if (!script_def_has_tag(&sc->def, &run->engine->opt->tags)) {
         run->included[index] = false;
         task_free(sc->task);
         script_def_free(&sc->def);
@@ -323,7 +335,14 @@ static void stop_all(struct run *run, enum failure_kind kind, const char *why) {
     run->stopping = true;
     for (size_t i = 0; i < run->files->len; i++) {
         struct scen *sc = run->running[i];
-        if (sc && (!sc->in_teardown || run->hard_stop)) {
+        if (sc && sc->retry_pending) {
+            /* Waiting to retry: the last attempt's failure is the step's. */
+            loop_timer_stop(run->engine->loop, &sc->retry_timer);
+            sc->retry_pending = false;
+            sc->result->steps[sc->step].status = STEP_FAILED;
+            failure_copy(&sc->result->failure, &sc->result->steps[sc->step].failure);
+            start_teardowns(sc);
+        } else if (sc && (!sc->in_teardown || run->hard_stop)) {
             task_kill(sc->task, &f);
         } else if (sc) {
             /* A teardown already running gets the grace period too, so the

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "artifacts.h"
 #include "core_lua.h"
 #include "engine.h"
 #include "loop.h"
@@ -128,6 +129,7 @@ static void finish(struct task *t, struct failure *f) {
     /* Lua may have run for a while since the loop last read the clock:
      * durations measured by done must see the real time. */
     loop_update_time(t->engine->loop);
+    artifacts_flush(t); /* redacted with the secrets the call learnt */
     if (done) done(t, f, data);
 }
 

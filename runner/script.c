@@ -24,6 +24,7 @@
 #include "http_lua.h"
 #include "json.h"
 #include "loop.h"
+#include "opts.h"
 #include "redact.h"
 #include "sched.h"
 #include "xalloc.h"
@@ -46,26 +47,17 @@ static int current_line(lua_State *L) {
     return 0;
 }
 
-/* Reject option keys we do not know: a typo ("timout") must not silently
- * fall back to a default deadline. */
-static void check_keys(lua_State *L, int table, const char *what, const char *const *allowed) {
-    lua_pushnil(L);              /* ..., nil */
-    while (lua_next(L, table)) { /* ..., key, value */
-        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-        bool ok = false;
-        for (const char *const *a = allowed; key && *a; a++)
-            if (strcmp(key, *a) == 0) ok = true;
-        if (!ok) luaL_error(L, "unknown %s option '%s'", what, key ? key : luaL_typename(L, -2));
-        lua_pop(L, 1); /* ..., key */
-    }
-}
-
 /* scenario{ name =, timeout =, tags = {...} } */
 static int script_scenario(lua_State *L) {
-    static const char *const keys[] = {"name", "timeout", "tags", "description", NULL};
+    static const struct opts_spec spec[] = {{"name", OPT_STRING, false},
+                                            {"timeout", OPT_DURATION, false},
+                                            {"tags", OPT_LIST, false},
+                                            {"description", OPT_STRING, false},
+                                            {NULL, 0, false}};
     struct scenario_def *def = declaring(L, "scenario");
     luaL_checktype(L, 1, LUA_TTABLE);
-    check_keys(L, 1, "scenario", keys);
+    opts_check_nargs(L, "scenario", lua_gettop(L), 1);
+    opts_check(L, 1, "scenario", spec);
     if (lua_getfield(L, 1, "name") != LUA_TNIL) { /* 1, name */
         if (lua_type(L, -1) != LUA_TSTRING || lua_rawlen(L, -1) == 0)
             return luaL_error(L, "scenario name must be a non-empty string");
@@ -92,9 +84,12 @@ static void push_step(struct step_def **list, size_t *n, const struct step_def *
     (*list)[(*n)++] = *s;
 }
 
-/* step(name, fn) / step(name, { timeout =, retries = }, fn) */
+/* step(name, fn) / step(name, { timeout =, retries =, retry_delay = }, fn) */
 static int script_step(lua_State *L) {
-    static const char *const keys[] = {"timeout", "retries", NULL};
+    static const struct opts_spec spec[] = {{"timeout", OPT_DURATION, false},
+                                            {"retries", OPT_INTEGER, false},
+                                            {"retry_delay", OPT_DURATION, false},
+                                            {NULL, 0, false}};
     struct scenario_def *def = declaring(L, "step");
     const char *name = luaL_checkstring(L, 1);
     int fn = lua_istable(L, 2) ? 3 : 2;
@@ -102,13 +97,16 @@ static int script_step(lua_State *L) {
 
     if (*name == '\0') return luaL_argerror(L, 1, "step name must not be empty");
     luaL_checktype(L, fn, LUA_TFUNCTION);
+    opts_check_nargs(L, "step", lua_gettop(L), fn);
     for (size_t i = 0; i < def->nsteps; i++)
         if (strcmp(def->steps[i].name, name) == 0)
             return luaL_error(L, "duplicate step name '%s' (first declared at line %d)", name, def->steps[i].line);
     s.timeout_ms = SCRIPT_DEFAULT_STEP_TIMEOUT_MS;
+    s.retry_delay_ms = SCRIPT_DEFAULT_RETRY_DELAY_MS;
     if (fn == 3) {
-        check_keys(L, 2, "step", keys);
+        opts_check(L, 2, "step", spec);
         s.timeout_ms = core_opt_duration_field(L, 2, "timeout", s.timeout_ms);
+        s.retry_delay_ms = core_opt_duration_field(L, 2, "retry_delay", s.retry_delay_ms);
         lua_getfield(L, 2, "retries"); /* ..., retries */
         if (!lua_isnil(L, -1)) {
             int isint;
@@ -128,18 +126,20 @@ static int script_step(lua_State *L) {
 
 /* teardown(fn) / teardown({ timeout =, name = }, fn) */
 static int script_teardown(lua_State *L) {
-    static const char *const keys[] = {"timeout", "name", NULL};
+    static const struct opts_spec spec[] = {
+        {"timeout", OPT_DURATION, false}, {"name", OPT_STRING, false}, {NULL, 0, false}};
     struct scenario_def *def = declaring(L, "teardown");
     int fn = lua_istable(L, 1) ? 2 : 1;
     struct step_def s = {0};
     char name[64];
 
     luaL_checktype(L, fn, LUA_TFUNCTION);
+    opts_check_nargs(L, "teardown", lua_gettop(L), fn);
     s.timeout_ms = SCRIPT_DEFAULT_STEP_TIMEOUT_MS;
     snprintf(name, sizeof name, "teardown #%zu", def->nteardowns + 1);
     s.name = NULL;
     if (fn == 2) {
-        check_keys(L, 1, "teardown", keys);
+        opts_check(L, 1, "teardown", spec);
         s.timeout_ms = core_opt_duration_field(L, 1, "timeout", s.timeout_ms);
         if (lua_getfield(L, 1, "name") == LUA_TSTRING) s.name = xstrdup(lua_tostring(L, -1)); /* ..., name */
         lua_pop(L, 1);                                                                        /* ... */
@@ -196,6 +196,40 @@ static void set_package_path(lua_State *L, const char *file) {
     free(copy);
 }
 
+/* vars.NAME for a NAME nobody gave: a step that went on with nil would
+ * fail later with a message about something else.  Under check/list the
+ * top level runs without the real values: the name is recorded and a
+ * placeholder stands in, so every var it needs can be listed at once. */
+static int vars_index(lua_State *L) {
+    const char *name = luaL_tolstring(L, 2, NULL); /* vars, key, name */
+    struct scenario_def *def;
+    lua_getfield(L, LUA_REGISTRYINDEX, DEF_KEY); /* vars, key, name, def? */
+    def = lua_touserdata(L, -1);
+    lua_pop(L, 1); /* vars, key, name */
+    if (lua_toboolean(L, lua_upvalueindex(1)) && def) {
+        bool known = false;
+        for (size_t i = 0; i < def->needed_vars.len; i++) known = known || strcmp(def->needed_vars.items[i], name) == 0;
+        if (!known) strlist_push(&def->needed_vars, name);
+        lua_pushfstring(L, "<vars.%s>", name); /* vars, key, name, placeholder */
+        return 1;
+    }
+    return luaL_error(L, "vars.%s is not set (pass --var %s=... or --vars-file)", name, name);
+}
+
+/* vars_get(name [, default]) — an optional var: its value, or default. */
+static int vars_get(lua_State *L) {
+    luaL_checkstring(L, 1);
+    opts_check_nargs(L, "vars_get", lua_gettop(L), 2);
+    lua_settop(L, 2);
+    if (lua_getglobal(L, "vars") != LUA_TTABLE) { /* name, default, vars */
+        lua_settop(L, 2);                         /* name, default */
+        return 1;
+    }
+    lua_pushvalue(L, 1);                                   /* name, default, vars, name */
+    if (lua_rawget(L, 3) == LUA_TNIL) lua_pushvalue(L, 2); /* name, default, vars, v[, default] */
+    return 1;
+}
+
 static void set_vars(lua_State *L, const struct options *opt) {
     lua_newtable(L); /* vars */
     for (size_t i = 0; i < opt->vars.len; i++) {
@@ -205,7 +239,14 @@ static void set_vars(lua_State *L, const struct options *opt) {
         lua_pushstring(L, eq + 1);                 /* vars, name, value */
         lua_settable(L, -3);                       /* vars */
     }
-    lua_setglobal(L, "vars"); /* */
+    lua_createtable(L, 0, 1);            /* vars, mt */
+    lua_pushboolean(L, opt->check_only); /* vars, mt, check_only */
+    lua_pushcclosure(L, vars_index, 1);  /* vars, mt, __index */
+    lua_setfield(L, -2, "__index");      /* vars, mt */
+    lua_setmetatable(L, -2);             /* vars */
+    lua_setglobal(L, "vars");            /* */
+    lua_pushcfunction(L, vars_get);      /* vars_get */
+    lua_setglobal(L, "vars_get");        /* */
 }
 
 static void set_run(lua_State *L, const struct engine *e, const struct scenario_def *def) {
@@ -252,6 +293,7 @@ int script_load(struct engine *engine, const char *file, struct task **task_out,
                 struct failure *f) {
     lua_State *L = luaL_newstate();
     struct task *t;
+    struct strlist needed;
     int status;
 
     memset(def, 0, sizeof *def);
@@ -310,7 +352,10 @@ int script_load(struct engine *engine, const char *file, struct task **task_out,
     return 0;
 fail:
     task_free(t);
+    needed = def->needed_vars; /* what check lists, even when loading failed */
+    memset(&def->needed_vars, 0, sizeof def->needed_vars);
     script_def_free(def);
+    def->needed_vars = needed;
     return -1;
 }
 
@@ -323,7 +368,16 @@ void script_def_free(struct scenario_def *def) {
     free(def->file);
     free(def->name);
     strlist_free(&def->tags);
+    strlist_free(&def->needed_vars);
     free_steps(def->steps, def->nsteps);
     free_steps(def->teardowns, def->nteardowns);
     memset(def, 0, sizeof *def);
+}
+
+bool script_def_has_tag(const struct scenario_def *def, const struct strlist *tags) {
+    if (tags->len == 0) return true;
+    for (size_t i = 0; i < tags->len; i++)
+        for (size_t j = 0; j < def->tags.len; j++)
+            if (strcmp(tags->items[i], def->tags.items[j]) == 0) return true;
+    return false;
 }

@@ -7,6 +7,7 @@
 #ifndef TELLTALE_SCRIPT_H
 #define TELLTALE_SCRIPT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "failure.h"
@@ -17,13 +18,15 @@ struct task;
 
 #define SCRIPT_DEFAULT_SCENARIO_TIMEOUT_MS (5 * 60 * 1000)
 #define SCRIPT_DEFAULT_STEP_TIMEOUT_MS (30 * 1000)
+#define SCRIPT_DEFAULT_RETRY_DELAY_MS 1000
 
 struct step_def {
     char *name;
     int fn_ref; /* registry reference to the step function */
     int64_t timeout_ms;
     int retries;
-    int line; /* where it was declared */
+    int64_t retry_delay_ms; /* pause before the first retry; doubles for each next one */
+    int line;               /* where it was declared */
 };
 
 struct scenario_def {
@@ -35,14 +38,18 @@ struct scenario_def {
     size_t nsteps;
     struct step_def *teardowns; /* in declaration order; run in reverse */
     size_t nteardowns;
+    struct strlist needed_vars; /* check/list: vars the top level read that were not given */
 };
 
 /* Load file into a new task (its own Lua state).  Returns 0 with *task and
  * *def filled (caller owns both), or -1 with f describing what is wrong
  * (unreadable file, syntax error, bad option, duplicate step: kind
- * `script`, with file:line). */
+ * `script`, with file:line); then def holds only needed_vars (free it with
+ * script_def_free all the same). */
 int script_load(struct engine *engine, const char *file, struct task **task, struct scenario_def *def,
                 struct failure *f);
 void script_def_free(struct scenario_def *def);
+/* Does def carry one of tags?  An empty list selects everything. */
+bool script_def_has_tag(const struct scenario_def *def, const struct strlist *tags);
 
 #endif

@@ -5,12 +5,14 @@
  * freed by serve_config_free, so there is one unwind path. */
 #include "serve_config.h"
 
+#include <errno.h>
 #include <lauxlib.h>
 #include <libgen.h>
 #include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "duration.h"
 #include "redact.h"
@@ -22,6 +24,48 @@ struct reader {
     struct serve_config *cfg;
     const char *dir; /* the config file's directory */
 };
+
+#define UNSET_ENV_KEY "telltale.unset_env" /* registry: names os.getenv found unset, in order */
+
+/* os.getenv as the config sees it: the same, but a name that is not set
+ * is remembered, so that `slack = os.getenv("SLACK_WEBHOOK_URL")` left
+ * empty can be explained by the variable, not by a missing key. */
+static int config_getenv(lua_State *L) {
+    const char *name = luaL_checkstring(L, 1);
+    const char *value = getenv(name);
+    if (value) {
+        lua_pushstring(L, value);
+        return 1;
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, UNSET_ENV_KEY); /* name, list */
+    lua_pushvalue(L, 1);                               /* name, list, name */
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    lua_pushnil(L);
+    return 1;
+}
+
+/* ", probably because os.getenv(\"A\") returned nil (A is not set)" for the
+ * variables the config read that were unset, or "" */
+static const char *unset_env_hint(lua_State *L) {
+    luaL_Buffer b;
+    lua_Integer n;
+    int list;
+    lua_getfield(L, LUA_REGISTRYINDEX, UNSET_ENV_KEY); /* list */
+    list = lua_gettop(L);
+    n = (lua_Integer)lua_rawlen(L, list);
+    luaL_buffinit(L, &b);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, list, i); /* list, <buffer>, name */
+        const char *name = lua_tostring(L, -1);
+        lua_pop(L, 1);
+        luaL_addstring(&b, i == 1 ? ": its value is probably nil because os.getenv(\"" : ", os.getenv(\"");
+        luaL_addstring(&b, name);
+        luaL_addstring(&b, "\")");
+    }
+    if (n > 0) luaL_addstring(&b, n == 1 ? " returned nil (the variable is not set)" : " returned nil (not set)");
+    luaL_pushresult(&b); /* list, hint */
+    return lua_tostring(L, -1);
+}
 
 /* Raise unless every key of the table at idx is in allowed. */
 static void check_keys(lua_State *L, int idx, const char *where, const char *const *allowed) {
@@ -225,6 +269,8 @@ static void read_route(lua_State *L, struct alert_route *rt, const char *name) {
     rt->name = xstrdup(name);
     const char *slack = get_string(L, -1, "slack", where), *hook = get_string(L, -1, "webhook", where);
     int has_exec = lua_getfield(L, -1, "exec") != LUA_TNIL; /* +1 */
+    if ((slack != NULL) + (hook != NULL) + has_exec == 0)
+        luaL_error(L, "%s: no slack, webhook or exec%s", where, unset_env_hint(L));
     if ((slack != NULL) + (hook != NULL) + has_exec != 1)
         luaL_error(L, "%s: give exactly one of slack, webhook, exec", where);
     if (slack || hook) {
@@ -254,11 +300,32 @@ static const char *const top_keys[] = {"scenarios",     "heartbeats",    "alerts
                                        "run_grace",     "vars",          NULL};
 static const char *const retry_keys[] = {"attempts", "backoff", "timeout", NULL};
 
+/* mkdir -p path (0755). */
+static int make_dirs(const char *path, char *err, size_t errlen) {
+    char *copy = xstrdup(path);
+    int rc = 0;
+    for (char *p = copy + 1;; p++) {
+        if (*p != '/' && *p != '\0') continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create %s: %s", copy, strerror(errno));
+            rc = -1;
+            break;
+        }
+        *p = saved;
+        if (saved == '\0') break;
+    }
+    free(copy);
+    return rc;
+}
+
 /* Lua: read(reader) with the config table at index 1. */
 static int read_config(lua_State *L) {
     struct reader *r = lua_touserdata(L, 2);
     struct serve_config *cfg = r->cfg;
     const char *s;
+    char err[300];
 
     check_keys(L, 1, "config", top_keys);
     if (lua_getfield(L, 1, "alerts") == LUA_TTABLE) { /* +1 */
@@ -319,7 +386,12 @@ static int read_config(lua_State *L) {
     s = get_string(L, 1, "state_file", "config");
     cfg->state_file = resolve(r, s ? s : "telltale-state.json");
     s = get_string(L, 1, "artifacts_dir", "config");
-    if (s) cfg->artifacts_dir = resolve(r, s);
+    if (s) {
+        cfg->artifacts_dir = resolve(r, s);
+        /* Each run saves under artifacts_dir/<name>/<time>/: the top must
+         * exist, or every run would lose its artifacts. */
+        if (make_dirs(cfg->artifacts_dir, err, sizeof err) != 0) luaL_error(L, "artifacts_dir: %s", err);
+    }
     s = get_string(L, 1, "artifacts_url", "config");
     if (s) cfg->artifacts_url = xstrdup(s);
 
@@ -361,6 +433,12 @@ int serve_config_load(const char *path, struct serve_config *cfg, char *err, siz
 
     memset(cfg, 0, sizeof *cfg);
     luaL_openlibs(L);
+    lua_newtable(L);                                   /* unset */
+    lua_setfield(L, LUA_REGISTRYINDEX, UNSET_ENV_KEY); /* */
+    lua_getglobal(L, "os");                            /* os */
+    lua_pushcfunction(L, config_getenv);               /* os, getenv */
+    lua_setfield(L, -2, "getenv");                     /* os */
+    lua_pop(L, 1);                                     /* */
     lua_sethook(L, config_too_long, LUA_MASKCOUNT, CONFIG_MAX_INSTRUCTIONS);
     if (luaL_loadfile(L, path) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) { /* +1: chunk result or error */
         snprintf(err, errlen, "%s", lua_tostring(L, -1));

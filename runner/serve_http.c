@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
+#include "clock.h"
 #include "serve_state.h"
 #include "xalloc.h"
 
@@ -21,12 +21,6 @@ struct serve_http {
     struct serve *serve;
     loop_async_fn *on_ping;
 };
-
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body,
                              size_t len) {
@@ -56,7 +50,7 @@ static enum MHD_Result get_metrics(struct serve_http *h, struct MHD_Connection *
 static enum MHD_Result get_health(struct serve_http *h, struct MHD_Connection *c) {
     struct serve *s = h->serve;
     char msg[1200];
-    int64_t now = wall_ms();
+    int64_t now = clock_wall_ms();
     unsigned status = MHD_HTTP_OK;
     pthread_mutex_lock(&s->mu);
     if (now - s->last_loop_ms > LOOP_STALL_MS) {
@@ -96,7 +90,7 @@ static enum MHD_Result ping(struct serve_http *h, struct MHD_Connection *c, cons
     struct serve_ping *p = xcalloc(1, sizeof *p);
     p->serve = s;
     p->type = type;
-    p->at_ms = wall_ms();
+    p->at_ms = clock_wall_ms();
     memcpy(p->name, rest, n);
     p->post.fn = h->on_ping;
     p->post.data = p;

@@ -20,7 +20,7 @@ struct serve_outcome {
     const char *file, *step, *kind, *message, *run_id, *artifacts_url;
 };
 
-/* Fork and exec the run of sc; on success sc->pid, started_mono,
+/* Start the run of sc (spawn.h: its own process group, nothing blocked); on success sc->pid, started_mono,
  * report_path and run_dir are set.  A failure to start is logged and
  * leaves sc->pid 0 (the next due time tries again). */
 void serve_run_start(struct serve *s, struct serve_scenario *sc);

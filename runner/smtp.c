@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "random.h"
 #include "xalloc.h"
 
 /* ---- building a message ---- */
@@ -68,8 +68,7 @@ char *smtp_build_message(const struct smtp_message *m, char *message_id, size_t 
     struct tm tm;
     const char *domain = strrchr(m->from, '@');
 
-    if (getrandom(random, sizeof random, 0) != (ssize_t)sizeof random)
-        for (size_t i = 0; i < sizeof random; i++) random[i] = (unsigned char)(rand() & 0xff);
+    random_bytes(random, sizeof random);
     for (size_t i = 0; i < sizeof random; i++) snprintf(token + 2 * i, 3, "%02x", random[i]);
     snprintf(message_id, message_id_len, "%s.telltale@%s", token,
              domain && domain[1] ? domain + 1 : "telltale.invalid");
@@ -106,15 +105,35 @@ char *smtp_build_message(const struct smtp_message *m, char *message_id, size_t 
 
 /* ---- the session ---- */
 
-/* The server's last reply, one line, for messages. */
+/* The server's last reply, one line, code first ("550 5.1.1 <x>: Recipient
+ * address rejected"), for messages. */
 static const char *last_reply(mailsmtp *smtp) {
     static __thread char line[300];
     const char *r = smtp->response ? smtp->response : "";
-    size_t n = strcspn(r, "\r\n");
-    if (n >= sizeof line) n = sizeof line - 1;
-    memcpy(line, r, n);
-    line[n] = '\0';
+    int n = (int)strcspn(r, "\r\n");
+    if (smtp->response_code > 0)
+        snprintf(line, sizeof line, "%d %.*s", smtp->response_code, n, r);
+    else
+        snprintf(line, sizeof line, "%.*s", n, r);
     return line;
+}
+
+/* What the reply text alone says ("2.0.0 Ok: queued as 4Xyz"). */
+static const char *reply_text(mailsmtp *smtp) {
+    static __thread char line[300];
+    const char *r = smtp->response ? smtp->response : "";
+    snprintf(line, sizeof line, "%.*s", (int)strcspn(r, "\r\n"), r);
+    return line;
+}
+
+/* A failed command: the guard's reason when it cut the session, else
+ * the server's reply. */
+static int fail(mailsmtp *smtp, struct smtp_job *job, const char *phase, const char *what) {
+    if (!mailwire_guard_failure(&job->guard, job->ep.host, job->ep.port, phase, &job->f)) {
+        failure_set(&job->f, FAILURE_NETWORK, "SMTP server %s %s: %s", job->ep.host, what, last_reply(smtp));
+        failure_set_phase(&job->f, phase);
+    }
+    return -1;
 }
 
 static void capabilities(mailsmtp *smtp, struct strlist *out) {
@@ -140,11 +159,7 @@ static void capabilities(mailsmtp *smtp, struct strlist *out) {
 static int hello(mailsmtp *smtp, struct smtp_job *job) {
     int rc = mailesmtp_ehlo(smtp);
     if (rc == MAILSMTP_ERROR_NOT_IMPLEMENTED) rc = mailsmtp_helo(smtp);
-    if (rc != MAILSMTP_NO_ERROR) {
-        failure_set(&job->f, FAILURE_NETWORK, "SMTP server %s refused EHLO: %s", job->ep.host, last_reply(smtp));
-        failure_set_phase(&job->f, "ehlo");
-        return -1;
-    }
+    if (rc != MAILSMTP_NO_ERROR) return fail(smtp, job, "ehlo", "refused EHLO");
     capabilities(smtp, &job->probe.capabilities);
     return 0;
 }
@@ -160,11 +175,11 @@ static int starttls(mailsmtp *smtp, struct smtp_job *job) {
         failure_set_phase(&job->f, "tls");
         return -1;
     }
-    if (mailsmtp_socket_starttls(smtp) != MAILSMTP_NO_ERROR) {
-        failure_set(&job->f, FAILURE_NETWORK, "STARTTLS with %s failed: %s", ep->host, last_reply(smtp));
-        failure_set_phase(&job->f, "tls");
-        return -1;
-    }
+    if (mailsmtp_socket_starttls_with_callback(smtp, mailwire_tls_setup, ep->host) != MAILSMTP_NO_ERROR)
+        return fail(smtp, job, "tls", "failed STARTTLS");
+    /* The TLS transport replaced the guarded one. */
+    if (mailwire_guard(smtp->stream, &job->guard) != 0)
+        return failure_set(&job->f, FAILURE_INTERNAL, "out of memory after STARTTLS");
     if (mailwire_check_certificate(smtp->stream, ep, &job->f) != 0) return -1;
     job->probe.tls = true;
     return hello(smtp, job);
@@ -186,6 +201,7 @@ static int authenticate(mailsmtp *smtp, struct smtp_job *job) {
     }
     if (mailesmtp_auth_sasl(smtp, mech, ep->host, NULL, NULL, ep->user, ep->user, ep->password, NULL) !=
         MAILSMTP_NO_ERROR) {
+        if (mailwire_guard_failure(&job->guard, ep->host, ep->port, "authentication", &job->f)) return -1;
         failure_set(&job->f, FAILURE_NETWORK, "SMTP authentication failed for %s at %s: %s", ep->user, ep->host,
                     last_reply(smtp));
         failure_set_phase(&job->f, "authentication");
@@ -196,28 +212,19 @@ static int authenticate(mailsmtp *smtp, struct smtp_job *job) {
 }
 
 static int transfer(mailsmtp *smtp, struct smtp_job *job) {
-    if (mailsmtp_mail(smtp, job->from) != MAILSMTP_NO_ERROR) {
-        failure_set(&job->f, FAILURE_NETWORK, "SMTP server %s refused MAIL FROM:<%s>: %s", job->ep.host, job->from,
-                    last_reply(smtp));
-        failure_set_phase(&job->f, "mail from");
-        return -1;
-    }
+    char what[400];
+    snprintf(what, sizeof what, "refused MAIL FROM:<%s>", job->from);
+    if (mailsmtp_mail(smtp, job->from) != MAILSMTP_NO_ERROR) return fail(smtp, job, "mail from", what);
     for (size_t i = 0; i < job->to.len; i++)
         if (mailsmtp_rcpt(smtp, job->to.items[i]) != MAILSMTP_NO_ERROR) {
-            failure_set(&job->f, FAILURE_NETWORK, "SMTP server %s refused RCPT TO:<%s>: %s", job->ep.host,
-                        job->to.items[i], last_reply(smtp));
-            failure_set_phase(&job->f, "rcpt to");
-            return -1;
+            snprintf(what, sizeof what, "refused RCPT TO:<%s>", job->to.items[i]);
+            return fail(smtp, job, "rcpt to", what);
         }
     if (mailsmtp_data(smtp) != MAILSMTP_NO_ERROR ||
-        mailsmtp_data_message(smtp, job->message, job->message_len) != MAILSMTP_NO_ERROR) {
-        failure_set(&job->f, FAILURE_NETWORK, "SMTP server %s did not accept the message: %s", job->ep.host,
-                    last_reply(smtp));
-        failure_set_phase(&job->f, "data");
-        return -1;
-    }
+        mailsmtp_data_message(smtp, job->message, job->message_len) != MAILSMTP_NO_ERROR)
+        return fail(smtp, job, "data", "did not accept the message");
     job->reply_code = smtp->response_code;
-    job->reply = xstrdup(last_reply(smtp));
+    job->reply = xstrdup(reply_text(smtp));
     return 0;
 }
 
@@ -229,8 +236,11 @@ static void smtp_logger(mailsmtp *smtp, int log_type, const char *data, size_t s
 void smtp_run(struct smtp_job *job) {
     time_t seconds = (time_t)((job->timeout_ms + 999) / 1000);
     mailsmtp *smtp = NULL;
-    mailstream *s = mailwire_open(&job->ep, job->timeout_ms, &job->cancel, &job->probe, &job->f);
+    mailstream *s;
     int rc;
+    /* One deadline for the whole session, greeting included. */
+    mailwire_guard_init(&job->guard, false, job->timeout_ms);
+    s = mailwire_open(&job->ep, job->timeout_ms, &job->cancel, &job->guard, &job->probe, &job->f);
     if (!s) return;
     smtp = mailsmtp_new(0, NULL);
     mailsmtp_set_timeout(smtp, seconds ? seconds : 1);
@@ -238,7 +248,14 @@ void smtp_run(struct smtp_job *job) {
     rc = mailsmtp_connect(smtp, s);
     if (rc != MAILSMTP_NO_ERROR) {
         mailwire_forget(&job->cancel); /* libetpan closed the stream */
-        if (rc == MAILSMTP_ERROR_STREAM)
+        if (mailwire_guard_failure(&job->guard, job->ep.host, job->ep.port, "greeting", &job->f)) {
+            if (strstr(job->f.message, "did not answer within"))
+                failure_set(&job->f, FAILURE_NETWORK,
+                            "connected to %s (%s) but no SMTP greeting came within %lld ms: a black hole, or not "
+                            "an SMTP server",
+                            job->ep.host, job->probe.address, (long long)job->timeout_ms);
+            failure_set_phase(&job->f, "greeting");
+        } else if (rc == MAILSMTP_ERROR_STREAM)
             failure_set(&job->f, FAILURE_NETWORK,
                         "connected to %s (%s) but no SMTP greeting came within %lld ms: a black hole, or not an "
                         "SMTP server",
@@ -249,7 +266,7 @@ void smtp_run(struct smtp_job *job) {
         failure_set_phase(&job->f, "greeting");
         goto cleanup;
     }
-    job->probe.greeting = xstrdup(last_reply(smtp));
+    job->probe.greeting = xstrdup(reply_text(smtp));
     if (hello(smtp, job) != 0 || starttls(smtp, job) != 0 || authenticate(smtp, job) != 0) goto cleanup;
     if (job->message && transfer(smtp, job) != 0) goto cleanup;
     mailsmtp_quit(smtp);

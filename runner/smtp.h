@@ -25,6 +25,7 @@ struct smtp_job {
     size_t message_len;
     struct mail_trace *trace; /* NULL: no --trace */
     struct net_cancel cancel; /* interrupts the session from another thread */
+    struct mail_guard guard;  /* caps on the server's replies; timeout_ms is its deadline */
     /* out */
     struct failure f; /* kind NONE on success */
     struct mail_probe_result probe;

@@ -8,7 +8,7 @@ step("an account to reset", { timeout = "10s" }, function(ctx)
   http.post(vars.BASE_URL .. "/signup", { form = { email = ctx.email, password = ctx.old }, expect = 201 })
 end)
 
-step("reset mail arrives", { timeout = vars.MAIL_WAIT or "30s" }, function(ctx)
+step("reset mail arrives", { timeout = vars_get("MAIL_WAIT", "30s") }, function(ctx)
   http.post(vars.BASE_URL .. "/password-reset", { form = { email = ctx.email } })
   local mb = mail.mailbox{ url = vars.IMAP_URL, user = vars.MAIL_USER, password = vars.MAIL_PASSWORD }
   local msg = mb:wait{ to = ctx.email, subject = "Reset your password" }

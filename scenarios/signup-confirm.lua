@@ -11,7 +11,7 @@ step("sign up", { timeout = "10s" }, function(ctx)
   })
 end)
 
-step("confirmation mail arrives", { timeout = vars.MAIL_WAIT or "30s" }, function(ctx)
+step("confirmation mail arrives", { timeout = vars_get("MAIL_WAIT", "30s") }, function(ctx)
   local mb = mail.mailbox{ url = vars.IMAP_URL, user = vars.MAIL_USER, password = vars.MAIL_PASSWORD }
   local msg = mb:wait{ to = ctx.email, subject = "Confirm your account" }
   ctx.link = msg:link("/confirm%?token=")

@@ -23,6 +23,30 @@ cli_case list-tags 0 "tags: smoke api" -- "$BIN" list "$C/good.lua"
 cli_case vars-file 0 "1 passed" -- "$BIN" run --vars-file "$C/vars.env" --var CLI=1 "$C/vars.lua"
 cli_case tag-filter 0 "1 scenarios: 1 passed" -- "$BIN" run --tag smoke "$C/good.lua" "$C/sleeper.lua"
 
+# The CLI refuses what it cannot honour.
+cli_case tag-matches-nothing 2 "no scenario matches --tag typo (2 scenario files searched)" -- "$BIN" run --tag typo "$C/good.lua" "$C/sleeper.lua"
+cli_case list-tag-matches-nothing 2 "no scenario matches --tag typo" -- "$BIN" list --tag typo "$C/good.lua"
+cli_case check-tag-matches-nothing 2 "no scenario matches --tag typo" -- "$BIN" check --tag typo "$C/good.lua"
+mkdir -p "$TT_DIR/empty-dir"
+cli_case path-matches-nothing 2 "no *.lua scenario files found in $TT_DIR/empty-dir" -- "$BIN" run "$C/good.lua" "$TT_DIR/empty-dir"
+cli_case options-after-paths 0 "✓ first" -- "$BIN" run "$C/good.lua" -v --no-color
+cli_case options-after-paths-check 0 "ok    $C/good.lua" -- "$BIN" check "$C/good.lua" --var X=1
+cli_case check-refuses-junit 2 "'telltale check' does not use --junit" -- "$BIN" check --junit "$TT_DIR/never.xml" "$C/good.lua"
+if [ -e "$TT_DIR/never.xml" ]; then fail "cli/check-refuses-junit-writes-nothing" "$TT_DIR/never.xml exists"; else pass "cli/check-refuses-junit-writes-nothing"; fi
+cli_case list-refuses-parallel 2 "'telltale list' does not use --parallel" -- "$BIN" list --parallel 2 "$C/good.lua"
+cli_case check-refuses-verbose 2 "'telltale check' does not use -v" -- "$BIN" check -v "$C/good.lua"
+cli_case check-help 0 "usage: telltale check [options] PATH..." -- "$BIN" check --help
+if "$BIN" check --help | grep -q -- "--junit"; then fail "cli/check-help-own-options" "check --help lists --junit"; else pass "cli/check-help-own-options"; fi
+cli_case list-help 0 "usage: telltale list [options] PATH..." -- "$BIN" list --help
+cli_case run-help-own 0 "--junit FILE" -- "$BIN" run --help
+cli_case list-honours-tag 0 "good one" -- "$BIN" list --tag api "$C/good.lua" "$C/sleeper.lua"
+if "$BIN" list --tag api "$C/good.lua" "$C/sleeper.lua" | grep -q sleeper; then fail "cli/list-tag-filters" "list --tag api shows sleeper"; else pass "cli/list-tag-filters"; fi
+cli_case check-lists-needed-vars 0 "needs vars: IMAP_URL, MAIL_USER, MAIL_PASSWORD (pass --var NAME=... or --vars-file)" -- "$BIN" check "$C/needs-vars.lua"
+cli_case check-lists-needed-vars-on-error 2 "needs vars: IMAP_URL, MAIL_USER, MAIL_PASSWORD" -- "$BIN" check "$C/needs-vars-top.lua"
+cli_case check-given-vars-not-listed 0 "needs vars: MAIL_PASSWORD" -- "$BIN" check --var IMAP_URL=imap://x --var MAIL_USER=u "$C/needs-vars.lua"
+cli_case run-unset-var 2 "vars.IMAP_URL is not set (pass --var IMAP_URL=... or --vars-file)" -- "$BIN" run "$C/needs-vars-top.lua"
+cli_case max-body-spelling 2 "invalid --max-body '10Q'" -- "$BIN" run --max-body 10Q "$C/good.lua"
+
 # --parallel: four 1-second sleepers finish together, not one after another.
 mkdir -p "$TT_DIR/par"
 for i in 1 2 3 4; do cp "$C/sleeper.lua" "$TT_DIR/par/s$i.lua"; done

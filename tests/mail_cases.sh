@@ -77,3 +77,25 @@ else
     echo "at most ${imap_max:-0} IMAP connections seen; expected 1 or 2" > "$TT_DIR/imap.out"
     fail "cli/mail-200-waits-at-most-2-imap-connections" "server saw ${imap_max:-no} connections" "$TT_DIR/imap.out"
 fi
+
+# mb:wait{ since = ... } earlier than the run's start finds mail delivered
+# before the run: the mailbox, which looks from its first user's start,
+# searches the server for the earlier mail.  Without since, the old mail is
+# not seen (it is not this run's).
+mkdir -p "$TT_DIR/since"
+cat > "$TT_DIR/since/since.lua" <<'LUA'
+step("mail from before the run", { timeout = "15s" }, function()
+  local mb = mail.mailbox { url = vars.IMAP, user = "canary", password = vars.PASSWORD }
+  local ok = pcall(mb.wait, mb, { to = vars.TO, timeout = "1500ms" })
+  expect(ok):falsy()
+  local msg = mb:wait { to = vars.TO, since = run.started_at - 600 }
+  expect(msg.subject):eq("sent before the run")
+  expect(msg.received):lt(run.started_at)
+end)
+LUA
+since_to="canary+since-$(date +%s%N)@$TT_MAIL_DOMAIN"
+echo "old news" | mail_send "$since_to" "sent before the run" -
+sleep 2.2 # delivered, and a whole second older than the run's start
+cli_case mail-wait-since-before-the-run 0 "1 scenarios: 1 passed" -- "$BIN" run \
+    --var "IMAP=imap://127.0.0.1:$TT_IMAP_PORT/INBOX" --var "PASSWORD=$TT_MAIL_PASSWORD" --var "TO=$since_to" \
+    "$TT_DIR/since/since.lua"

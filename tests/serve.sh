@@ -76,6 +76,13 @@ config_error bad-cron "cron: hour: 25 is out of range 0-23" 'scenarios = { { pat
 config_error no-schedule "give exactly one of every" 'scenarios = { { path = "x.lua" } }'
 config_error unknown-route "no alert route named 'pager'" 'scenarios = { { path = "x.lua", every = "1m", alerts = { "pager" } } }'
 config_error endless "did not finish within 10000000 Lua instructions" 'while true do end'
+# A route left empty by an unset environment variable names the variable.
+config_error route-env-unset 'os.getenv("TT_SURELY_UNSET_WEBHOOK") returned nil' 'heartbeats = { { name = "a", period = "1m", alerts = { "oncall" } } }
+alerts = { oncall = { slack = os.getenv("TT_SURELY_UNSET_WEBHOOK") } }'
+# artifacts_dir is created (with its parents): runs save below it.
+printf 'heartbeats = { { name = "a", period = "1m" } }\nartifacts_dir = "art/deep"\nstate_file = "art-state.json"\n' > "$D/art.lua"
+timeout 3 "$BIN" serve "$D/art.lua" --listen 127.0.0.1:0 > "$D/art.out" 2>&1
+if [ -d "$D/art/deep" ]; then pass "config-artifacts-dir-created"; else fail "config-artifacts-dir-created" "no $D/art/deep" "$D/art.out"; fi
 echo 'heartbeats = { { name = "a", period = "1m" } }' > "$D/bad.lua"
 timeout 10 "$BIN" serve "$D/bad.lua" --listen nowhere:1 > "$D/bad.out" 2>&1
 if [ $? = 2 ] && grep -q "expected a numeric address" "$D/bad.out"; then pass "config-bad-listen-arg"; else fail "config-bad-listen-arg" "expected exit 2" "$D/bad.out"; fi
@@ -228,6 +235,29 @@ else fail "webhook-down-counted" "failed delivery not in /metrics" "$LOG2"; fi
     || fail "webhook-down-retried" "expected 3 failed attempts" "$LOG2"
 [ "$(lines "$D/recv/busy.refused" .)" = 3 ] && pass "webhook-500-retried" || fail "webhook-500-retried" "expected 3 attempts at the receiver" "$D/recv/busy.refused"
 grep -q 'ALERT NOT DELIVERED to down after 3 attempts' "$LOG2" && pass "webhook-down-logged" || fail "webhook-down-logged" "no log line" "$LOG2"
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
+
+# ---- exec hooks: "not found" said as such; a timeout is SIGTERM (to the group) before SIGKILL ----
+cat > "$D/hooks.lua" <<EOF
+scenarios = { { path = "$S/flag.lua", every = "1s", vars = { OK_FILE = "$D/never" }, alerts = { "missing", "slow" } } }
+alerts = {
+  missing = { exec = { "telltale-no-such-hook" } },
+  slow = { exec = { "sh", "-c", "trap 'echo term >> $D/slow-hook.log; exit 0' TERM; cat > /dev/null; echo started >> $D/slow-hook.log; while :; do sleep 0.1; done" } },
+}
+state_file = "$D/hooks-state.json"
+alert_retry = { attempts = 1, timeout = "1s" }
+EOF
+LOG3=$D/hooks.log
+: > "$LOG3"
+start_serve "$D/hooks.lua" "$LOG3" || fail "hooks-start" "did not start" "$LOG3"
+if wait_for 15 'grep -q "ALERT NOT DELIVERED to slow" "$LOG3"' && wait_for 5 'grep -q "ALERT NOT DELIVERED to missing" "$LOG3"'; then
+    grep -q "exec hook telltale-no-such-hook could not be run: No such file or directory" "$LOG3" \
+        && pass "exec-hook-not-found" || fail "exec-hook-not-found" "no 'could not be run: No such file or directory'" "$LOG3"
+    grep -q "exec hook sh did not finish within 1000 ms (stopped: SIGTERM)" "$LOG3" && grep -qx term "$D/slow-hook.log" \
+        && pass "exec-hook-timeout-sigterm" || fail "exec-hook-timeout-sigterm" "not stopped by SIGTERM first" "$LOG3" "$D/slow-hook.log"
+else
+    fail "exec-hooks" "no final delivery result" "$LOG3"
+fi
 kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
 
 # ---- kill -9 while an alert is still being retried: sent after the restart, once ----

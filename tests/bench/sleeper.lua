@@ -1,4 +1,4 @@
 -- The concurrency benchmark's scenario, run 1,000 times at once.
 step("wait", { timeout = "1m" }, function()
-  sleep(vars.SLEEP or "10s")
+  sleep(vars_get("SLEEP", "10s"))
 end)

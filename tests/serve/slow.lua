@@ -3,7 +3,7 @@
 scenario { name = "slow" }
 
 step("sleep", { timeout = "60s" }, function()
-  sleep(vars.SLEEP or 30)
+  sleep(vars_get("SLEEP", 30))
 end)
 
 teardown(function()

@@ -120,18 +120,25 @@ eq(assert(doc:form("//form[@method='post']")).hidden.csrf_token, "tok-123", "for
 eq(assert(doc:form("(//form)[3]")).fields.step, "2", "form by positional XPath")
 eq(assert(doc:form("empty-action")).action, "https://shop.example.com/account/login?next=%2F",
    "missing action is the base URL, without its fragment")
-local none, err = doc:form("signup")
-eq(none, nil, "no such form")
-eq(err, "no form matching signup", "no form message")
-none, err = doc:form("//h1")
-eq(none, nil, "XPath selecting a non-form")
-eq(err, "no form matching //h1", "non-form message")
+-- a selector matching no form fails (kind assertion) saying what the page is and has
+local function form_failure(d, sel)
+    local ok, err = pcall(d.form, d, sel)
+    assert(not ok, "form " .. tostring(sel) .. ": did not raise")
+    assert(telltale.is_failure(err), "form " .. tostring(sel) .. ": a failure object")
+    eq(err.kind, "assertion", "missing form kind")
+    return err.message
+end
+local msg = form_failure(doc, "signup")
+assert(msg:find("no form matching signup on " .. base, 1, true), "names selector and URL: " .. msg)
+assert(msg:find('title "Sign in & stay"', 1, true), "names the title: " .. msg)
+assert(msg:find('form#search (action "/search"), form[name=login] (action "session/new")', 1, true),
+       "lists the forms: " .. msg)
+assert(form_failure(doc, "//h1"):find("no form matching //h1", 1, true), "XPath selecting a non-form")
 eq(raises(function() return doc:form("//form[") end, "form bad XPath"), "invalid XPath expression: //form[",
    "an XPath selector is checked")
 local odd = html.parse([[<form id="it's &quot;odd&quot;" action="x"></form>]])
 eq(assert(odd:form([[it's "odd"]])).action, "x", "an id with both quotes; no base keeps the action as written")
-none, err = html.parse("<p>no forms</p>"):form()
-eq(err, "no form in the document", "no form at all")
+assert(form_failure(html.parse("<p>no forms</p>"), nil):find("forms on the page: none", 1, true), "no form at all")
 eq(html.parse("<form></form>"):form().action, nil, "no action and no base: nil")
 
 -- links: every a/@href, resolved; filtered with a Lua pattern
@@ -147,7 +154,18 @@ eq(filtered[3], "https://shop.example.com/logout", "filter keeps order")
 eq(#doc:links("page=%d+"), 1, "pattern classes")
 eq(#doc:links("nomatch"), 0, "nothing matches")
 eq(html.parse('<a href="rel/x">x</a>'):links()[1], "rel/x", "no base: hrefs as written")
-eq(html.parse('<a href="a b">x</a>', "http://h/"):links()[1], "a b", "an unparseable href is kept as written")
+eq(html.parse('<a href="a b">x</a>', "http://h/"):links()[1], "http://h/a%20b", "a raw space is encoded")
+eq(html.parse('<a href=" /caf\xc3\xa9 d?q=a b#x y ">x</a>', "http://h/p"):links()[1],
+   "http://h/caf%C3%A9%20d?q=a%20b#x%20y", "UTF-8 and spaces encoded in path, query, fragment; trimmed")
+eq(html.parse('<a href="mailto:x@example.com">x</a>', "http://h/"):links()[1], "mailto:x@example.com",
+   "a mailto: link as written")
+eq(html.parse('<a href="#top">x</a><a href="">y</a><a href="?p=2">z</a>', "http://h/a/b?q=1#f"):links()[1],
+   "http://h/a/b?q=1#top", "a bare fragment keeps path and query")
+eq(html.parse('<a href="">y</a>', "http://h/a/b?q=1#f"):links()[1], "http://h/a/b?q=1", "an empty href is the page")
+eq(html.parse('<a href="?p=2">z</a>', "http://h/a/b?q=1#f"):links()[1], "http://h/a/b?p=2", "a query replaces the query")
+eq(html.parse('<form action="/index.php/Special:CreateAccount"></form>', "https://wiki.example/index.php/Main"):form().action,
+   "https://wiki.example/index.php/Special:CreateAccount", "a ':' in an action path stays a ':'")
+eq(html.parse('<a href="HTTP://Example.COM/A">x</a>', "http://h/"):links()[1], "http://example.com/A", "host lower-cased")
 assert(raises(function() return doc:links("%") end, "bad pattern"):find("malformed pattern"),
        "a malformed pattern raises")
 

@@ -101,11 +101,47 @@ static void test_headers_and_garbage(void **state) {
     mime_message_free(&m);
 }
 
+static void test_text_lf_and_html_links(void **state) {
+    struct mail_message m;
+    struct failure f = {0};
+    const char raw[] = "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b\"\r\n\r\n"
+                       "--b\r\nContent-Type: text/plain\r\n\r\nUsername:\r\ncanary\r\n"
+                       "--b\r\nContent-Type: text/html\r\n\r\n"
+                       "<link href=\"https://css.test/a.css\"><p data-href=\"https://data.test/\">x</p>"
+                       "<A HREF=\" https://a.test/?x=1&amp;y=2 \">a</A><area href=\"https://area.test/\">"
+                       "<a href=\"https://a.test/?x=1&amp;y=2\">again</a>\r\n--b--\r\n";
+    (void)state;
+    assert_int_equal(mime_parse(raw, sizeof raw - 1, &m, &f), 0);
+    assert_string_equal(m.text, "Username:\ncanary"); /* the CRLF before --b is the delimiter's */
+    assert_int_equal(m.links.len, 2);
+    assert_string_equal(m.links.items[0], "https://a.test/?x=1&y=2");
+    assert_string_equal(m.links.items[1], "https://area.test/");
+    mime_message_free(&m);
+}
+
+static void test_depth_cap(void **state) {
+    struct mail_message m;
+    struct failure f = {0};
+    char raw[8192];
+    size_t n = 0;
+    (void)state;
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(raw + n, sizeof raw - n,
+                              "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i);
+    n += (size_t)snprintf(raw + n, sizeof raw - n, "Content-Type: text/plain\r\n\r\ndeep\r\n");
+    for (int i = 39; i >= 0; i--) n += (size_t)snprintf(raw + n, sizeof raw - n, "\r\n--b%d--\r\n", i);
+    assert_int_equal(mime_parse(raw, n, &m, &f), -1);
+    assert_non_null(strstr(f.message, "nested deeper than 32"));
+    mime_message_free(&m);
+    failure_clear(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quoted_printable), cmocka_unit_test(test_alternative),
         cmocka_unit_test(test_windows_1252),     cmocka_unit_test(test_nested),
-        cmocka_unit_test(test_headers_and_garbage),
+        cmocka_unit_test(test_headers_and_garbage), cmocka_unit_test(test_text_lf_and_html_links),
+        cmocka_unit_test(test_depth_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
