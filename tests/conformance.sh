@@ -103,9 +103,8 @@ names() { sed -n 's/^scenario *{ *name *= *"\([^"]*\)".*/\1/p' "$SCEN"/${1:-*}/*
 # one the scenarios made with unique("pw"), shows anywhere; no reset link's
 # token (Django's /reset/<uid>/<token>/, WordPress's key=), which the
 # scenarios pass through secret(), shows in the report, nor in the console
-# of a run without --trace.  --trace and --artifacts still show it: the
-# request line holds the link's path, not the secret URL, and the message is
-# saved before the scenario saw the link (README).
+# of a run without --trace.  --trace and --artifacts still show it: their
+# request line holds the link's path, not the secret URL (README).
 no_secrets() {
     local how=$1 json=$2 out=$3 run_id where
     shift
