@@ -15,7 +15,8 @@
 #
 # conformance.sh --up APP... — start only those apps (and the servers they
 # use), print the vars file and a command to run their scenarios, and keep
-# them running until Ctrl-C (README: "Checking a real application").
+# them running until Ctrl-C; SIGUSR1 switches their faults on, the next one
+# off again (README: "Checking a real application").
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SCEN=$HERE/conformance
@@ -84,9 +85,18 @@ done
 if [ -n "$UP" ]; then
     echo "up: $APPS; the addresses and passwords are in $CONF_ENV; Ctrl-C stops everything"
     echo "  ./telltale run -v --vars-file $CONF_ENV$(for app in $APPS; do printf ' tests/conformance/%s' "$app"; done)"
+    echo "their faults on (and off again): kill -USR1 $$"
+    fault_state=off
+    toggle() {
+        [ "$fault_state" = off ] && fault_state=on || fault_state=off
+        for app in $APPS; do "${app}_fault" "$fault_state" > /dev/null 2>&1 || echo "$app: the fault did not switch $fault_state"; done
+        echo "faults $fault_state"
+    }
     sleep infinity &
-    trap 'kill $!; exit 0' INT TERM
-    wait
+    sleeper=$!
+    trap 'kill $sleeper; exit 0' INT TERM
+    trap toggle USR1
+    while kill -0 "$sleeper" 2> /dev/null; do wait "$sleeper"; done # a signal ends wait early
     exit 0
 fi
 
