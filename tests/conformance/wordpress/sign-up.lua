@@ -21,6 +21,8 @@ step("its link sets a password", function(ctx)
   ctx.password = secret(unique("pw"))
   -- The link redirects to a URL without the key (kept in a cookie).
   local form = http.get(ctx.link, { follow = true }):html():form("resetpassform")
+  -- pass2 is hidden by CSS and filled from pass1 by WordPress's script in a
+  -- browser; without it, WordPress answers "The passwords do not match."
   local resp = form:submit{ pass1 = ctx.password, pass2 = ctx.password }
   expect(resp:html():first("//p[contains(@class, 'message')]"), "WordPress's message"):contains("Your password has been reset")
 end)
