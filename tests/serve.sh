@@ -187,8 +187,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/ping/no-su
 [ "$code" = 404 ] && pass "ping-unknown-404" || fail "ping-unknown-404" "status $code"
 kill "$PINGER" 2>/dev/null; wait "$PINGER" 2>/dev/null
 curl -s -o /dev/null -X POST -d '{"exit_code":1}' "http://127.0.0.1:$PORT/ping/nightly-export/start"
-curl -s -o /dev/null -X POST -d '{"exit_code":1}' "http://127.0.0.1:$PORT/ping/nightly-export/fail"
+curl -s -o /dev/null -X POST -d '{"exit_code":3,"signal":null,"timed_out":false,"output_tail":"exporting\nboom: disk full\n"}' \
+    "http://127.0.0.1:$PORT/ping/nightly-export/fail"
 if wait_for 5 '[ "$(lines "$D/exec.log" "\"kind\":\"failed\"")" -ge 1 ]'; then pass "heartbeat-fail"; else fail "heartbeat-fail" "no alert from the exec hook" "$LOG"; fi
+# The alert says how the job ended and what it printed last (wrap's fail ping body).
+grep '"kind":"failed"' "$D/exec.log" | head -1 | python3 -c 'import json,sys; m=json.loads(sys.stdin.read())["message"]; assert "exit code 3" in m and "boom: disk full" in m, m' \
+    > "$D/check.out" 2>&1 && pass "heartbeat-fail-exit-code-and-tail" || fail "heartbeat-fail-exit-code-and-tail" "message" "$D/check.out"
 curl -s -o /dev/null "http://127.0.0.1:$PORT/ping/nightly-export"
 if wait_for 5 '[ "$(lines "$D/exec.log" "\"event\":\"recovered\"")" -ge 1 ]'; then pass "heartbeat-recovered"; else fail "heartbeat-recovered" "no recovery" "$LOG"; fi
 # now silence: late after period + grace (3 s)
