@@ -35,11 +35,14 @@ struct options {
     const char *artifacts_dir;
 };
 
+struct script_lib;
+
 struct engine {
     const struct options *opt;
     struct loop *loop;
     struct http *http; /* the libcurl multi driver; NULL for check/list */
     char run_id[40];
+    struct script_lib *lib; /* lib/NAME.lua compiled once for every scenario state (script.c's) */
 };
 
 #endif

@@ -603,6 +603,7 @@ out:
     mail_boxes_free();
     worker_join_all(); /* after the drivers abandoned theirs, before the loop goes */
     http_free(engine.http);
+    script_lib_free(&engine);
     loop_free(engine.loop);
     strlist_free(&files);
     strlist_free(&opt.vars);
