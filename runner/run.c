@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -183,8 +184,10 @@ static void run_teardown(struct scen *sc) {
         }
     }
     sr->attempts = 1;
+    sr->offset_ms = (int64_t)(now - sc->started_ms);
     task_set_label(sc->task, sc->def.name, td->name);
     task_set_log_sink(sc->task, &sr->logs);
+    task_set_request_sink(sc->task, sr, sc->started_ms);
     task_call(sc->task, td->fn_ref, sc->ctx_ref, item_deadline(sc, budget, reason, false), on_teardown_done, sc);
 }
 
@@ -248,14 +251,24 @@ static void run_step(struct scen *sc) {
     }
     const struct step_def *sd = &sc->def.steps[sc->step];
     struct step_result *sr = &sc->result->steps[sc->step];
-    sr->attempts++;
+    if (sr->attempts++ == 0) sr->offset_ms = (int64_t)(loop_now(sc->run->engine->loop) - sc->started_ms);
     task_set_label(sc->task, sc->def.name, sd->name);
     task_set_log_sink(sc->task, &sr->logs);
+    task_set_request_sink(sc->task, sr, sc->started_ms);
     task_call(sc->task, sd->fn_ref, sc->ctx_ref, item_deadline(sc, sd->timeout_ms, "its timeout", true), on_step_done,
               sc);
 }
 
 /* ---- scenarios ---- */
+
+/* A W3C trace id: 16 random bytes as hex, never all zeros (invalid). */
+static void make_trace_id(char out[33]) {
+    unsigned char id[16] = {0};
+    if (getrandom(id, sizeof id, 0) != (ssize_t)sizeof id)
+        for (size_t i = 0; i < sizeof id; i++) id[i] = (unsigned char)rand();
+    id[15] |= id[0] == 0 ? 1 : 0;
+    for (size_t i = 0; i < sizeof id; i++) snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
 
 static void init_steps(struct step_result **out, size_t *n, const struct step_def *defs, size_t count) {
     *out = xcalloc(count ? count : 1, sizeof **out);
@@ -305,10 +318,14 @@ static void start_scenario(struct run *run, size_t index) {
         r->teardown[i].name = xstrdup(sc->def.teardowns[sc->def.nteardowns - 1 - i].name);
     }
 
+    make_trace_id(r->trace_id);
+    task_set_trace_id(sc->task, r->trace_id);
     L = task_lua(sc->task);
     lua_getglobal(L, "run");                                  /* run */
     lua_pushnumber(L, (lua_Number)r->started_at_ms / 1000.0); /* run, t */
     lua_setfield(L, -2, "started_at");                        /* run */
+    lua_pushstring(L, r->trace_id);                           /* run, id */
+    lua_setfield(L, -2, "trace_id");                          /* run */
     lua_pop(L, 1);                                            /* */
     lua_newtable(L);                                          /* ctx: shared by the steps and teardowns of this run */
     sc->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
