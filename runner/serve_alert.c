@@ -95,6 +95,7 @@ void serve_record(struct serve *s, const char *check, const char *name, const st
                       .kind = o->kind,
                       .message = o->message,
                       .run_id = o->run_id,
+                      .trace_id = o->trace_id,
                       .artifacts_url = o->artifacts_url,
                       .time = now};
     bool send = false;

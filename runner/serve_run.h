@@ -17,7 +17,7 @@ struct serve_scenario;
 /* What one run or heartbeat ping said; strings are borrowed. */
 struct serve_outcome {
     bool ok;
-    const char *file, *step, *kind, *message, *run_id, *artifacts_url;
+    const char *file, *step, *kind, *message, *run_id, *artifacts_url, *trace_id;
 };
 
 /* Fork and exec the run of sc; on success sc->pid, started_mono,
