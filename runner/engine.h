@@ -33,6 +33,10 @@ struct options {
     const char *prom_file_path;  /* --prom-file: metrics for node_exporter */
     const char *pushgateway_url; /* --pushgateway: metrics pushed after the run */
     const char *artifacts_dir;
+    const char *html_path;           /* --html: a report a person opens */
+    const char *tap_path;            /* --tap: TAP version 14 */
+    bool nagios;                     /* --nagios: plugin output on stdout, exit 0/1/2/3 */
+    int64_t warning_ms, critical_ms; /* --warning, --critical: scenario durations; 0 = none */
 };
 
 struct script_lib;

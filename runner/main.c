@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,10 +21,14 @@
 #include "mail.h"
 #include "metrics.h"
 #include "worker.h"
+#include "random.h"
 #include "redact.h"
 #include "report_console.h"
+#include "report_html.h"
 #include "report_json.h"
 #include "report_junit.h"
+#include "report_nagios.h"
+#include "report_tap.h"
 #include "run.h"
 #include "sandbox.h"
 #include "sched.h"
@@ -60,7 +63,12 @@ enum {
     OPT_PROM_FILE,
     OPT_PUSHGATEWAY,
     OPT_MAX_MEMORY,
-    OPT_UNSAFE_LUA
+    OPT_UNSAFE_LUA,
+    OPT_HTML,
+    OPT_TAP,
+    OPT_NAGIOS,
+    OPT_WARNING,
+    OPT_CRITICAL
 };
 
 static const struct option long_options[] = {
@@ -73,6 +81,11 @@ static const struct option long_options[] = {
     {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
     {"junit", required_argument, NULL, OPT_JUNIT},
     {"json", required_argument, NULL, OPT_JSON},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"tap", required_argument, NULL, OPT_TAP},
+    {"nagios", no_argument, NULL, OPT_NAGIOS},
+    {"warning", required_argument, NULL, OPT_WARNING},
+    {"critical", required_argument, NULL, OPT_CRITICAL},
     {"prom-file", required_argument, NULL, OPT_PROM_FILE},
     {"pushgateway", required_argument, NULL, OPT_PUSHGATEWAY},
     {"artifacts", required_argument, NULL, OPT_ARTIFACTS},
@@ -102,6 +115,12 @@ static const struct {
     {OPT_FAIL_FAST, CMD_RUN, "  --fail-fast          start no new scenario after the first failure"},
     {OPT_JUNIT, CMD_RUN, "  --junit FILE         write a JUnit XML report"},
     {OPT_JSON, CMD_RUN, "  --json FILE          write a JSON report"},
+    {OPT_HTML, CMD_RUN, "  --html FILE          write an HTML report (one self-contained file)"},
+    {OPT_TAP, CMD_RUN, "  --tap FILE           write a TAP version 14 report"},
+    {OPT_NAGIOS, CMD_RUN,
+     "  --nagios             be a Nagios/Icinga plugin: status line and perfdata on stdout, exit 0/1/2/3"},
+    {OPT_WARNING, CMD_RUN, "  --warning D          with --nagios: WARNING when a scenario takes longer than D"},
+    {OPT_CRITICAL, CMD_RUN, "  --critical D         with --nagios: CRITICAL when a scenario takes longer than D"},
     {OPT_PROM_FILE, CMD_RUN,
      "  --prom-file FILE     write Prometheus metrics for node_exporter's textfile collector (atomically)"},
     {OPT_PUSHGATEWAY, CMD_RUN,
@@ -325,13 +344,6 @@ static int collect(const char *path, struct strlist *out, int top) {
 
 /* ---- commands ---- */
 
-static void make_run_id(char *out, size_t len) {
-    unsigned char bytes[6];
-    if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
-        for (size_t i = 0; i < sizeof bytes; i++) bytes[i] = (unsigned char)(rand() ^ getpid());
-    snprintf(out, len, "%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5]);
-}
-
 /* A selection that matched nothing runs nothing: that is not a pass. */
 static int no_match(const struct options *opt, size_t nfiles) {
     struct buf tags;
@@ -420,6 +432,14 @@ static int write_reports(const struct options *opt, const struct run_result *r) 
         fprintf(stderr, "telltale: %s\n", f.message);
         rc = -1;
     }
+    if (opt->html_path && report_html_write(opt->html_path, r, opt->artifacts_dir, &f) != 0) {
+        fprintf(stderr, "telltale: %s\n", f.message);
+        rc = -1;
+    }
+    if (opt->tap_path && report_tap_write(opt->tap_path, r, &f) != 0) {
+        fprintf(stderr, "telltale: %s\n", f.message);
+        rc = -1;
+    }
     if ((opt->prom_file_path || opt->pushgateway_url) && metrics_duplicates(r) > 0)
         fprintf(stderr, "telltale: warning: scenarios share a name; metrics export the first of each\n");
     if (opt->prom_file_path && metrics_write_file(opt->prom_file_path, r, &f) != 0) {
@@ -473,19 +493,34 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
             break;
         }
         case OPT_TIMEOUT:
-        case OPT_GRACE: {
-            int64_t ms;
-            if (duration_parse(optarg, &ms, err, sizeof err) != 0)
-                return usage_error(c == OPT_TIMEOUT ? "invalid --timeout: %s" : "invalid --grace: %s", err);
+        case OPT_GRACE:
+        case OPT_WARNING:
+        case OPT_CRITICAL: {
+            int64_t ms = 0;
+            bool bad = duration_parse(optarg, &ms, err, sizeof err) != 0;
+            if (!bad && (c == OPT_WARNING || c == OPT_CRITICAL) && ms <= 0)
+                bad = snprintf(err, sizeof err, "expected a duration above 0, got '%s'", optarg) > 0;
+            if (bad) {
+                char msg[300];
+                snprintf(msg, sizeof msg, "invalid --%s: %s", long_options[longindex].name, err);
+                return usage_error("%s", msg);
+            }
             if (c == OPT_TIMEOUT)
                 opt->run_timeout_ms = ms;
-            else
+            else if (c == OPT_GRACE)
                 opt->teardown_grace_ms = ms;
+            else if (c == OPT_WARNING)
+                opt->warning_ms = ms;
+            else
+                opt->critical_ms = ms;
             break;
         }
         case OPT_FAIL_FAST: opt->fail_fast = true; break;
         case OPT_JUNIT: opt->junit_path = optarg; break;
         case OPT_JSON: opt->json_path = optarg; break;
+        case OPT_HTML: opt->html_path = optarg; break;
+        case OPT_TAP: opt->tap_path = optarg; break;
+        case OPT_NAGIOS: opt->nagios = true; break;
         case OPT_PROM_FILE: opt->prom_file_path = optarg; break;
         case OPT_PUSHGATEWAY: opt->pushgateway_url = optarg; break;
         case OPT_ARTIFACTS: opt->artifacts_dir = optarg; break;
@@ -515,7 +550,60 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
     return 0;
 }
 
+/* ---- --nagios ---- */
+
+static bool nagios_done; /* the plugin output is on stdout */
+
+/* The plugin output of a finished run; returns the plugin's exit code. */
+static int nagios_report(const struct options *opt, const struct run_result *r, int run_rc) {
+    struct nagios_limits lim = {opt->warning_ms, opt->critical_ms, opt->verbose};
+    struct buf out;
+    buf_init(&out, 0);
+    int state = (int)report_nagios_format(&out, r, run_rc, &lim);
+    fputs(buf_str(&out), stdout);
+    fflush(stdout);
+    buf_free(&out);
+    nagios_done = true;
+    return state;
+}
+
+/* --nagios anywhere among the options (getopt's unique prefixes too): the
+ * usage errors found before the option is parsed must exit 3 as well. */
+static bool wants_nagios(int argc, char **argv) {
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strlen(argv[i]) >= 4 && strncmp(argv[i], "--nagios", strlen(argv[i])) == 0) return true;
+    return false;
+}
+
+static int telltale_main(int argc, char **argv);
+
+/* Nagios reads stdout's first line and the exit code, nothing else: a run
+ * that could not happen says why there, as UNKNOWN (3), not usage (2). */
+static int nagios_main(int argc, char **argv) {
+    struct buf why, line;
+    int rc, captured = report_nagios_capture_stderr();
+    rc = telltale_main(argc, argv);
+    buf_init(&why, 0);
+    if (captured == 0) report_nagios_release_stderr(&why);
+    if (nagios_done || rc == EXIT_PASSED) {
+        buf_free(&why);
+        return rc;
+    }
+    buf_init(&line, 0);
+    report_nagios_unknown(&line, why.len ? buf_str(&why) : "could not run (see the plugin's stderr)");
+    fputs(buf_str(&line), stdout);
+    buf_free(&line);
+    buf_free(&why);
+    return NAGIOS_UNKNOWN;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 2 && strcmp(argv[1], "wrap") != 0 && strcmp(argv[1], "serve") != 0 && wants_nagios(argc, argv))
+        return nagios_main(argc, argv);
+    return telltale_main(argc, argv);
+}
+
+static int telltale_main(int argc, char **argv) {
     struct options opt = {0};
     struct engine engine = {0};
     struct strlist files = {0};
@@ -557,6 +645,8 @@ int main(int argc, char **argv) {
     help_cmd = cmd;
     opt.check_only = strcmp(cmd, "run") != 0;
     rc = parse_options(argc, argv, cmd, &opt);
+    if (rc == 0 && (opt.warning_ms || opt.critical_ms) && !opt.nagios)
+        rc = usage_error("%s are thresholds of --nagios, which was not given", "--warning and --critical");
     if (rc != 0) goto out;
     if (optind >= argc) {
         rc = usage_error("%s needs at least one scenario file or directory", cmd);
@@ -572,7 +662,7 @@ int main(int argc, char **argv) {
     if (rc != 0) goto out;
 
     engine.opt = &opt;
-    make_run_id(engine.run_id, sizeof engine.run_id);
+    random_hex_id(engine.run_id, 6);
     engine.loop = loop_new();
     if (!engine.loop) {
         fprintf(stderr, "telltale: cannot create the event loop: %s\n", strerror(errno));
@@ -591,8 +681,10 @@ int main(int argc, char **argv) {
         rc = run_scenarios(&engine, &files, write_reports, &result);
         if (result.nscenarios == 0 && !result.interrupted_by)
             rc = no_match(&opt, files.len);
-        else if (write_reports(&opt, &result) != 0 && rc == EXIT_PASSED)
-            rc = EXIT_INTERNAL;
+        else {
+            if (write_reports(&opt, &result) != 0 && rc == EXIT_PASSED) rc = EXIT_INTERNAL;
+            if (opt.nagios) rc = nagios_report(&opt, &result, rc);
+        }
         result_run_free(&result);
     } else {
         rc = cmd_check(&engine, &files, strcmp(cmd, "list") == 0);

@@ -94,6 +94,7 @@ static void print_step(const struct options *opt, const char *label, const struc
 }
 
 void report_console_scenario(const struct options *opt, const struct scenario_result *r) {
+    if (opt->nagios) return; /* stdout is the plugin's status line */
     char d[32];
     const char *mark, *colour;
     switch (r->status) {
@@ -127,6 +128,7 @@ void report_console_scenario(const struct options *opt, const struct scenario_re
 }
 
 void report_console_summary(const struct options *opt, const struct run_result *r) {
+    if (opt->nagios) return;
     size_t counts[4] = {0};
     char d[32];
     for (size_t i = 0; i < r->nscenarios; i++) {

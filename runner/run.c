@@ -25,6 +25,7 @@
 #include "duration.h"
 #include "engine.h"
 #include "loop.h"
+#include "random.h"
 #include "report_console.h"
 #include "sched.h"
 #include "script.h"
@@ -190,8 +191,10 @@ static void run_teardown(struct scen *sc) {
         }
     }
     sr->attempts = 1;
+    sr->offset_ms = (int64_t)(now - sc->started_ms);
     task_set_label(sc->task, sc->def.name, td->name);
     task_set_log_sink(sc->task, &sr->logs);
+    task_set_request_sink(sc->task, sr, sc->started_ms);
     task_call(sc->task, td->fn_ref, sc->ctx_ref, item_deadline(sc, budget, reason, false), on_teardown_done, sc);
 }
 
@@ -255,9 +258,10 @@ static void run_step(struct scen *sc) {
     }
     const struct step_def *sd = &sc->def.steps[sc->step];
     struct step_result *sr = &sc->result->steps[sc->step];
-    sr->attempts++;
+    if (sr->attempts++ == 0) sr->offset_ms = (int64_t)(loop_now(sc->run->engine->loop) - sc->started_ms);
     task_set_label(sc->task, sc->def.name, sd->name);
     task_set_log_sink(sc->task, &sr->logs);
+    task_set_request_sink(sc->task, sr, sc->started_ms);
     task_call(sc->task, sd->fn_ref, sc->ctx_ref, item_deadline(sc, sd->timeout_ms, "its timeout", true), on_step_done,
               sc);
 }
@@ -312,10 +316,14 @@ static void start_scenario(struct run *run, size_t index) {
         r->teardown[i].name = xstrdup(sc->def.teardowns[sc->def.nteardowns - 1 - i].name);
     }
 
+    random_hex_id(r->trace_id, 16);
+    task_set_trace_id(sc->task, r->trace_id);
     L = task_lua(sc->task);
     lua_getglobal(L, "run");                                  /* run */
     lua_pushnumber(L, (lua_Number)r->started_at_ms / 1000.0); /* run, t */
     lua_setfield(L, -2, "started_at");                        /* run */
+    lua_pushstring(L, r->trace_id);                           /* run, id */
+    lua_setfield(L, -2, "trace_id");                          /* run */
     lua_pop(L, 1);                                            /* */
     lua_newtable(L);                                          /* ctx: shared by the steps and teardowns of this run */
     sc->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);

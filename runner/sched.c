@@ -75,6 +75,9 @@ struct task {
     char expired_where[256];
     struct failure sync_failure; /* captured by the message handler of task_pcall */
     struct strlist *logs;
+    struct step_result *requests; /* sink of HTTP request records, or NULL */
+    uint64_t requests_base_ms;    /* offsets count from here */
+    char trace_id[33];
     char *scenario, *step; /* labels for traces and artifacts */
     task_done_fn *done;
     void *done_data;
@@ -124,6 +127,23 @@ void task_log(struct task *t, const char *line) {
     if (t->logs) strlist_push(t->logs, line);
     pthread_mutex_unlock(&wd.lock);
 }
+
+void task_set_request_sink(struct task *t, struct step_result *sr, uint64_t base_ms) {
+    t->requests = sr;
+    t->requests_base_ms = base_ms;
+}
+
+void task_record_request(struct task *t, struct request_record *rec, uint64_t started_ms) {
+    if (!t->requests) return;
+    rec->offset_ms = started_ms > t->requests_base_ms ? (int64_t)(started_ms - t->requests_base_ms) : 0;
+    result_step_add_request(t->requests, rec);
+}
+
+void task_set_trace_id(struct task *t, const char *trace_id) {
+    snprintf(t->trace_id, sizeof t->trace_id, "%s", trace_id ? trace_id : "");
+}
+
+const char *task_trace_id(const struct task *t) { return t->trace_id; }
 
 struct task *task_from_lua(lua_State *L) {
     return *(struct task **)lua_getextraspace(L);

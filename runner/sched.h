@@ -56,6 +56,14 @@ const char *task_step(const struct task *t);
 /* Where log() lines of the running call go (not owned); NULL drops them. */
 void task_set_log_sink(struct task *t, struct strlist *logs);
 void task_log(struct task *t, const char *line);
+/* Where the running call's HTTP requests are recorded (not owned; NULL
+ * drops them), and the monotonic ms their offsets count from. */
+void task_set_request_sink(struct task *t, struct step_result *sr, uint64_t base_ms);
+/* Record rec (copied) with its start at started_ms (monotonic). */
+void task_record_request(struct task *t, struct request_record *rec, uint64_t started_ms);
+/* The scenario run's W3C trace id, 32 hex digits (copied; "" for none). */
+void task_set_trace_id(struct task *t, const char *trace_id);
+const char *task_trace_id(const struct task *t);
 struct engine *task_engine(const struct task *t);
 lua_State *task_lua(const struct task *t);
 const char *task_file(const struct task *t);

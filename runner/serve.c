@@ -114,6 +114,7 @@ static void finished(struct serve *s, struct serve_scenario *sc, int st) {
         o.message = buf_str(&msg);
         o.step = NULL;
         o.run_id = NULL;
+        o.trace_id = NULL;
         sc->last_duration_ms = (int64_t)(loop_now(s->loop) - sc->started_mono);
         serve_run_free_steps(sc);
     }

@@ -143,11 +143,12 @@ if wait_for 10 '[ "$(lines "$D/recv/hook.log" "\"event\":\"failing\"")" -ge 1 ] 
     pass "fail-alerts"
 else fail "fail-alerts" "no failing alert on both routes" "$LOG"; fi
 python3 - "$D/recv/hook.log" > "$D/check.out" 2>&1 <<'EOF'
-import json, sys
+import json, re, sys
 a = json.loads(open(sys.argv[1]).readline())
 assert a["event"] == "failing" and a["check"] == "scenario" and a["name"] == "flag", a
 assert a["step"] == "ok file present" and a["kind"] == "missing", a
 assert "does not exist" in a["message"] and len(a["run_id"]) >= 8, a
+assert re.fullmatch("[0-9a-f]{32}", a.get("trace_id") or ""), a  # the failing run's W3C trace id
 assert a["artifacts_url"] is None, a  # no artifacts_dir configured
 assert a["failures"] == 1 and a["since"] and a["time"], a
 EOF
