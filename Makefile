@@ -33,7 +33,10 @@ LUALIB := $(sort $(wildcard lib/*.lua))
 DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev libgnutls28-dev libmicrohttpd-dev
 DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
              dovecot-imapd dovecot-lmtpd postfix python3-psycopg2 \
-             prometheus prometheus-pushgateway python3-yaml
+             prometheus prometheus-pushgateway python3-yaml chromium node-tap-parser
+# Applications this project did not write, for tests/conformance.sh.
+DEPS_CONF := python3-django roundcube-core roundcube-sqlite3 php-cli php-sqlite3 \
+             wordpress php-mysql mariadb-server mariadb-client
 
 .PHONY: all unit deps demo demo-down test bench install lint format clean
 
@@ -70,8 +73,11 @@ $(BUILD):
 
 -include $(wildcard $(BUILD)/*.d)
 
+# Roundcube's package would otherwise set up a database of its own (the
+# suite gives it one); the answer is only read when it is installed.
 deps:
-	@sh tests/lib/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+	@echo "roundcube-core roundcube/dbconfig-install boolean false" | debconf-set-selections 2>/dev/null || true
+	@sh tests/lib/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_CONF)
 
 # The whole suite, twice: the normal build, then under ASan + UBSan.
 test: deps
@@ -83,7 +89,11 @@ test: deps
 	bash tests/serve.sh build-asan/telltale
 	bash tests/oneshot.sh ./telltale
 	bash tests/oneshot.sh build-asan/telltale
+	bash tests/reports.sh ./telltale
+	bash tests/reports.sh build-asan/telltale
 	bash tests/demo.sh ./telltale
+	bash tests/conformance.sh ./telltale
+	bash tests/conformance.sh build-asan/telltale
 
 # The example scenarios against the demo app and its stack (left running;
 # make demo-down stops it).

@@ -16,16 +16,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "buf.h"
 #include "failure.h"
 #include "json.h"
 #include "loop.h"
 #include "post.h"
 #include "redact.h"
+#include "spawn.h"
 #include "worker.h"
 #include "xalloc.h"
 
-#define ALERT_TEXT_MAX 2000 /* a message longer than this is cut: alerts are read on phones */
+#define ALERT_TEXT_MAX 2000     /* a message longer than this is cut: alerts are read on phones */
+#define EXEC_KILL_GRACE_MS 2000 /* a timed-out exec hook: SIGTERM, then SIGKILL this much later */
 
 const char *alert_event_name(enum alert_event e) {
     switch (e) {
@@ -79,6 +82,7 @@ void alert_format_json(const struct alert *a, struct buf *out) {
     put_string(out, "kind", a->kind);
     put_string(out, "message", a->message);
     put_string(out, "run_id", a->run_id);
+    put_string(out, "trace_id", a->trace_id);
     put_string(out, "artifacts_url", a->artifacts_url);
     buf_printf(out, ",\"failures\":%d", a->failures);
     put_string(out, "since", a->since ? since : NULL);
@@ -180,65 +184,51 @@ static void free_delivery(struct delivery *d) {
 }
 
 /* Worker thread: the exec hook gets the payload on stdin, stdout goes to
- * our stderr (the journal), and it must finish within the timeout. */
+ * our stderr (the journal), and it must finish within the timeout — then
+ * its process group gets SIGTERM, and SIGKILL after EXEC_KILL_GRACE_MS. */
 static void run_exec(struct delivery *d) {
-    int in[2];
-    pid_t pid;
-    int status = 0;
-    size_t off = 0;
-    int64_t deadline = (int64_t)loop_clock_ms() + d->retry.timeout_ms;
+    int in[2], status = 0, r;
+    struct spawn_child child;
+    struct failure f = {0};
 
     if (pipe2(in, O_CLOEXEC) != 0) {
         snprintf(d->error, sizeof d->error, "exec hook %s: pipe: %s", d->route.argv[0], strerror(errno));
         return;
     }
-    pid = fork();
-    if (pid < 0) {
-        snprintf(d->error, sizeof d->error, "exec hook %s: fork: %s", d->route.argv[0], strerror(errno));
-        close(in[0]);
+    struct spawn_opts o = {.argv = d->route.argv,
+                           .search_path = true,
+                           .in = in[0],
+                           .out = STDERR_FILENO,
+                           .err = -1,
+                           .own_group = true, /* a timeout kills what it started too */
+                           .pidfd = true};
+    r = spawn_start(&o, &child, &f);
+    close(in[0]);
+    if (r != 0) {
+        snprintf(d->error, sizeof d->error, "exec hook %s could not be run: %s", d->route.argv[0], strerror(errno));
         close(in[1]);
+        failure_clear(&f);
         return;
     }
-    if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL); /* serve blocks signals it reads from a signalfd */
-        signal(SIGPIPE, SIG_DFL);
-        setpgid(0, 0); /* a group of its own: a timeout kills what it started too */
-        dup2(in[0], STDIN_FILENO);
-        dup2(STDERR_FILENO, STDOUT_FILENO);
-        execvp(d->route.argv[0], d->route.argv);
-        _exit(127);
-    }
-    close(in[0]);
-    while (off < d->payload_len) {
-        ssize_t w = write(in[1], d->payload + off, d->payload_len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) break; /* EPIPE: the hook did not read; its exit status says the rest */
-        off += (size_t)w;
-    }
+    /* EPIPE: the hook did not read; its exit status says the rest. */
+    (void)atomic_file_write_all(in[1], d->payload, d->payload_len);
     close(in[1]);
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid) break;
-        if (r < 0 && errno != EINTR) {
-            snprintf(d->error, sizeof d->error, "exec hook %s: waitpid: %s", d->route.argv[0], strerror(errno));
-            return;
-        }
-        if ((int64_t)loop_clock_ms() >= deadline) {
-            kill(-pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            snprintf(d->error, sizeof d->error, "exec hook %s did not finish within %lld ms (killed)", d->route.argv[0],
-                     (long long)d->retry.timeout_ms);
-            return;
-        }
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
+    r = spawn_wait(&child, d->retry.timeout_ms, &status);
+    if (r == 0) {
+        r = spawn_stop(&child, EXEC_KILL_GRACE_MS, &status);
+        snprintf(d->error, sizeof d->error, "exec hook %s did not finish within %lld ms (stopped: %s)",
+                 d->route.argv[0], (long long)d->retry.timeout_ms, r == 2 ? "SIGTERM, then SIGKILL" : "SIGTERM");
+        return;
+    }
+    if (r < 0) {
+        snprintf(d->error, sizeof d->error, "exec hook %s: waiting for it: %s", d->route.argv[0], strerror(errno));
+        spawn_signal(&child, SIGKILL);
+        while (waitpid(child.pid, NULL, 0) < 0 && errno == EINTR) continue;
+        spawn_release(&child);
+        return;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         d->ok = true;
-    else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        snprintf(d->error, sizeof d->error, "exec hook %s could not be run (not found?)", d->route.argv[0]);
     else if (WIFEXITED(status))
         snprintf(d->error, sizeof d->error, "exec hook %s exited with status %d", d->route.argv[0],
                  WEXITSTATUS(status));

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "redact.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 static const char *const kind_names[] = {"none",
@@ -44,6 +46,20 @@ void failure_clear(struct failure *f) {
     memset(f, 0, sizeof *f);
 }
 
+/* Takes ownership of text; returns it, or a capped copy. */
+static char *cap(char *text, size_t max) {
+    size_t len = strlen(text);
+    struct buf b;
+    char *clean;
+    if (len <= max) return text;
+    clean = redact_textn(text, len);
+    free(text);
+    buf_init(&b, 0);
+    utf8_append_capped(&b, clean, strlen(clean), max);
+    free(clean);
+    return buf_take(&b);
+}
+
 int failure_set(struct failure *f, enum failure_kind kind, const char *fmt, ...) {
     struct buf b;
     va_list ap;
@@ -53,7 +69,7 @@ int failure_set(struct failure *f, enum failure_kind kind, const char *fmt, ...)
     buf_vprintf(&b, fmt, ap);
     va_end(ap);
     f->kind = kind;
-    f->message = buf_take(&b);
+    f->message = cap(buf_take(&b), FAILURE_MESSAGE_MAX);
     return -1;
 }
 
@@ -62,7 +78,10 @@ static void replace(char **slot, const char *value) {
     *slot = value ? xstrdup(value) : NULL;
 }
 
-void failure_set_detail(struct failure *f, const char *detail) { replace(&f->detail, detail); }
+void failure_set_detail(struct failure *f, const char *detail) {
+    replace(&f->detail, detail);
+    if (f->detail) f->detail = cap(f->detail, FAILURE_DETAIL_MAX);
+}
 void failure_set_phase(struct failure *f, const char *phase) { replace(&f->phase, phase); }
 void failure_set_where(struct failure *f, const char *where) { replace(&f->where, where); }
 

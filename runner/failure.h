@@ -28,6 +28,13 @@ enum failure_kind {
         FAILURE_KIND_COUNT
 };
 
+/* Caps, so that an error() of 100 MB makes neither a 200 MB report nor a
+ * 100 MB copy per retry: past them the text is cut at a character boundary
+ * with a note of the whole size ("… (104857600 bytes, cut)").  The report
+ * writers apply them again to what they print. */
+#define FAILURE_MESSAGE_MAX 4096
+#define FAILURE_DETAIL_MAX 65536
+
 /* A failure: kind + one-line message + optional multi-line detail + phase.
  * The strings are owned by the struct (failure_clear frees them). */
 struct failure {
@@ -44,7 +51,10 @@ const char *failure_kind_description(enum failure_kind kind);
 enum failure_kind failure_kind_from_name(const char *name);
 
 /* Replace f's content with a new kind and formatted message; detail, phase
- * and where are cleared.  Returns -1 so callers can `return failure_set(...)`. */
+ * and where are cleared.  Returns -1 so callers can `return failure_set(...)`.
+ * The message is capped at FAILURE_MESSAGE_MAX and the detail (set_detail)
+ * at FAILURE_DETAIL_MAX; a text that long is redacted before it is cut, so
+ * the cut cannot leave half a secret. */
 int failure_set(struct failure *f, enum failure_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void failure_set_detail(struct failure *f, const char *detail);
 void failure_set_phase(struct failure *f, const char *phase);

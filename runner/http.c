@@ -144,9 +144,7 @@ void http_note_set_cookie(const char *line, size_t len) {
     if (len <= 11 || strncasecmp(line, "set-cookie:", 11) != 0 || !(eq = memchr(line, '=', len))) return;
     const char *v = eq + 1, *stop = v;
     while (stop < end && *stop != ';' && *stop != '\r' && *stop != '\n') stop++;
-    char *value = xstrndup(v, (size_t)(stop - v));
-    redact_add_secret(value);
-    free(value);
+    redact_add_cookie(line + 11, (size_t)(eq - line - 11), v, (size_t)(stop - v));
 }
 
 static size_t on_header(char *data, size_t size, size_t n, void *userp) {

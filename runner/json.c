@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "utf8.h"
 
 #define ARRAY_MT "telltale.json.array" /* registry: the metatable that marks arrays */
 #define MAX_DEPTH 200                  /* nested arrays and objects, either direction */
@@ -294,6 +295,17 @@ static int write_string(struct buf *out, const char *s, size_t len) {
     int rc = buf_append(out, "\"", 1);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) { /* valid UTF-8 is copied, each invalid byte becomes U+FFFD */
+            size_t n = utf8_seq_len(s + i, len - i);
+            if (n) {
+                i += n - 1;
+                continue;
+            }
+            rc |= buf_append(out, s + run, i - run);
+            rc |= buf_append(out, "\xEF\xBF\xBD", 3);
+            run = i + 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
         size_t n = 2;

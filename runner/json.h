@@ -31,7 +31,8 @@ int json_decode(lua_State *L, const char *text, size_t len, char *err, size_t er
 int json_encode(lua_State *L, int idx, struct buf *out, char *err, size_t errlen);
 
 /* Append s as a quoted JSON string: '"', '\\' and control characters are
- * escaped, other bytes (UTF-8 or not) copied.  On a capped buffer that is
+ * escaped, valid UTF-8 copied and each invalid byte replaced by U+FFFD, so
+ * the result is valid JSON for any bytes (json_encode does the same).  On a capped buffer that is
  * full, the output is incomplete: check the cap before relying on it. */
 void json_write_string(struct buf *out, const char *s, size_t len);
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "xalloc.h"
 
 #define MAX_EVENTS 256
@@ -33,11 +34,7 @@ struct loop {
     struct loop_post *posts, **posts_tail;
 };
 
-uint64_t loop_clock_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+uint64_t loop_clock_ms(void) { return (uint64_t)clock_mono_ms(); }
 
 uint64_t loop_now(const struct loop *loop) { return loop->now_ms; }
 void loop_update_time(struct loop *loop) { loop->now_ms = loop_clock_ms(); }

@@ -905,14 +905,16 @@ void mail_boxes_free(void) {
         free(b->want_delete);
         free(b->status);
         failure_clear(&b->fatal);
-        free(b->key);
-        mail_endpoint_free(&b->ep);
-        free(b->folder);
+        /* The trace's last lines (LOGOUT) name the endpoint and folder:
+         * printed before those are freed. */
         if (b->trace) {
             print_trace(b);
             mail_trace_free(b->trace);
             free(b->trace);
         }
+        free(b->key);
+        mail_endpoint_free(&b->ep);
+        free(b->folder);
         pthread_mutex_destroy(&b->lock);
         free(b);
     }

@@ -250,7 +250,6 @@ static int mail_mailbox(lua_State *L) {
      * not given) and the safety re-check under it (10 s). */
     cfg.poll_ms = core_opt_duration_field(L, 1, "poll", 0);
     lua_getfield(L, 1, "idle"); /* 1, idle */
-    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1)) luaL_error(L, "mail.mailbox: option 'idle' must be a boolean");
     cfg.idle = lua_isnil(L, -1) || lua_toboolean(L, -1);
     lua_pop(L, 1); /* 1 */
     check_endpoint(L, "mail.mailbox", false, true, &cfg.ep);
@@ -394,7 +393,7 @@ static int mailbox_save(lua_State *L) {
     char path[4400];
     if (!e || !opt->artifacts_dir) return 0;
     /* An artifact that cannot be written must not fail the check itself. */
-    if (artifacts_save(opt->artifacts_dir, task_scenario(t), task_step(t), "message.eml", e->raw, e->raw_len, path,
+    if (artifacts_save(t, opt->artifacts_dir, task_scenario(t), task_step(t), "message.eml", e->raw, e->raw_len, path,
                        sizeof path, &f) != 0) {
         fprintf(stderr, "telltale: %s\n", f.message);
         failure_clear(&f);

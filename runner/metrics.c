@@ -10,38 +10,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "buf.h"
 #include "failure.h"
 #include "post.h"
+#include "prom.h"
 #include "redact.h"
 #include "result.h"
-#include "utf8.h"
 #include "xalloc.h"
 
 #define PUSH_TIMEOUT_MS 10000
 #define PUSH_ATTEMPTS 3
 #define PREVIOUS_CAP (16u << 20) /* a previous --prom-file larger than this is not read */
-
-/* ---- label values ---- */
-
-void metrics_write_label_value(struct buf *out, const char *value) {
-    struct buf clean; /* Prometheus rejects invalid UTF-8 */
-    buf_init(&clean, 0);
-    utf8_append_sanitized(&clean, value, strlen(value));
-    buf_puts(out, "\"");
-    for (const char *s = buf_str(&clean); *s; s++) {
-        if (*s == '\\')
-            buf_puts(out, "\\\\");
-        else if (*s == '"')
-            buf_puts(out, "\\\"");
-        else if (*s == '\n')
-            buf_puts(out, "\\n");
-        else
-            buf_append(out, s, 1);
-    }
-    buf_puts(out, "\"");
-    buf_free(&clean);
-}
 
 /* ---- the exposition ---- */
 
@@ -51,28 +31,32 @@ struct names {
     bool *skip;      /* a later scenario with an already exported name */
 };
 
-static char **sort_names; /* qsort has no context argument */
+/* A name with its position: sorted by both, qsort needs no context. */
+struct named {
+    const char *name;
+    size_t index;
+};
 
 static int by_name_then_index(const void *a, const void *b) {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    int c = strcmp(sort_names[i], sort_names[j]);
-    return c ? c : (i < j ? -1 : i > j);
+    const struct named *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->index < y->index ? -1 : x->index > y->index);
 }
 
 static size_t names_init(struct names *n, const struct run_result *r) {
-    size_t *order = xcalloc(r->nscenarios + 1, sizeof *order), skipped = 0;
+    struct named *order = xcalloc(r->nscenarios + 1, sizeof *order);
+    size_t skipped = 0;
     n->scenario = xcalloc(r->nscenarios + 1, sizeof *n->scenario);
     n->skip = xcalloc(r->nscenarios + 1, sizeof *n->skip);
     for (size_t i = 0; i < r->nscenarios; i++) {
         n->scenario[i] = redact_text(r->scenarios[i].name ? r->scenarios[i].name : "");
-        order[i] = i;
+        order[i] = (struct named){n->scenario[i], i};
     }
     /* Sorted by name then position, the first of each run of equal names
      * is the one exported: O(n log n) for runs of thousands of scenarios. */
-    sort_names = n->scenario;
     qsort(order, r->nscenarios, sizeof *order, by_name_then_index);
     for (size_t k = 1; k < r->nscenarios; k++)
-        if (strcmp(n->scenario[order[k]], n->scenario[order[k - 1]]) == 0) n->skip[order[k]] = true, skipped++;
+        if (strcmp(order[k].name, order[k - 1].name) == 0) n->skip[order[k].index] = true, skipped++;
     free(order);
     return skipped;
 }
@@ -82,25 +66,6 @@ static void names_free(struct names *n, size_t count) {
     free(n->scenario);
     free(n->skip);
 }
-
-static void family(struct buf *out, const char *name, const char *type, const char *help) {
-    buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* Opens a sample: `metric{scenario="..."`; label() adds, the caller closes. */
-static void series(struct buf *out, const char *metric, const char *scenario) {
-    buf_printf(out, "%s{scenario=", metric);
-    metrics_write_label_value(out, scenario);
-}
-
-static void label(struct buf *out, const char *name, const char *value) {
-    char *clean = redact_text(value ? value : "");
-    buf_printf(out, ",%s=", name);
-    metrics_write_label_value(out, clean);
-    free(clean);
-}
-
-static double seconds(int64_t ms) { return (double)ms / 1000.0; }
 
 /* The line previous has for the series prefix ("name{labels} "), copied to
  * out; 0 if it has none, or its value is not a number. */
@@ -119,65 +84,43 @@ static int copy_previous(struct buf *out, const char *previous, const char *pref
     return 0;
 }
 
-static void scenario_families(struct buf *out, const struct run_result *r, const struct names *n,
-                              const char *previous) {
-    family(out, "telltale_scenario_last_status", "gauge",
-           "Whether the scenario passed (1) or not (0) in the last run.");
-    for (size_t i = 0; i < r->nscenarios; i++) {
-        if (n->skip[i]) continue;
-        series(out, "telltale_scenario_last_status", n->scenario[i]);
-        buf_printf(out, "} %d\n", r->scenarios[i].status == SCENARIO_PASSED);
+#define L1(k, v) (struct prom_label[]){{k, v}}, 1
+
+/* The last success of a scenario failing now: the value the exposition
+ * this one replaces had — what an alert on "no success for 2h" needs.
+ * Never passed (or no previous file): no series. */
+static void carry_last_success(struct prom *p, const char *scenario, const char *previous) {
+    struct buf prefix, line;
+    buf_init(&prefix, 0);
+    buf_init(&line, 0);
+    prom_series(PROM_SCENARIO_LAST_SUCCESS, L1("scenario", scenario), &prefix);
+    buf_puts(&prefix, " ");
+    if (copy_previous(&line, previous, buf_str(&prefix))) {
+        line.data[line.len - 1] = '\0'; /* the newline */
+        prom_add_text(p, PROM_SCENARIO_LAST_SUCCESS, L1("scenario", scenario), buf_str(&line) + prefix.len);
     }
-    family(out, "telltale_scenario_last_duration_seconds", "gauge", "Duration of the scenario's last run.");
-    for (size_t i = 0; i < r->nscenarios; i++) {
-        if (n->skip[i]) continue;
-        series(out, "telltale_scenario_last_duration_seconds", n->scenario[i]);
-        buf_printf(out, "} %.3f\n", seconds(r->scenarios[i].duration_ms));
-    }
-    family(out, "telltale_scenario_last_success_timestamp_seconds", "gauge",
-           "When the scenario last passed (Unix time); kept from the previous file while it fails.");
-    for (size_t i = 0; i < r->nscenarios; i++) {
-        const struct scenario_result *s = &r->scenarios[i];
-        size_t mark = out->len;
-        if (n->skip[i]) continue;
-        series(out, "telltale_scenario_last_success_timestamp_seconds", n->scenario[i]);
-        buf_puts(out, "} ");
-        if (s->status == SCENARIO_PASSED) {
-            buf_printf(out, "%.3f\n", seconds(s->started_at_ms + s->duration_ms));
-            continue;
-        }
-        /* Failing now: the last success is the one the file replaced
-         * says — the value an alert on "no success for 2h" needs.  Never
-         * passed (or no previous file): no series. */
-        char *prefix = xstrdup(buf_str(out) + mark);
-        out->len = mark;
-        out->data[mark] = '\0';
-        copy_previous(out, previous, prefix);
-        free(prefix);
-    }
+    buf_free(&prefix);
+    buf_free(&line);
 }
 
-static void step_families(struct buf *out, const struct run_result *r, const struct names *n) {
-    family(out, "telltale_step_last_status", "gauge",
-           "Whether the step passed (1) or failed (0) in the last run; skipped steps are left out.");
-    for (size_t i = 0; i < r->nscenarios; i++)
-        for (size_t j = 0; !n->skip[i] && j < r->scenarios[i].nsteps; j++) {
-            const struct step_result *st = &r->scenarios[i].steps[j];
-            if (st->status == STEP_SKIPPED) continue;
-            series(out, "telltale_step_last_status", n->scenario[i]);
-            label(out, "step", st->name);
-            buf_printf(out, "} %d\n", st->status == STEP_PASSED);
-        }
-    family(out, "telltale_step_last_duration_seconds", "gauge",
-           "Duration of the step's last run, every attempt included.");
-    for (size_t i = 0; i < r->nscenarios; i++)
-        for (size_t j = 0; !n->skip[i] && j < r->scenarios[i].nsteps; j++) {
-            const struct step_result *st = &r->scenarios[i].steps[j];
-            if (st->status == STEP_SKIPPED) continue;
-            series(out, "telltale_step_last_duration_seconds", n->scenario[i]);
-            label(out, "step", st->name);
-            buf_printf(out, "} %.3f\n", seconds(st->duration_ms));
-        }
+static void scenario_samples(struct prom *p, const struct scenario_result *s, const char *name, const char *previous) {
+    struct prom_label run[3] = {{"scenario", name},
+                                {"result", scenario_status_name(s->status)},
+                                {"kind", s->failure.kind == FAILURE_NONE ? "" : failure_kind_name(s->failure.kind)}};
+    prom_add_int(p, PROM_SCENARIO_LAST_STATUS, L1("scenario", name), s->status == SCENARIO_PASSED);
+    prom_add_seconds(p, PROM_SCENARIO_LAST_DURATION, L1("scenario", name), s->duration_ms);
+    if (s->status == SCENARIO_PASSED)
+        prom_add_seconds(p, PROM_SCENARIO_LAST_SUCCESS, L1("scenario", name), s->started_at_ms + s->duration_ms);
+    else
+        carry_last_success(p, name, previous);
+    for (size_t j = 0; j < s->nsteps; j++) {
+        const struct step_result *st = &s->steps[j];
+        struct prom_label l[2] = {{"scenario", name}, {"step", st->name}};
+        if (st->status == STEP_SKIPPED) continue;
+        prom_add_int(p, PROM_STEP_LAST_STATUS, l, 2, st->status == STEP_PASSED);
+        prom_add_seconds(p, PROM_STEP_LAST_DURATION, l, 2, st->duration_ms);
+    }
+    prom_add_int(p, PROM_RUNS_TOTAL, run, 3, 1);
 }
 
 size_t metrics_duplicates(const struct run_result *r) {
@@ -189,53 +132,39 @@ size_t metrics_duplicates(const struct run_result *r) {
 
 size_t metrics_format(const struct run_result *r, const char *previous, struct buf *out) {
     struct names n;
+    struct prom *p = prom_new();
+    struct buf note;
     size_t skipped = names_init(&n, r);
 
+    buf_init(&note, 0);
     for (size_t i = 0; i < r->nscenarios; i++)
         if (n.skip[i]) {
             /* A comment, not a HELP/TYPE line: parsers skip it. */
             char *file = redact_text(r->scenarios[i].file ? r->scenarios[i].file : "");
-            for (char *p = file; *p; p++)
-                if (*p == '\n') *p = ' ';
-            buf_puts(out, "# telltale: not exported: a second scenario named ");
-            metrics_write_label_value(out, n.scenario[i]);
-            buf_printf(out, " in %s\n", file);
+            buf_reset(&note);
+            buf_puts(&note, "telltale: not exported: a second scenario named ");
+            prom_write_label_value(&note, n.scenario[i]);
+            buf_printf(&note, " in %s", file);
+            prom_comment(p, buf_str(&note));
             free(file);
         }
-    scenario_families(out, r, &n, previous);
-    step_families(out, r, &n);
-    family(out, "telltale_runs_total", "counter",
-           "Scenario runs by result and failure kind (a one-shot run counts its one run).");
-    for (size_t i = 0; i < r->nscenarios; i++) {
-        const struct scenario_result *s = &r->scenarios[i];
-        if (n.skip[i]) continue;
-        series(out, "telltale_runs_total", n.scenario[i]);
-        label(out, "result", scenario_status_name(s->status));
-        label(out, "kind", s->failure.kind == FAILURE_NONE ? "" : failure_kind_name(s->failure.kind));
-        buf_puts(out, "} 1\n");
-    }
-    family(out, "telltale_run_timestamp_seconds", "gauge", "When the last run finished (Unix time).");
-    buf_printf(out, "telltale_run_timestamp_seconds %.3f\n", seconds(r->started_at_ms + r->duration_ms));
-    family(out, "telltale_build_info", "gauge", "The telltale version that produced these metrics.");
-    buf_puts(out, "telltale_build_info{version=");
-    metrics_write_label_value(out, TELLTALE_VERSION);
-    buf_puts(out, "} 1\n");
+    static const enum prom_family declared[] = {PROM_SCENARIO_LAST_STATUS,  PROM_SCENARIO_LAST_DURATION,
+                                                PROM_SCENARIO_LAST_SUCCESS, PROM_STEP_LAST_STATUS,
+                                                PROM_STEP_LAST_DURATION,    PROM_RUNS_TOTAL};
+    for (size_t i = 0; i < sizeof declared / sizeof *declared; i++) prom_declare(p, declared[i]);
+    for (size_t i = 0; i < r->nscenarios; i++)
+        if (!n.skip[i]) scenario_samples(p, &r->scenarios[i], n.scenario[i], previous);
+    prom_add_seconds(p, PROM_RUN_TIMESTAMP, NULL, 0, r->started_at_ms + r->duration_ms);
+    prom_add_int(p, PROM_BUILD_INFO, L1("version", TELLTALE_VERSION), 1);
+    prom_format(p, out);
 
+    prom_free(p);
+    buf_free(&note);
     names_free(&n, r->nscenarios);
     return skipped;
 }
 
 /* ---- writing and pushing ---- */
-
-static int write_all(int fd, const char *p, size_t len) {
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return -1;
-        p += n, len -= (size_t)n;
-    }
-    return 0;
-}
 
 /* The file's current content, if any (its last success timestamps are
  * carried over).  Unreadable or too big: as if there were none. */
@@ -251,45 +180,15 @@ static void read_previous(const char *path, struct buf *prev) {
 }
 
 int metrics_write_file(const char *path, const struct run_result *r, struct failure *f) {
-    struct buf text, tmp, prev;
-    int fd = -1, rc = -1;
+    struct buf text, prev;
+    int rc;
 
     buf_init(&text, 0);
-    buf_init(&tmp, 0);
     buf_init(&prev, PREVIOUS_CAP);
     read_previous(path, &prev);
     metrics_format(r, prev.len ? buf_str(&prev) : NULL, &text);
-    /* Same directory, so rename is atomic; the PID keeps two runs writing
-     * the same file from sharing a temp file. */
-    buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-    fd = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    /* fsync before rename: after a crash the file is the old one or the new
-     * one, never an empty one. */
-    if (write_all(fd, buf_str(&text), text.len) != 0 || fsync(fd) != 0) {
-        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    fd = -1;
-    if (rename(buf_str(&tmp), path) != 0) {
-        failure_set(f, FAILURE_INTERNAL, "cannot write --prom-file %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    rc = 0;
-
-cleanup:
-    if (fd >= 0) close(fd);
-    if (rc != 0) unlink(buf_str(&tmp));
+    rc = atomic_file_write(path, buf_str(&text), text.len, 0644, "--prom-file", f);
     buf_free(&text);
-    buf_free(&tmp);
     buf_free(&prev);
     return rc;
 }

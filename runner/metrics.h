@@ -24,7 +24,7 @@ struct buf;
 struct failure;
 struct run_result;
 
-/* Append the text exposition (format 0.0.4) of r to out.  previous is the
+/* Append the text exposition (format 0.0.4, written by prom.h) of r to out.  previous is the
  * exposition this one replaces, or NULL: a scenario failing now keeps the
  * last success timestamp it had there (one-shot runs have no other memory).
  * Two scenarios
@@ -35,13 +35,9 @@ size_t metrics_format(const struct run_result *r, const char *previous, struct b
 /* How many scenarios metrics_format leaves out, so main can warn. */
 size_t metrics_duplicates(const struct run_result *r);
 
-/* Append value as a label value: backslash, double quote and newline
- * escaped, invalid UTF-8 bytes replaced by U+FFFD. */
-void metrics_write_label_value(struct buf *out, const char *value);
-
-/* Write the exposition to path atomically: path.tmp.PID in the same
- * directory, fsync, rename — node_exporter never reads half a file (and
- * ignores the temp file: it reads *.prom only).  The file's previous content
+/* Write the exposition to path atomically, mode 0644 (atomic_file.h):
+ * node_exporter never reads half a file (and ignores the temp file: it
+ * reads *.prom only).  The file's previous content
  * gives failing scenarios their last success timestamp.  Returns 0, or -1 with f
  * filled (kind `internal`, naming the path). */
 int metrics_write_file(const char *path, const struct run_result *r, struct failure *f);

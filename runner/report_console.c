@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "duration.h"
 #include "redact.h"
+#include "utf8.h"
 
 #define GREEN "\033[32m"
 #define RED "\033[31m"
@@ -16,23 +18,56 @@
 
 static const char *c(const struct options *opt, const char *code) { return opt->color ? code : ""; }
 
-/* Print text redacted, every line indented. */
-static void print_block(const char *indent, const char *text) {
-    char *clean = redact_text(text);
-    for (char *line = clean, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        printf("%s%s\n", indent, line);
+/* Text from a scenario, a server or an error, made safe for a terminal:
+ * redacted, capped, invalid UTF-8 replaced, and every control character
+ * shown instead of obeyed (ESC as \e, others as \xNN, C1 controls as
+ * \u0080..), so a response body cannot recolour, move the cursor, retitle
+ * the window or overwrite the line (\r) to forge a PASS.  Newlines start a
+ * new line under indent.  Caller frees. */
+static char *terminal_safe(const char *text, size_t max, const char *indent) {
+    char *clean = redact_text(text ? text : "");
+    struct buf utf, out;
+    buf_init(&utf, 0);
+    buf_init(&out, 0);
+    utf8_append_capped(&utf, clean, strlen(clean), max);
+    while (utf.len && utf.data[utf.len - 1] == '\n') utf.data[--utf.len] = '\0'; /* no empty last line */
+    for (const unsigned char *p = (const unsigned char *)buf_str(&utf); *p; p++) {
+        if (*p == '\n') {
+            buf_printf(&out, "\n%s", indent);
+        } else if (*p == '\t') {
+            buf_puts(&out, "\t");
+        } else if (*p == 0x1b) {
+            buf_puts(&out, "\\e");
+        } else if (*p < 0x20 || *p == 0x7f) {
+            buf_printf(&out, "\\x%02x", *p);
+        } else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+            buf_printf(&out, "\\u%04x", p[1]);
+            p++;
+        } else {
+            buf_append(&out, p, 1);
+        }
     }
+    buf_free(&utf);
     free(clean);
+    return buf_take(&out);
+}
+
+/* Print text made safe, every line indented. */
+static void print_block(const char *indent, const char *text) {
+    char *safe = terminal_safe(text, FAILURE_DETAIL_MAX, indent);
+    if (*safe) printf("%s%s\n", indent, safe);
+    free(safe);
 }
 
 static void print_failure(const struct options *opt, const char *indent, const struct failure *f) {
-    char *msg = redact_text(f->message);
+    char *msg = terminal_safe(f->message, FAILURE_MESSAGE_MAX, indent);
     printf("%s%s[%s]%s %s", indent, c(opt, RED), failure_kind_name(f->kind), c(opt, RESET), msg);
     /* Lua's own error messages already start with file:line. */
-    if (f->where && strncmp(f->message, f->where, strlen(f->where)) != 0)
-        printf(" %s(%s)%s", c(opt, DIM), f->where, c(opt, RESET));
+    if (f->where && strncmp(f->message, f->where, strlen(f->where)) != 0) {
+        char *where = terminal_safe(f->where, FAILURE_MESSAGE_MAX, indent);
+        printf(" %s(%s)%s", c(opt, DIM), where, c(opt, RESET));
+        free(where);
+    }
     printf("\n");
     free(msg);
     if (f->detail && (opt->verbose || f->kind != FAILURE_SCRIPT)) {
@@ -47,8 +82,10 @@ static void print_step(const struct options *opt, const char *label, const struc
     const char *mark = s->status == STEP_PASSED ? "✓" : s->status == STEP_FAILED ? "✗" : "-";
     const char *colour = s->status == STEP_PASSED ? GREEN : s->status == STEP_FAILED ? RED : YELLOW;
     if (!opt->verbose && s->status != STEP_FAILED) return;
+    char *name = terminal_safe(s->name, FAILURE_MESSAGE_MAX, "      ");
     duration_format(s->duration_ms, d, sizeof d);
-    printf("    %s%s%s %s%s %s(%s", c(opt, colour), mark, c(opt, RESET), label, s->name, c(opt, DIM), d);
+    printf("    %s%s%s %s%s %s(%s", c(opt, colour), mark, c(opt, RESET), label, name, c(opt, DIM), d);
+    free(name);
     if (s->attempts > 1) printf(", %d attempts", s->attempts);
     printf(")%s\n", c(opt, RESET));
     if (s->status == STEP_FAILED) print_failure(opt, "      ", &s->failure);
@@ -57,6 +94,7 @@ static void print_step(const struct options *opt, const char *label, const struc
 }
 
 void report_console_scenario(const struct options *opt, const struct scenario_result *r) {
+    if (opt->nagios) return; /* stdout is the plugin's status line */
     char d[32];
     const char *mark, *colour;
     switch (r->status) {
@@ -77,9 +115,12 @@ void report_console_scenario(const struct options *opt, const struct scenario_re
         colour = RED;
         break;
     }
+    char *name = terminal_safe(r->name, FAILURE_MESSAGE_MAX, "    "), *file = terminal_safe(r->file, 4096, "    ");
     duration_format(r->duration_ms, d, sizeof d);
-    printf("%s%-5s%s %s %s(%s, %s)%s\n", c(opt, colour), mark, c(opt, RESET), r->name, c(opt, DIM), r->file, d,
+    printf("%s%-5s%s %s %s(%s, %s)%s\n", c(opt, colour), mark, c(opt, RESET), name, c(opt, DIM), file, d,
            c(opt, RESET));
+    free(name);
+    free(file);
     if (r->status == SCENARIO_ERROR) print_failure(opt, "    ", &r->failure);
     for (size_t i = 0; i < r->nsteps; i++) print_step(opt, "", &r->steps[i]);
     for (size_t i = 0; i < r->nteardown; i++) print_step(opt, "teardown: ", &r->teardown[i]);
@@ -87,6 +128,7 @@ void report_console_scenario(const struct options *opt, const struct scenario_re
 }
 
 void report_console_summary(const struct options *opt, const struct run_result *r) {
+    if (opt->nagios) return;
     size_t counts[4] = {0};
     char d[32];
     for (size_t i = 0; i < r->nscenarios; i++) {

@@ -1,6 +1,7 @@
-/* report_file.h — write a report atomically: into PATH.tmp, then rename,
- * so a reader (CI, node_exporter) never sees half a file, even when the run
- * is killed while writing. */
+/* report_file.h — write a report (JSON, JUnit) atomically through
+ * atomic_file.h, mode 0644: a reader (CI) never sees half a file, even when
+ * the run is killed while writing, and two runs writing the same report do
+ * not collide. */
 #ifndef TELLTALE_REPORT_FILE_H
 #define TELLTALE_REPORT_FILE_H
 

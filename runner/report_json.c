@@ -1,5 +1,6 @@
 /* report_json.c — the JSON report; see report_json.h.  Every string is
- * redacted and escaped by the JSON writer, never pasted. */
+ * redacted, capped and escaped by the JSON writer, never pasted: the file
+ * is valid UTF-8 JSON whatever bytes a scenario produced. */
 #include "report_json.h"
 
 #include <signal.h>
@@ -10,12 +11,21 @@
 #include "json.h"
 #include "redact.h"
 #include "report_file.h"
+#include "utf8.h"
 
-static void str(struct buf *b, const char *s) {
+/* Redacted, then capped at max bytes (cut on a character boundary, with a
+ * note), then written as a JSON string: invalid UTF-8 becomes U+FFFD. */
+static void capped(struct buf *b, const char *s, size_t max) {
     char *clean = redact_text(s ? s : "");
-    json_write_string(b, clean, strlen(clean));
+    struct buf cut;
+    buf_init(&cut, 0);
+    utf8_append_capped(&cut, clean, strlen(clean), max);
+    json_write_string(b, buf_str(&cut), cut.len);
+    buf_free(&cut);
     free(clean);
 }
+
+static void str(struct buf *b, const char *s) { capped(b, s, FAILURE_DETAIL_MAX); }
 
 static void key(struct buf *b, const char *k) {
     json_write_string(b, k, strlen(k));
@@ -32,7 +42,7 @@ static void failure_obj(struct buf *b, const struct failure *f) {
     str(b, failure_kind_name(f->kind));
     buf_puts(b, ",");
     key(b, "message");
-    str(b, f->message);
+    capped(b, f->message, FAILURE_MESSAGE_MAX);
     buf_puts(b, ",");
     key(b, "detail");
     if (f->detail)
@@ -54,6 +64,30 @@ static void failure_obj(struct buf *b, const struct failure *f) {
     buf_puts(b, "}");
 }
 
+static void requests(struct buf *b, const struct step_result *s) {
+    buf_puts(b, "[");
+    for (size_t i = 0; i < s->nrequests; i++) {
+        const struct request_record *q = &s->requests[i];
+        buf_puts(b, i ? ",{" : "{");
+        key(b, "method");
+        str(b, q->method);
+        buf_puts(b, ",");
+        key(b, "url");
+        str(b, q->url);
+        buf_printf(b,
+                   ",\"status\":%ld,\"offset_ms\":%lld,\"timings\":{\"dns\":%.3f,\"connect\":%.3f,\"tls\":%.3f,"
+                   "\"ttfb\":%.3f,\"total\":%.3f},",
+                   q->status, (long long)q->offset_ms, q->dns_ms, q->connect_ms, q->tls_ms, q->ttfb_ms, q->total_ms);
+        key(b, "span_id");
+        if (q->span_id[0])
+            str(b, q->span_id);
+        else
+            buf_puts(b, "null");
+        buf_puts(b, "}");
+    }
+    buf_puts(b, "]");
+}
+
 static void steps(struct buf *b, const struct step_result *s, size_t n) {
     buf_puts(b, "[");
     for (size_t i = 0; i < n; i++) {
@@ -72,6 +106,10 @@ static void steps(struct buf *b, const struct step_result *s, size_t n) {
             str(b, s[i].logs.items[j]);
         }
         buf_puts(b, "],");
+        buf_printf(b, "\"offset_ms\":%lld,", (long long)s[i].offset_ms);
+        key(b, "requests");
+        requests(b, &s[i]);
+        buf_puts(b, ",");
         key(b, "failure");
         failure_obj(b, &s[i].failure);
         buf_puts(b, "}");
@@ -106,6 +144,12 @@ static void scenario(struct buf *b, const struct scenario_result *s) {
         buf_puts(b, "null");
     }
     buf_printf(b, ",\"duration_ms\":%lld,", (long long)s->duration_ms);
+    key(b, "trace_id");
+    if (s->trace_id[0])
+        str(b, s->trace_id);
+    else
+        buf_puts(b, "null");
+    buf_puts(b, ",");
     key(b, "steps");
     steps(b, s->steps, s->nsteps);
     buf_puts(b, ",");

@@ -7,12 +7,19 @@
 #include "buf.h"
 #include "redact.h"
 #include "report_file.h"
+#include "utf8.h"
 
-/* XML-escape redacted text.  Control characters other than tab and newline
- * are not allowed in XML 1.0 at all: they become '?'. */
-static void xml(struct buf *b, const char *s) {
+#define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
+
+/* XML-escape redacted text, capped at max bytes.  XML 1.0 allows no
+ * control characters but tab, newline and carriage return (not even
+ * escaped), nor U+FFFE/U+FFFF, nor invalid UTF-8: each becomes U+FFFD. */
+static void xml_capped(struct buf *b, const char *s, size_t max) {
     char *clean = redact_text(s ? s : "");
-    for (const unsigned char *p = (const unsigned char *)clean; *p; p++) {
+    struct buf text;
+    buf_init(&text, 0);
+    utf8_append_capped(&text, clean, strlen(clean), max); /* valid UTF-8 from here on */
+    for (const unsigned char *p = (const unsigned char *)buf_str(&text); *p; p++) {
         switch (*p) {
         case '<': buf_puts(b, "&lt;"); break;
         case '>': buf_puts(b, "&gt;"); break;
@@ -20,14 +27,21 @@ static void xml(struct buf *b, const char *s) {
         case '"': buf_puts(b, "&quot;"); break;
         case '\'': buf_puts(b, "&apos;"); break;
         default:
-            if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-                buf_puts(b, "?");
-            else
+            if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f) {
+                buf_puts(b, REPLACEMENT);
+            } else if (p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
+                buf_puts(b, REPLACEMENT);
+                p += 2;
+            } else {
                 buf_append(b, p, 1);
+            }
         }
     }
+    buf_free(&text);
     free(clean);
 }
+
+static void xml(struct buf *b, const char *s) { xml_capped(b, s, FAILURE_DETAIL_MAX); }
 
 static double secs(int64_t ms) { return (double)ms / 1000.0; }
 
@@ -48,9 +62,9 @@ static void testcase(struct buf *b, const struct scenario_result *s, const char 
         buf_puts(b, "      <failure type=\"");
         xml(b, failure_kind_name(st->failure.kind));
         buf_puts(b, "\" message=\"");
-        xml(b, st->failure.message);
+        xml_capped(b, st->failure.message, FAILURE_MESSAGE_MAX);
         buf_puts(b, "\">");
-        xml(b, st->failure.message);
+        xml_capped(b, st->failure.message, FAILURE_MESSAGE_MAX);
         if (st->failure.where) {
             buf_puts(b, "\nat ");
             xml(b, st->failure.where);
@@ -104,16 +118,18 @@ static void testsuite(struct buf *b, const struct scenario_result *s, size_t id)
                when, tests, failures, errors, skipped, secs(s->duration_ms));
     buf_puts(b, "    <properties>\n      <property name=\"file\" value=\"");
     xml(b, s->file);
-    buf_puts(b, "\"/>\n    </properties>\n");
+    buf_puts(b, "\"/>\n");
+    if (s->trace_id[0]) buf_printf(b, "      <property name=\"trace_id\" value=\"%s\"/>\n", s->trace_id);
+    buf_puts(b, "    </properties>\n");
     if (s->status == SCENARIO_ERROR) {
         buf_puts(b, "    <testcase name=\"load\" classname=\"");
         xml(b, s->name);
         buf_puts(b, "\" time=\"0\">\n      <error type=\"");
         xml(b, failure_kind_name(s->failure.kind));
         buf_puts(b, "\" message=\"");
-        xml(b, s->failure.message);
+        xml_capped(b, s->failure.message, FAILURE_MESSAGE_MAX);
         buf_puts(b, "\">");
-        xml(b, s->failure.message);
+        xml_capped(b, s->failure.message, FAILURE_MESSAGE_MAX);
         buf_puts(b, "</error>\n    </testcase>\n");
     } else if (s->status == SCENARIO_SKIPPED && s->nsteps == 0) {
         buf_puts(b, "    <testcase name=\"not started\" classname=\"");

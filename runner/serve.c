@@ -13,7 +13,7 @@
  * SIGCHLD, SIGHUP, SIGTERM and SIGINT, and the worker posts of alert
  * deliveries and pings.  The HTTP thread (serve_http.c) only reads what
  * serve_publish() copies out under serve->mu.  The alert state machine is
- * serve_alert.c. */
+ * alert_machine.c, wired to routes and the state file by serve_alert.c. */
 #include "serve.h"
 
 #include <curl/curl.h>
@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -34,66 +33,29 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "buf.h"
+#include "clock.h"
 #include "failure.h"
+#include "json.h"
+#include "random.h"
 #include "redact.h"
 #include "serve_alert.h"
 #include "serve_http.h"
 #include "serve_metrics.h"
 #include "serve_run.h"
+#include "serve_schedule.h"
 #include "serve_state.h"
+#include "spawn.h"
 #include "worker.h"
 #include "xalloc.h"
+
+#define ALERT_TAIL_BYTES 1024 /* of a failed job's output, in its heartbeat alert */
 
 #define EXIT_OK 0
 #define EXIT_USAGE 2
 #define EXIT_INTERNAL 3
 #define TICK_MS 1000
 #define WATCHDOG_SLACK_MS 5000 /* beyond the child's own --timeout + --grace */
-
-int64_t serve_wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* One log line on stderr (the journal adds the time), secrets redacted. */
-void serve_log(const char *fmt, ...) {
-    struct buf line;
-    va_list ap;
-    buf_init(&line, 0);
-    va_start(ap, fmt);
-    buf_vprintf(&line, fmt, ap);
-    va_end(ap);
-    char *clean = redact_text(buf_str(&line));
-    fprintf(stderr, "telltale serve: %s\n", clean);
-    free(clean);
-    buf_free(&line);
-}
-
-/* ---- counters ---- */
-
-void serve_count_add(struct serve_count **list, const char *a, const char *b, uint64_t n) {
-    struct serve_count **p = list;
-    for (; *p; p = &(*p)->next)
-        if (strcmp((*p)->a, a) == 0 && strcmp((*p)->b ? (*p)->b : "", b ? b : "") == 0) {
-            (*p)->n += n;
-            return;
-        }
-    *p = xcalloc(1, sizeof **p);
-    (*p)->a = xstrdup(a);
-    (*p)->b = b ? xstrdup(b) : NULL;
-    (*p)->n = n;
-}
-
-void serve_count_free(struct serve_count **list) {
-    while (*list) {
-        struct serve_count *c = *list;
-        *list = c->next;
-        free(c->a);
-        free(c->b);
-        free(c);
-    }
-}
 
 /* ---- what the HTTP thread sees ---- */
 
@@ -107,45 +69,7 @@ static void publish_names(struct serve *s) {
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Copy the metrics text and the health verdict out for the HTTP thread. */
-void serve_publish(struct serve *s) {
-    struct buf text, problem;
-    int64_t now = serve_wall_ms();
-    buf_init(&text, 0);
-    buf_init(&problem, 0);
-    serve_metrics_format(s, &text);
-    for (size_t i = 0; i < s->n_scenarios; i++) {
-        const struct serve_scenario *sc = s->scenarios[i];
-        if (sc->removed || s->stopping || now <= sc->start_by_ms) continue;
-        buf_printf(&problem, "%sscenario %s not started for %lld s past its due time (health_grace %lld s)",
-                   problem.len ? "; " : "", sc->conf.name,
-                   (long long)((now - sc->start_by_ms) / 1000) + (long long)(s->cfg.health_grace_ms / 1000),
-                   (long long)(s->cfg.health_grace_ms / 1000));
-    }
-    pthread_mutex_lock(&s->mu);
-    buf_free(&s->metrics_text);
-    s->metrics_text = text;
-    free(s->health_problem);
-    s->health_problem = problem.len ? buf_take(&problem) : NULL;
-    s->health_at_ms = now;
-    pthread_mutex_unlock(&s->mu);
-    buf_free(&problem);
-}
-
-void serve_save_state(struct serve *s) {
-    struct failure f = {0};
-    if (state_save(s->cfg.state_file, &s->state, &f) != 0) serve_log("STATE NOT SAVED: %s", f.message);
-    failure_clear(&f);
-}
-
 /* ---- schedule helpers ---- */
-
-static uint64_t random_below(uint64_t n) {
-    uint64_t r = 0;
-    if (n == 0) return 0;
-    if (getrandom(&r, sizeof r, 0) != sizeof r) r = (uint64_t)serve_wall_ms() * 6364136223846793005ull;
-    return r % n;
-}
 
 static void free_scenario(struct serve_scenario *sc) {
     serve_scenario_conf_free(&sc->conf);
@@ -190,12 +114,13 @@ static void finished(struct serve *s, struct serve_scenario *sc, int st) {
         o.message = buf_str(&msg);
         o.step = NULL;
         o.run_id = NULL;
+        o.trace_id = NULL;
         sc->last_duration_ms = (int64_t)(loop_now(s->loop) - sc->started_mono);
         serve_run_free_steps(sc);
     }
     o.ok = strcmp(result, "passed") == 0;
     sc->last_status = o.ok;
-    if (o.ok) sc->last_success_ms = serve_wall_ms();
+    if (o.ok) sc->last_success_ms = clock_wall_ms();
     serve_count_add(&sc->runs, result, o.ok ? "" : (o.kind ? o.kind : ""), 1);
     if (s->cfg.artifacts_url && sc->run_dir) {
         buf_printf(&url, "%s/%s/", s->cfg.artifacts_url, sc->run_dir);
@@ -246,17 +171,12 @@ static size_t running(const struct serve *s) {
  * every; the jitter is added to the start, not to the base, so it never
  * accumulates. */
 static void schedule(struct serve *s, struct serve_scenario *sc, int64_t base) {
-    int64_t next, wait;
-    if (sc->conf.has_cron) {
-        time_t t = cron_next(&sc->conf.cron, (time_t)(base / 1000), false);
-        if (t < 0) serve_log("SCENARIO %s NOT SCHEDULED: its cron expression never fires again", sc->conf.name);
-        next = t < 0 ? INT64_MAX / 4 : (int64_t)t * 1000;
-    } else {
-        next = base + sc->conf.every_ms;
-    }
+    int64_t next = serve_schedule_next(&sc->conf, base), wait;
+    if (next == SERVE_SCHEDULE_NEVER)
+        serve_log("SCENARIO %s NOT SCHEDULED: its cron expression never fires again", sc->conf.name);
     sc->base_ms = next;
     sc->next_due_ms = next + (int64_t)random_below((uint64_t)sc->conf.jitter_ms + 1);
-    wait = sc->next_due_ms - serve_wall_ms();
+    wait = sc->next_due_ms - clock_wall_ms();
     loop_timer_start(s->loop, &sc->timer, loop_now(s->loop) + (uint64_t)(wait > 0 ? wait : 0));
 }
 
@@ -267,11 +187,7 @@ static void schedule(struct serve *s, struct serve_scenario *sc, int64_t base) {
 static void on_due(struct loop *loop, struct loop_timer *t) {
     struct serve_scenario *sc = t->data;
     struct serve *s = sc->serve;
-    int64_t now = serve_wall_ms();
-    /* A cron slot counts from the slot just due, never from a clock read
-     * a few ms before it (the timer may fire that early): the same slot
-     * would come due twice. */
-    int64_t base = sc->conf.has_cron ? (now > sc->base_ms ? now : sc->base_ms) : sc->base_ms;
+    int64_t now = clock_wall_ms();
     bool started = false;
     (void)loop;
     if (s->stopping) return;
@@ -282,8 +198,7 @@ static void on_due(struct loop *loop, struct loop_timer *t) {
         serve_run_start(s, sc);
         started = sc->pid != 0;
     }
-    if (!sc->conf.has_cron && base + sc->conf.every_ms <= now) base = now;
-    schedule(s, sc, base);
+    schedule(s, sc, serve_schedule_rebase(&sc->conf, sc->base_ms, now));
     if (started) sc->start_by_ms = sc->next_due_ms + s->cfg.health_grace_ms;
     serve_publish(s);
 }
@@ -298,6 +213,38 @@ static struct serve_heartbeat *find_heartbeat(struct serve *s, const char *name)
 
 static void heartbeat_result(struct serve *s, struct serve_heartbeat *h, const struct serve_outcome *o) {
     serve_record(s, "heartbeat", h->conf.name, &h->conf.alerts, h->conf.failures_before_alert, h->conf.renotify_ms, o);
+}
+
+/* What a /fail ping's body (wrap's JSON) says of the job: its exit code,
+ * signal or timeout, and the last lines of its output, appended to msg so
+ * the alert tells on-call what the job printed before it failed. */
+static void describe_job_failure(const struct serve_ping *p, struct buf *msg) {
+    char err[128];
+    lua_State *L;
+    if (p->body_len == 0 || !(L = luaL_newstate())) return;
+    if (json_decode(L, p->body, p->body_len, err, sizeof err) == 0 && lua_istable(L, -1)) { /* job */
+        if (lua_getfield(L, -1, "timed_out") == LUA_TBOOLEAN && lua_toboolean(L, -1))       /* job, t */
+            buf_puts(msg, "; timed out");
+        lua_pop(L, 1);                                    /* job */
+        if (lua_getfield(L, -1, "signal") == LUA_TNUMBER) /* job, sig */
+            buf_printf(msg, "; killed by signal %d", (int)lua_tointeger(L, -1));
+        else if (lua_getfield(L, -2, "exit_code") == LUA_TNUMBER) /* job, sig, code */
+            buf_printf(msg, "; exit code %d", (int)lua_tointeger(L, -1));
+        lua_settop(L, 1);                                /* job */
+        if (lua_getfield(L, -1, "error") == LUA_TSTRING) /* job, error */
+            buf_printf(msg, "; %s", lua_tostring(L, -1));
+        lua_pop(L, 1);                                                                    /* job */
+        if (lua_getfield(L, -1, "output_tail") == LUA_TSTRING && lua_rawlen(L, -1) > 0) { /* job, tail */
+            size_t len;
+            const char *tail = lua_tolstring(L, -1, &len);
+            /* The end matters most: what it printed just before failing. */
+            size_t keep = len > ALERT_TAIL_BYTES ? ALERT_TAIL_BYTES : len;
+            while (keep > 0 && ((unsigned char)tail[len - keep] & 0xC0) == 0x80) keep--; /* a whole character */
+            buf_puts(msg, "; output ends:\n");
+            buf_append(msg, tail + len - keep, keep);
+        }
+    }
+    lua_close(L);
 }
 
 static void on_ping(struct loop *loop, void *data) {
@@ -322,12 +269,17 @@ static void on_ping(struct loop *loop, void *data) {
         buf_printf(&key, "heartbeat:%s", h->conf.name);
         state_get(&s->state, buf_str(&key))->last_ping = p->at_ms / 1000;
         buf_free(&key);
+        struct buf msg;
+        buf_init(&msg, 0);
         if (!o.ok) {
+            buf_puts(&msg, "the job reported failure (/fail ping)");
+            describe_job_failure(p, &msg);
             o.kind = "failed";
-            o.message = "the job reported failure (/fail ping)";
+            o.message = buf_str(&msg);
         }
         serve_log("heartbeat %s: %s ping", h->conf.name, types[p->type]);
         heartbeat_result(s, h, &o);
+        buf_free(&msg);
     }
     serve_publish(s);
 cleanup:
@@ -358,11 +310,9 @@ static void check_heartbeats(struct serve *s, int64_t now) {
 
 /* ---- the tick: heartbeats, watchdog, health ---- */
 
-static struct loop_timer tick_timer;
-
 static void on_tick(struct loop *loop, struct loop_timer *t) {
     struct serve *s = t->data;
-    int64_t now = serve_wall_ms();
+    int64_t now = clock_wall_ms();
     pthread_mutex_lock(&s->mu); /* /health reads it on the HTTP thread */
     s->last_loop_ms = now;
     pthread_mutex_unlock(&s->mu);
@@ -394,8 +344,8 @@ static struct serve_scenario *new_scenario(struct serve *s, const struct serve_s
 
 /* The first start: now (plus jitter) for `every`, the next cron time. */
 static void schedule_first(struct serve *s, struct serve_scenario *sc) {
-    int64_t now = serve_wall_ms();
-    schedule(s, sc, sc->conf.has_cron ? now : now - sc->conf.every_ms);
+    int64_t now = clock_wall_ms();
+    schedule(s, sc, serve_schedule_first_base(&sc->conf, now));
     sc->start_by_ms = sc->next_due_ms + s->cfg.health_grace_ms;
 }
 
@@ -409,10 +359,10 @@ static struct serve_heartbeat *new_heartbeat(struct serve *s, const struct serve
     buf_free(&key);
     /* Never pinged (or unknown before this start): the period counts from
      * now, so a fresh deployment is not late at once. */
-    h->last_ping_ms = e && e->last_ping ? e->last_ping * 1000 : serve_wall_ms();
+    h->last_ping_ms = e && e->last_ping ? e->last_ping * 1000 : clock_wall_ms();
     h->late_at_ms = h->last_ping_ms + conf->period_ms + conf->grace_ms;
-    if (h->late_at_ms < serve_wall_ms() && e && e->last_ping)
-        h->late_at_ms = serve_wall_ms(); /* late already: say so now */
+    if (h->late_at_ms < clock_wall_ms() && e && e->last_ping)
+        h->late_at_ms = clock_wall_ms(); /* late already: say so now */
     h->status = e && e->failing ? 0 : (e && e->last_ping ? 1 : -1);
     return h;
 }
@@ -435,17 +385,15 @@ static void build(struct serve *s) {
     for (size_t i = 0; i < s->n_heartbeats; i++) s->heartbeats[i] = new_heartbeat(s, &s->cfg.heartbeats[i]);
 }
 
-static const char *state_override; /* --state FILE: wins over the config's, across reloads */
-
 static int load_config(struct serve *s, struct serve_config *cfg) {
     char err[1024];
     if (serve_config_load(s->config_path, cfg, err, sizeof err) != 0) {
         serve_log("config error: %s", err);
         return -1;
     }
-    if (state_override) {
+    if (s->state_override) {
         free(cfg->state_file);
-        cfg->state_file = xstrdup(state_override);
+        cfg->state_file = xstrdup(s->state_override);
     }
     return 0;
 }
@@ -536,8 +484,6 @@ static void reload(struct serve *s) {
 
 /* ---- signals and stopping ---- */
 
-static struct loop_timer stop_timer;
-
 static void kill_all(struct serve *s, int sig) {
     for (size_t i = 0; i < s->n_scenarios; i++)
         if (s->scenarios[i]->pid) kill(s->scenarios[i]->pid, sig);
@@ -560,11 +506,11 @@ static void begin_stop(struct serve *s, int sig) {
         return;
     }
     s->stopping = true;
+    alert_machine_stop(&s->machine);
     serve_log("stopping (%s): %zu run%s to finish", strsignal(sig), running(s), running(s) == 1 ? "" : "s");
     for (size_t i = 0; i < s->n_scenarios; i++) loop_timer_stop(s->loop, &s->scenarios[i]->timer);
     kill_all(s, SIGTERM);
-    loop_timer_init(&stop_timer, on_stop_deadline, s);
-    loop_timer_start(s->loop, &stop_timer, loop_now(s->loop) + (uint64_t)(s->cfg.run_grace_ms + WATCHDOG_SLACK_MS));
+    loop_timer_start(s->loop, &s->stop_timer, loop_now(s->loop) + (uint64_t)(s->cfg.run_grace_ms + WATCHDOG_SLACK_MS));
 }
 
 static void on_signal(struct loop *loop, struct loop_io *io, unsigned events) {
@@ -609,132 +555,105 @@ static void remove_tmp_dir(const char *dir) {
     buf_free(&p);
 }
 
-int serve_main(int argc, char **argv) {
+/* Read from a signalfd on the loop; blocked in every thread. */
+static const int handled_signals[] = {SIGCHLD, SIGHUP, SIGTERM, SIGINT};
+
+/* Options into s and *listen.  Returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct serve *s, const char **listen) {
     static const struct option opts[] = {
         {"listen", required_argument, NULL, 'l'},
         {"state", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct serve *s = xcalloc(1, sizeof *s);
-    struct serve_http *http = NULL;
-    struct loop_io sigio = {.fd = -1};
-    struct failure f = {0};
-    const char *listen = "127.0.0.1:9464";
-    char tmpl[4200], err[1024];
-    sigset_t mask;
-    int c, rc = EXIT_INTERNAL, port = 0;
-    bool curl_ready = false, mu_ready = false;
-
+    int c;
     opterr = 0;
     optind = 2;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'l': listen = optarg; break;
-        case 's': state_override = optarg; break;
-        case 'h':
-            fputs(serve_usage, stdout);
-            rc = EXIT_OK;
-            goto cleanup;
+        case 'l': *listen = optarg; break;
+        case 's': s->state_override = optarg; break;
+        case 'h': fputs(serve_usage, stdout); return EXIT_OK;
         default:
             fprintf(stderr, "telltale serve: unknown or incomplete option '%s'\n%s", argv[optind - 1], serve_usage);
-            rc = EXIT_USAGE;
-            goto cleanup;
+            return EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
         fprintf(stderr, "telltale serve: expected one CONFIG file\n%s", serve_usage);
-        rc = EXIT_USAGE;
-        goto cleanup;
+        return EXIT_USAGE;
     }
     s->config_path = argv[optind];
-    if (load_config(s, &s->cfg) != 0) {
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
+    return -1;
+}
+
+/* What must exist before the first run: our binary's path, the state,
+ * the report directory, libcurl, the signalfd, the loop.  Returns 0, or
+ * -1 after logging why. */
+static int start_up(struct serve *s, struct loop_io *sigio, struct failure *f) {
+    char tmpl[4200];
     ssize_t n = readlink("/proc/self/exe", s->exe, sizeof s->exe - 1);
     if (n <= 0) {
         serve_log("cannot find our own binary (/proc/self/exe): %s", strerror(errno));
-        goto cleanup;
+        return -1;
     }
     s->exe[n] = '\0';
-    if (state_load(s->cfg.state_file, &s->state, &f) != 0) {
+    if (state_load(s->cfg.state_file, &s->state, f) != 0) {
         /* Starting with an empty state would forget open incidents. */
-        serve_log("%s (move it away to start from an empty state)", f.message);
-        goto cleanup;
+        serve_log("%s (move it away to start from an empty state)", f->message);
+        return -1;
     }
     const char *tmp = getenv("TMPDIR");
     snprintf(tmpl, sizeof tmpl, "%s/telltale-serve.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(tmpl)) {
         serve_log("cannot create a directory for run reports (%s): %s", tmpl, strerror(errno));
-        goto cleanup;
+        return -1;
     }
     s->tmp_dir = xstrdup(tmpl);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    curl_ready = true;
-
+    s->curl_ready = true;
     /* Block before any thread exists: the HTTP and worker threads inherit
      * the mask, so these signals reach only the signalfd. */
     signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGCHLD);
-    sigaddset(&mask, SIGHUP);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &mask, NULL);
-    sigio.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    sigio->fd = spawn_signalfd(handled_signals, sizeof handled_signals / sizeof *handled_signals, NULL, f);
+    if (sigio->fd < 0) {
+        serve_log("%s", f->message);
+        return -1;
+    }
     s->loop = loop_new();
-    if (sigio.fd < 0 || !s->loop) {
+    if (!s->loop) {
         serve_log("cannot set up the event loop: %s", strerror(errno));
-        goto cleanup;
+        return -1;
     }
-    sigio.fn = on_signal;
-    sigio.data = s;
-    loop_io_set(s->loop, &sigio, LOOP_READ);
+    loop_timer_init(&s->tick_timer, on_tick, s);
+    loop_timer_init(&s->stop_timer, on_stop_deadline, s);
+    sigio->fn = on_signal;
+    sigio->data = s;
+    loop_io_set(s->loop, sigio, LOOP_READ);
     pthread_mutex_init(&s->mu, NULL);
-    mu_ready = true;
+    s->mu_ready = true;
     buf_init(&s->metrics_text, 0);
-    s->started_ms = s->last_loop_ms = serve_wall_ms();
-    build(s);
-    serve_resend_pending(s);
-    publish_names(s);
-    serve_publish(s);
-    http = serve_http_start(s, listen, on_ping, &port, err, sizeof err);
-    if (!http) {
-        serve_log("%s", err);
-        rc = EXIT_USAGE;
-        goto cleanup;
-    }
-    serve_log("listening on port %d (%s): %zu scenario%s, %zu heartbeat%s, state in %s", port, listen, s->n_scenarios,
-              s->n_scenarios == 1 ? "" : "s", s->n_heartbeats, s->n_heartbeats == 1 ? "" : "s", s->cfg.state_file);
-    loop_timer_init(&tick_timer, on_tick, s);
-    loop_timer_start(s->loop, &tick_timer, loop_now(s->loop) + TICK_MS);
+    return 0;
+}
 
-    while (!(s->stopping && running(s) == 0))
-        if (loop_run_once(s->loop) != 0 && errno != EINTR) {
-            serve_log("event loop failed: %s", strerror(errno));
-            goto cleanup;
-        }
-    rc = EXIT_OK;
-    serve_log("stopped");
-
-cleanup:
+/* Stop what is left: runs (the loop failed with runs going: they must not
+ * outlive us), deliveries, the HTTP thread; save the state; free. */
+static void shut_down(struct serve *s, struct serve_http *http, struct loop_io *sigio) {
     s->stopping = true;
-    if (running(s) > 0) { /* the loop failed with runs going: they must not outlive us */
+    alert_machine_stop(&s->machine);
+    if (running(s) > 0) {
         kill_all(s, SIGKILL);
         for (size_t i = 0; i < s->n_scenarios; i++)
             if (s->scenarios[i]->pid) waitpid(s->scenarios[i]->pid, NULL, 0);
     }
     alert_cancel_pending(); /* reported as not delivered, kept pending for the next start */
-    bool http_ran = http != NULL;
     serve_http_stop(http);
-    if (http_ran) {
+    if (http) {
         /* pings posted before the HTTP thread stopped: taken, not acted on */
-        s->stopping = true;
-        loop_timer_start(s->loop, &tick_timer, loop_now(s->loop));
+        loop_timer_start(s->loop, &s->tick_timer, loop_now(s->loop));
         loop_run_once(s->loop);
-        loop_timer_stop(s->loop, &tick_timer);
-        loop_timer_stop(s->loop, &stop_timer);
+        loop_timer_stop(s->loop, &s->tick_timer);
+        loop_timer_stop(s->loop, &s->stop_timer);
     }
     if (s->state.len) serve_save_state(s);
     /* A delivery still running after that (a webhook hanging past its
@@ -748,23 +667,61 @@ cleanup:
     serve_count_free(&s->deliveries);
     serve_count_free(&s->attempt_errors);
     serve_count_free(&s->reloads);
-    if (mu_ready) {
+    if (s->mu_ready) {
         for (size_t i = 0; i < s->n_hb_names; i++) free(s->hb_names[i]);
         free(s->hb_names);
         buf_free(&s->metrics_text);
         free(s->health_problem);
         pthread_mutex_destroy(&s->mu);
     }
-    if (sigio.fd >= 0) close(sigio.fd);
+    if (sigio->fd >= 0) close(sigio->fd);
     loop_free(s->loop);
     if (s->tmp_dir) remove_tmp_dir(s->tmp_dir);
     free(s->tmp_dir);
     serve_config_free(&s->cfg);
     state_free(&s->state);
-    failure_clear(&f);
-    if (curl_ready && left_running == 0) curl_global_cleanup();
+    if (s->curl_ready && left_running == 0) curl_global_cleanup();
     redact_reset();
+}
+
+int serve_main(int argc, char **argv) {
+    struct serve *s = xcalloc(1, sizeof *s);
+    struct serve_http *http = NULL;
+    struct loop_io sigio = {.fd = -1};
+    struct failure f = {0};
+    const char *listen = "127.0.0.1:9464";
+    char err[1024];
+    int rc = parse_args(argc, argv, s, &listen), port = 0;
+
+    if (rc >= 0) goto cleanup;
+    rc = EXIT_USAGE;
+    if (load_config(s, &s->cfg) != 0) goto cleanup;
+    rc = EXIT_INTERNAL;
+    if (start_up(s, &sigio, &f) != 0) goto cleanup;
+    s->started_ms = s->last_loop_ms = clock_wall_ms();
+    build(s);
+    serve_resend_pending(s);
+    publish_names(s);
+    serve_publish(s);
+    http = serve_http_start(s, listen, on_ping, &port, err, sizeof err);
+    if (!http) {
+        serve_log("%s", err);
+        rc = EXIT_USAGE;
+        goto cleanup;
+    }
+    serve_log("listening on port %d (%s): %zu scenario%s, %zu heartbeat%s, state in %s", port, listen, s->n_scenarios,
+              s->n_scenarios == 1 ? "" : "s", s->n_heartbeats, s->n_heartbeats == 1 ? "" : "s", s->cfg.state_file);
+    loop_timer_start(s->loop, &s->tick_timer, loop_now(s->loop) + TICK_MS);
+    while (!(s->stopping && running(s) == 0))
+        if (loop_run_once(s->loop) != 0 && errno != EINTR) {
+            serve_log("event loop failed: %s", strerror(errno));
+            goto cleanup;
+        }
+    rc = EXIT_OK;
+    serve_log("stopped");
+cleanup:
+    shut_down(s, http, &sigio);
+    failure_clear(&f);
     free(s);
-    state_override = NULL;
     return rc;
 }

@@ -2,27 +2,34 @@
  * check's outcome opens, repeats or closes an incident, and getting each
  * alert through its routes; see serve_alert.h.
  *
- * An alert is saved in the state file as pending before it goes out and
- * cleared once every route has it, so a crash or a stop in between sends
- * it again after the restart, exactly once.  Loop thread only. */
+ * The decisions are alert_machine.c's (pure, unit-tested); this file
+ * feeds it serve's outcomes and carries its decisions out: the state file
+ * saved before an alert goes out, the alert through each route, the
+ * delivery results back.  Loop thread only. */
 #include "serve_alert.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "alert.h"
+#include "alert_machine.h"
+#include "clock.h"
 #include "xalloc.h"
 
-/* One alert on its way through its routes.  When the last route is done
- * the check's pending alert is cleared from the state, unless serve was
- * stopping and a route did not get it: then a restart sends it again. */
+/* One alert on its way through its routes; the machine says when it is
+ * done and whether the pending alert is cleared. */
 struct delivery_ctx {
     struct serve *serve;
-    char *key;    /* the state entry */
-    uint64_t seq; /* matches entry->pending_seq while no newer alert replaced it */
-    size_t outstanding;
-    bool keep; /* a route missed it because serve stopped */
+    char *key; /* the state entry */
+    struct alert_tracking track;
 };
+
+static void settle(struct delivery_ctx *ctx) {
+    struct serve *s = ctx->serve;
+    if (alert_machine_settle(&ctx->track, state_find(&s->state, ctx->key))) serve_save_state(s);
+    free(ctx->key);
+    free(ctx);
+}
 
 static void on_delivery(void *data, const char *route, int attempt, bool ok, bool final, const char *error) {
     struct delivery_ctx *ctx = data;
@@ -36,126 +43,98 @@ static void on_delivery(void *data, const char *route, int attempt, bool ok, boo
             serve_count_add(&s->deliveries, route, "failed", 1);
             serve_log("ALERT NOT DELIVERED to %s after %d attempt%s: %s", route, attempt, attempt == 1 ? "" : "s",
                       error);
-            if (s->stopping) ctx->keep = true;
         } else {
             serve_log("alert to %s failed (attempt %d of %d, retrying): %s", route, attempt, s->cfg.retry.attempts,
                       error);
         }
     }
-    if (final && --ctx->outstanding == 0) {
-        struct state_entry *e = state_find(&s->state, ctx->key);
-        if (e && e->pending_seq == ctx->seq && !ctx->keep) {
-            state_set_pending(e, -1, NULL, NULL, NULL, NULL);
-            serve_save_state(s);
-        }
-        free(ctx->key);
-        free(ctx);
-    }
+    if (final && alert_machine_route_done(&s->machine, &ctx->track, ok)) settle(ctx);
     if (!s->stopping) serve_publish(s);
 }
 
-static uint64_t alert_seq;
-
 /* Send a through routes; the state entry e holds it as pending (saved
  * before this is called) until every route is done. */
-static void send_alert(struct serve *s, struct state_entry *e, const struct strlist *routes, const struct alert *a) {
+static void send_alert(struct serve *s, struct state_entry *e, const struct strlist *routes, const struct alert *a,
+                       uint64_t seq) {
     struct delivery_ctx *ctx = xcalloc(1, sizeof *ctx);
     ctx->serve = s;
     ctx->key = xstrdup(e->key);
-    ctx->seq = e->pending_seq;
     serve_log("alert %s: %s %s%s%s -> %zu route%s", alert_event_name(a->event), a->check, a->name,
               a->message ? ": " : "", a->message ? a->message : "", routes->len, routes->len == 1 ? "" : "s");
-    ctx->outstanding = 1; /* held while sending: a route failing at once must not free ctx */
+    /* One more than the routes, held while sending: a route failing at
+     * once must not settle it before the others have started. */
+    alert_machine_track(&ctx->track, seq, 1);
     for (size_t i = 0; i < routes->len; i++) {
         const struct alert_route *r = serve_config_route(&s->cfg, routes->items[i]);
         if (!r) continue;
-        ctx->outstanding++;
+        ctx->track.outstanding++;
         alert_send(s->loop, r, a, &s->cfg.retry, on_delivery, ctx);
     }
-    if (--ctx->outstanding == 0) { /* no route at all: nothing is pending */
-        if (e->pending_seq == ctx->seq) state_set_pending(e, -1, NULL, NULL, NULL, NULL);
-        free(ctx->key);
-        free(ctx);
-    }
+    if (alert_machine_route_done(&s->machine, &ctx->track, true)) settle(ctx); /* no route at all */
 }
 
-/* The state machine of one check: pass -> fail after `threshold`
- * consecutive failures (alert), fail -> pass (recovered), and while still
- * failing a re-notify every renotify_ms.  The state is saved before the
- * alert goes out: a crash in between loses that one alert rather than
- * repeating it after every restart. */
 void serve_record(struct serve *s, const char *check, const char *name, const struct strlist *routes, int threshold,
                   int64_t renotify_ms, const struct serve_outcome *o) {
     struct buf key;
-    int64_t now = serve_wall_ms() / 1000;
-    struct alert a = {.check = check,
-                      .name = name,
-                      .file = o->file,
-                      .step = o->step,
-                      .kind = o->kind,
-                      .message = o->message,
-                      .run_id = o->run_id,
-                      .artifacts_url = o->artifacts_url,
-                      .time = now};
-    bool send = false;
+    int64_t now = clock_wall_ms() / 1000;
+    struct alert_outcome in = {.ok = o->ok,
+                               .threshold = threshold,
+                               .renotify_ms = renotify_ms,
+                               .now = now,
+                               .step = o->step,
+                               .kind = o->kind,
+                               .message = o->message,
+                               .run_id = o->run_id};
     buf_init(&key, 0);
     buf_printf(&key, "%s:%s", check, name);
     struct state_entry *e = state_get(&s->state, buf_str(&key));
     buf_free(&key);
-    if (o->ok) {
-        if (e->incident) {
-            a.event = ALERT_RECOVERED;
-            a.failures = e->consecutive;
-            a.since = e->incident_since;
-            a.kind = a.message = a.step = NULL;
-            send = true;
-        }
-        e->failing = e->incident = false;
-        e->consecutive = 0;
-        e->last_success = now;
-    } else {
-        if (!e->failing || e->consecutive == 0) e->incident_since = now;
-        e->failing = true;
-        e->consecutive++;
-        if (!e->incident && e->consecutive >= threshold) {
-            a.event = ALERT_FAILING;
-            e->incident = send = true;
-            e->last_alert = now;
-        } else if (e->incident && renotify_ms > 0 && (now - e->last_alert) * 1000 >= renotify_ms) {
-            a.event = ALERT_STILL_FAILING;
-            e->last_alert = now;
-            send = true;
-        }
-        a.failures = e->consecutive;
-        a.since = e->incident_since;
-    }
-    if (send) {
-        e->pending_seq = ++alert_seq;
-        state_set_pending(e, (int)a.event, a.step, a.kind, a.message, a.run_id);
-    }
-    serve_save_state(s);
-    if (send) send_alert(s, e, routes, &a);
+    struct alert_decision d = alert_machine_outcome(&s->machine, e, &in);
+    if (d.save) serve_save_state(s);
+    if (!d.send) return;
+    bool rec = d.event == ALERT_RECOVERED;
+    struct alert a = {.event = d.event,
+                      .check = check,
+                      .name = name,
+                      .file = o->file,
+                      .step = rec ? NULL : o->step,
+                      .kind = rec ? NULL : o->kind,
+                      .message = rec ? NULL : o->message,
+                      .run_id = o->run_id,
+                      .trace_id = o->trace_id,
+                      .artifacts_url = o->artifacts_url,
+                      .failures = d.failures,
+                      .since = d.since,
+                      .time = now};
+    send_alert(s, e, routes, &a, d.seq);
 }
 
-/* Alerts decided before a crash or a stop but not delivered then: send
- * them now, with what the state kept of them. */
+/* The routes (and scenario file) of the check named by a state key, or
+ * NULL when it is no longer configured. */
+static const struct strlist *routes_of(struct serve *s, const char *key, const char **file) {
+    const char *colon = strchr(key, ':');
+    *file = NULL;
+    if (!colon) return NULL;
+    for (size_t j = 0; j < s->n_scenarios; j++)
+        if (strncmp(key, "scenario:", 9) == 0 && strcmp(s->scenarios[j]->conf.name, colon + 1) == 0) {
+            *file = s->scenarios[j]->conf.path;
+            return &s->scenarios[j]->conf.alerts;
+        }
+    for (size_t j = 0; j < s->n_heartbeats; j++)
+        if (strncmp(key, "heartbeat:", 10) == 0 && strcmp(s->heartbeats[j]->conf.name, colon + 1) == 0)
+            return &s->heartbeats[j]->conf.alerts;
+    return NULL;
+}
+
 void serve_resend_pending(struct serve *s) {
     for (size_t i = 0; i < s->state.len; i++) {
         struct state_entry *e = &s->state.entries[i];
-        const struct strlist *routes = NULL;
-        const char *file = NULL, *colon = strchr(e->key, ':');
-        if (!e->pending_event || !colon) continue;
-        for (size_t j = 0; j < s->n_scenarios && !routes; j++)
-            if (strncmp(e->key, "scenario:", 9) == 0 && strcmp(s->scenarios[j]->conf.name, colon + 1) == 0) {
-                routes = &s->scenarios[j]->conf.alerts;
-                file = s->scenarios[j]->conf.path;
-            }
-        for (size_t j = 0; j < s->n_heartbeats && !routes; j++)
-            if (strncmp(e->key, "heartbeat:", 10) == 0 && strcmp(s->heartbeats[j]->conf.name, colon + 1) == 0)
-                routes = &s->heartbeats[j]->conf.alerts;
-        if (!routes) continue; /* no longer configured */
+        const char *file, *colon = strchr(e->key, ':');
+        const struct strlist *routes = routes_of(s, e->key, &file);
+        if (!e->pending_event || !routes) continue; /* nothing pending, or no longer configured */
+        struct alert_decision d = alert_machine_resend(&s->machine, e);
         char *check = xstrndup(e->key, (size_t)(colon - e->key));
-        struct alert a = {.event = (enum alert_event)(e->pending_event - 1),
+        struct alert a = {.event = d.event,
                           .check = check,
                           .name = colon + 1,
                           .file = file,
@@ -163,13 +142,12 @@ void serve_resend_pending(struct serve *s) {
                           .kind = e->pending_kind,
                           .message = e->pending_message,
                           .run_id = e->pending_run_id,
-                          .failures = e->consecutive,
-                          .since = e->incident_since,
-                          .time = serve_wall_ms() / 1000};
+                          .failures = d.failures,
+                          .since = d.since,
+                          .time = clock_wall_ms() / 1000};
         serve_log("%s %s: sending the %s alert not delivered before the last stop", check, colon + 1,
                   alert_event_name(a.event));
-        e->pending_seq = ++alert_seq;
-        send_alert(s, e, routes, &a);
+        send_alert(s, e, routes, &a, d.seq);
         free(check);
     }
 }

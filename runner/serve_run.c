@@ -4,15 +4,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lauxlib.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
+#include "clock.h"
+#include "failure.h"
 #include "json.h"
 #include "serve_state.h"
+#include "spawn.h"
 #include "xalloc.h"
 
 #define REPORT_MAX (64u * 1024 * 1024) /* a report is KBs; this only bounds a broken one */
@@ -29,9 +32,9 @@ static void safe_name(struct buf *out, const char *name) {
 
 /* The scenario's vars as a JSON object in a 0600 file: on a command line
  * they would be visible to every user of the machine in ps. */
-static int write_vars_file(const struct serve_scenario *sc, const char *path) {
+static int write_vars_file(const struct serve_scenario *sc, const char *path, struct failure *f) {
     struct buf json;
-    int fd, rc = 0;
+    int rc;
     buf_init(&json, 0);
     buf_puts(&json, "{");
     for (size_t i = 0; i < sc->conf.vars.len; i++) {
@@ -42,18 +45,18 @@ static int write_vars_file(const struct serve_scenario *sc, const char *path) {
         json_write_string(&json, eq + 1, strlen(eq + 1));
     }
     buf_puts(&json, "}\n");
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || write(fd, json.data, json.len) != (ssize_t)json.len) rc = -1;
-    if (fd >= 0 && close(fd) != 0) rc = -1;
+    rc = atomic_file_write(path, buf_str(&json), json.len, 0600, "vars file", f);
     buf_free(&json);
     return rc;
 }
 
 void serve_run_start(struct serve *s, struct serve_scenario *sc) {
-    static unsigned seq;
+    unsigned seq = ++s->run_seq;
     struct buf report, vars, timeout, grace, artifacts;
     const char *argv[20];
     int argc = 0;
+    struct spawn_child child;
+    struct failure f = {0};
     pid_t pid;
 
     buf_init(&report, 0);
@@ -61,14 +64,12 @@ void serve_run_start(struct serve *s, struct serve_scenario *sc) {
     buf_init(&timeout, 0);
     buf_init(&grace, 0);
     buf_init(&artifacts, 0);
-    seq++;
     buf_printf(&report, "%s/run-%u.json", s->tmp_dir, seq);
     buf_printf(&vars, "%s/vars-%u.json", s->tmp_dir, seq);
     buf_printf(&timeout, "%lldms", (long long)sc->conf.timeout_ms);
     buf_printf(&grace, "%lldms", (long long)s->cfg.run_grace_ms);
-    if (write_vars_file(sc, buf_str(&vars)) != 0) {
-        serve_log("scenario %s not started: cannot write %s: %s", sc->conf.name, buf_str(&vars), strerror(errno));
-        unlink(buf_str(&vars));
+    if (write_vars_file(sc, buf_str(&vars), &f) != 0) {
+        serve_log("scenario %s not started: %s", sc->conf.name, f.message);
         goto cleanup;
     }
     argv[argc++] = s->exe;
@@ -86,7 +87,7 @@ void serve_run_start(struct serve *s, struct serve_scenario *sc) {
     sc->run_dir = NULL;
     if (s->cfg.artifacts_dir) {
         char stamp[32];
-        time_t now = time(NULL);
+        time_t now = (time_t)(clock_wall_ms() / 1000);
         struct tm tm;
         struct buf rd;
         buf_init(&rd, 0);
@@ -103,26 +104,20 @@ void serve_run_start(struct serve *s, struct serve_scenario *sc) {
     argv[argc++] = sc->conf.path;
     argv[argc] = NULL;
 
-    pid = fork();
-    if (pid < 0) {
-        serve_log("scenario %s not started: fork: %s", sc->conf.name, strerror(errno));
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    struct spawn_opts o = {.argv = (char *const *)argv,
+                           .in = null,
+                           .out = null, /* the console summary: the report says it all */
+                           .err = -1,
+                           .own_group = true}; /* a Ctrl-C at serve's terminal is serve's to forward, not the run's */
+    int started = spawn_start(&o, &child, &f);
+    if (null >= 0) close(null);
+    if (started != 0) {
+        serve_log("scenario %s not started: %s", sc->conf.name, f.message);
         unlink(buf_str(&vars));
         goto cleanup;
     }
-    if (pid == 0) {
-        sigset_t none;
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC); /* dup2 clears CLOEXEC on the copies */
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL); /* we read these from a signalfd; the run must see them */
-        signal(SIGPIPE, SIG_DFL);
-        setpgid(0, 0); /* a Ctrl-C at serve's terminal is serve's to forward, not the run's */
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-            dup2(null, STDOUT_FILENO); /* the console summary: the report says it all */
-        }
-        execv(s->exe, (char *const *)argv);
-        _exit(127);
-    }
+    pid = child.pid;
     sc->pid = pid;
     sc->killed = false;
     sc->started_mono = loop_now(s->loop);
@@ -131,6 +126,7 @@ void serve_run_start(struct serve *s, struct serve_scenario *sc) {
     free(sc->vars_path);
     sc->vars_path = buf_take(&vars);
 cleanup:
+    failure_clear(&f);
     buf_free(&report);
     buf_free(&vars);
     buf_free(&timeout);
@@ -176,7 +172,8 @@ int serve_run_read_report(lua_State *L, struct serve_scenario *sc, struct serve_
     lua_getfield(L, 1, "scenarios");                                                  /* +1 */
     if (!lua_istable(L, -1) || lua_rawgeti(L, -1, 1) != LUA_TTABLE) goto cleanup;     /* +1: scenario */
     int sci = lua_gettop(L);
-    *result = field_str(L, sci, "status"); /* +1 */
+    o->trace_id = field_str(L, sci, "trace_id"); /* +1 */
+    *result = field_str(L, sci, "status");       /* +1 */
     if (!*result) goto cleanup;
     sc->last_duration_ms = field_int(L, sci, "duration_ms");
     if (lua_getfield(L, sci, "failure") == LUA_TTABLE) { /* +1 */

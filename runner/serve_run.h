@@ -17,10 +17,10 @@ struct serve_scenario;
 /* What one run or heartbeat ping said; strings are borrowed. */
 struct serve_outcome {
     bool ok;
-    const char *file, *step, *kind, *message, *run_id, *artifacts_url;
+    const char *file, *step, *kind, *message, *run_id, *artifacts_url, *trace_id;
 };
 
-/* Fork and exec the run of sc; on success sc->pid, started_mono,
+/* Start the run of sc (spawn.h: its own process group, nothing blocked); on success sc->pid, started_mono,
  * report_path and run_dir are set.  A failure to start is logged and
  * leaves sc->pid 0 (the next due time tries again). */
 void serve_run_start(struct serve *s, struct serve_scenario *sc);

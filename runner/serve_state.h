@@ -1,7 +1,9 @@
 /* serve_state.h — the scheduler's runtime state, shared by serve.c (which
- * owns and changes it, on the loop thread) and serve_metrics.c (which
- * formats it, on the loop thread too: the HTTP thread only ever reads the
- * snapshot serve.c publishes under serve->mu). */
+ * owns and changes it, on the loop thread), serve_alert.c and serve_run.c
+ * (which act on one check or run of it) and serve_metrics.c (which formats
+ * it, on the loop thread too: the HTTP thread only ever reads the snapshot
+ * serve_publish copies out under serve->mu).  The helpers below are
+ * serve_state.c's, so none of those files needs serve.c. */
 #ifndef TELLTALE_SERVE_STATE_H
 #define TELLTALE_SERVE_STATE_H
 
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "alert_machine.h"
 #include "buf.h"
 #include "loop.h"
 #include "serve_config.h"
@@ -65,8 +68,9 @@ struct serve_heartbeat {
 
 struct serve {
     const char *config_path;
-    char exe[4096]; /* our own binary, for the child runs */
-    char *tmp_dir;  /* reports and vars files of the runs */
+    char exe[4096];   /* our own binary, for the child runs */
+    char *tmp_dir;    /* reports and vars files of the runs */
+    unsigned run_seq; /* numbers the runs' files in tmp_dir */
     struct loop *loop;
     struct serve_config cfg;
     struct serve_scenario **scenarios;
@@ -74,9 +78,14 @@ struct serve {
     struct serve_heartbeat **heartbeats;
     size_t n_heartbeats;
     struct state state;
+    struct alert_machine machine;       /* decides the alerts (serve_alert.c wires it) */
     struct serve_count *deliveries;     /* a = route, b = "delivered" | "failed" */
     struct serve_count *attempt_errors; /* a = route */
     struct serve_count *reloads;        /* a = "ok" | "error" */
+    const char *state_override;         /* --state FILE: wins over the config's, across reloads */
+    struct loop_timer tick_timer;       /* heartbeats, watchdog, /health: every second */
+    struct loop_timer stop_timer;       /* SIGKILL for runs still going after the stop bound */
+    bool curl_ready, mu_ready;          /* set up by serve_main: torn down at exit */
     int64_t started_ms;                 /* Unix ms */
     int64_t last_loop_ms;               /* Unix ms of the last scheduler tick; written under mu */
     bool stopping;
@@ -92,8 +101,6 @@ struct serve {
 
 /* One log line on stderr, "telltale serve: ...", secrets redacted. */
 void serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The wall clock in Unix ms (schedules and state are wall-clock times). */
-int64_t serve_wall_ms(void);
 /* Copy the metrics text and the health verdict out for the HTTP thread. */
 void serve_publish(struct serve *s);
 /* Write the state file; a failure is logged, loudly. */

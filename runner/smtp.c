@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "random.h"
 #include "xalloc.h"
 
 /* ---- building a message ---- */
@@ -68,8 +68,7 @@ char *smtp_build_message(const struct smtp_message *m, char *message_id, size_t 
     struct tm tm;
     const char *domain = strrchr(m->from, '@');
 
-    if (getrandom(random, sizeof random, 0) != (ssize_t)sizeof random)
-        for (size_t i = 0; i < sizeof random; i++) random[i] = (unsigned char)(rand() & 0xff);
+    random_bytes(random, sizeof random);
     for (size_t i = 0; i < sizeof random; i++) snprintf(token + 2 * i, 3, "%02x", random[i]);
     snprintf(message_id, message_id_len, "%s.telltale@%s", token,
              domain && domain[1] ? domain + 1 : "telltale.invalid");

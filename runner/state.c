@@ -2,14 +2,12 @@
 #include "state.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <lauxlib.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "atomic_file.h"
 #include "buf.h"
 #include "failure.h"
 #include "json.h"
@@ -182,51 +180,12 @@ static void format_state(const struct state *s, struct buf *out) {
     buf_puts(out, "\n}}\n");
 }
 
-/* fsync the directory holding path, so the rename itself is durable. */
-static void sync_dir(const char *path) {
-    char *copy = xstrdup(path);
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
-}
-
 int state_save(const char *path, const struct state *s, struct failure *f) {
-    struct buf text, tmp;
-    int fd = -1, rc = -1;
-    size_t off = 0;
-
+    struct buf text;
+    int rc;
     buf_init(&text, 0);
-    buf_init(&tmp, 0);
     format_state(s, &text);
-    buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-    fd = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) goto fail;
-    while (off < text.len) {
-        ssize_t w = write(fd, text.data + off, text.len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) goto fail;
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0) goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(buf_str(&tmp), path) != 0) goto fail;
-    sync_dir(path);
-    rc = 0;
-    goto cleanup;
-
-fail:
-    failure_set(f, FAILURE_INTERNAL, "cannot write state file %s: %s", path, strerror(errno));
-    if (fd >= 0) close(fd);
-    unlink(buf_str(&tmp));
-cleanup:
+    rc = atomic_file_write(path, buf_str(&text), text.len, 0600, "state file", f);
     buf_free(&text);
-    buf_free(&tmp);
     return rc;
 }

@@ -43,3 +43,21 @@ void utf8_append_sanitized(struct buf *out, const char *s, size_t len) {
     }
     buf_append(out, s + len - run, run);
 }
+
+size_t utf8_cut(const char *s, size_t len, size_t max) {
+    if (len <= max) return len;
+    /* A sequence is at most 4 bytes: look back at most 3 for its start. */
+    for (size_t back = 1; back <= 3 && back <= max; back++) {
+        size_t start = max - back, n = utf8_seq_len(s + start, len - start);
+        if (n > back) return start; /* it would straddle the cut */
+        if (n) break;               /* a whole character ends before the cut */
+    }
+    return max;
+}
+
+void utf8_append_capped(struct buf *out, const char *s, size_t len, size_t max) {
+    /* Room for the note within max, so capping twice keeps the first note. */
+    size_t n = len <= max ? len : utf8_cut(s, len, max > 96 ? max - 48 : max / 2);
+    utf8_append_sanitized(out, s, n);
+    if (n < len) buf_printf(out, "\xE2\x80\xA6 (%zu bytes, cut)", len);
+}

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -18,24 +19,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "buf.h"
+#include "clock.h"
 #include "duration.h"
 #include "failure.h"
 #include "json.h"
 #include "post.h"
 #include "result.h"
 #include "run.h"
+#include "spawn.h"
 #include "utf8.h"
+#include "wrap_tail.h"
 #include "xalloc.h"
 
 #define DEFAULT_TAIL_LINES 20
 #define MAX_TAIL_LINES 10000
-#define TAIL_CAP 16384       /* bytes of output kept, whatever --tail says: pings and log lines stay small */
 #define PING_TIMEOUT_MS 5000 /* per attempt */
 #define PING_ATTEMPTS 3      /* worst case about 16 s per ping */
 #define DRAIN_MS 200         /* after the command exits, how long a child it left may keep writing */
@@ -84,26 +88,11 @@ struct outcome {
     int64_t started_ms;  /* wall clock, Unix ms */
     int64_t duration_ms; /* monotonic */
     char error[256];     /* why it could not run; empty if it ran */
-    struct buf tail;     /* the end of its output, at most 2 * TAIL_CAP bytes */
+    struct buf tail;     /* the end of its output (wrap_tail.h) */
     uint64_t output_bytes;
 };
 
 /* ---- small helpers ---- */
-
-static int64_t clock_ms(clockid_t id) {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void write_all(int fd, const char *p, size_t len) {
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return; /* our stdout went away: keep capturing anyway */
-        p += n, len -= (size_t)n;
-    }
-}
 
 static int wrap_usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "telltale wrap: ");
@@ -124,74 +113,26 @@ static bool valid_name(const char *s) {
 
 static bool http_url(const char *s) { return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0; }
 
-/* Keep the last TAIL_CAP bytes: append, and when twice the cap is held,
- * move the newest half down — amortised O(1) per byte. */
-static void tail_append(struct buf *tail, const char *p, size_t n) {
-    if (n >= TAIL_CAP) {
-        buf_reset(tail);
-        buf_append(tail, p + n - TAIL_CAP, TAIL_CAP);
-        return;
-    }
-    buf_append(tail, p, n);
-    if (tail->len > 2 * TAIL_CAP) {
-        memmove(tail->data, tail->data + tail->len - TAIL_CAP, TAIL_CAP);
-        tail->len = TAIL_CAP;
-        tail->data[tail->len] = '\0';
-    }
-}
-
-/* The last `lines` lines of what was kept (at most TAIL_CAP bytes), as
- * valid UTF-8. */
-static void tail_text(const struct buf *tail, int lines, struct buf *out) {
-    size_t len = tail->len, start;
-    const char *d = tail->data;
-    if (len > TAIL_CAP) d += len - TAIL_CAP, len = TAIL_CAP;
-    start = len;
-    if (lines > 0 && start > 0 && d[start - 1] == '\n') start--; /* a final newline ends a line, not begins one */
-    for (int seen = 0; start > 0 && lines > 0; start--)
-        if (d[start - 1] == '\n' && ++seen == lines) break;
-    if (lines <= 0) start = len;
-    /* A cut through a multi-byte character becomes U+FFFD, not bad JSON. */
-    utf8_append_sanitized(out, d + start, len - start);
-}
-
 /* ---- running the command ---- */
 
-static volatile sig_atomic_t got_child;
-static volatile sig_atomic_t pending[NSIG]; /* signals to forward to the command */
-
-static void on_signal(int sig, siginfo_t *info, void *context) {
-    (void)context;
-    if (sig == SIGCHLD) got_child = 1;
-    /* ^C and ^\ from the terminal (SI_KERNEL) went to its whole
-     * foreground group, the command included; a second copy could make it
-     * quit harder.  A hangup SIGHUP reaches only the session leader: pass. */
-    else if (!((sig == SIGINT || sig == SIGQUIT) && info->si_code == SI_KERNEL))
-        pending[sig] = 1;
-}
-
 /* Signals the wrapper forwards to the command rather than dying of: a
- * `kill` of the wrapper stops the job, and the job's death is recorded. */
+ * `kill` of the wrapper stops the job, and the job's death is recorded.
+ * They are blocked and read from a signalfd (spawn.h's one policy). */
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define N_FORWARDED (sizeof forwarded / sizeof *forwarded)
 
-static void child_exec(char **cmd, int out, int err, int status_pipe, const sigset_t *mask) {
-    int e;
-    /* Back to what a process started by cron expects. */
-    signal(SIGPIPE, SIG_DFL);
-    signal(SIGCHLD, SIG_DFL);
-    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) signal(forwarded[i], SIG_DFL);
-    sigprocmask(SIG_SETMASK, mask, NULL);
-    if (dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0) {
-        e = errno;
-    } else {
-        execvp(cmd[0], cmd);
-        e = errno;
-    }
-    /* The status pipe is close-on-exec: the parent reads EOF on success,
-     * errno here on failure. */
-    if (write(status_pipe, &e, sizeof e) < 0) _exit(126);
-    _exit(e == ENOENT || e == ENOTDIR ? 127 : 126);
-}
+/* The command while it runs. */
+struct running {
+    struct spawn_child child;
+    int fds[2];          /* its stdout and stderr pipes (our ends); -1 once at end of file */
+    int sigfd;           /* the forwarded signals */
+    bool exited;         /* reaped: its pid may be someone else's now */
+    int wstatus;         /* as waitpid set it */
+    int64_t start;       /* monotonic */
+    int64_t drain_until; /* monotonic: after the exit, how long its heirs may keep writing */
+    int64_t kill_at;     /* monotonic: next signal from --timeout; 0: none */
+    int kills;           /* signals sent by --timeout */
+};
 
 /* Read what is there from *fd, at most PUMP_CHUNKS reads so a command (or
  * a daemon it left) writing without pause cannot keep us from the loop;
@@ -202,8 +143,8 @@ static void pump(int *fd, int to, struct outcome *o) {
     for (int reads = 0; reads < PUMP_CHUNKS;) {
         ssize_t n = read(*fd, chunk, sizeof chunk);
         if (n > 0) {
-            write_all(to, chunk, (size_t)n);
-            tail_append(&o->tail, chunk, (size_t)n);
+            (void)atomic_file_write_all(to, chunk, (size_t)n); /* our stdout gone: keep capturing */
+            wrap_tail_append(&o->tail, chunk, (size_t)n);
             o->output_bytes += (uint64_t)n;
             reads++;
             continue;
@@ -219,127 +160,122 @@ static void pump(int *fd, int to, struct outcome *o) {
 static void note_error(struct outcome *o, const char *fmt, const char *arg, int err) {
     snprintf(o->error, sizeof o->error, fmt, arg, strerror(err));
     fprintf(stderr, "telltale wrap: %s\n", o->error);
-    tail_append(&o->tail, "telltale wrap: ", 15);
-    tail_append(&o->tail, o->error, strlen(o->error));
-    tail_append(&o->tail, "\n", 1);
+    wrap_tail_append(&o->tail, "telltale wrap: ", 15);
+    wrap_tail_append(&o->tail, o->error, strlen(o->error));
+    wrap_tail_append(&o->tail, "\n", 1);
 }
 
-/* Run cmd to completion, or until timeout_ms (0: none) has passed and it
- * has been stopped; fills o.  Returns 0, or -1 if nothing could be
- * started (o->error says why, o->exit_code is 126 or 127). */
-static int run_command(char **cmd, int64_t timeout_ms, struct outcome *o) {
-    int out[2] = {-1, -1}, err[2] = {-1, -1}, status[2] = {-1, -1};
-    int fds[2], wstatus = 0, rc = -1, e = 0;
-    sigset_t block, orig;
-    struct sigaction sa = {0}, saved[1 + sizeof forwarded / sizeof *forwarded];
-    bool exited = false;
-    int64_t start = clock_ms(CLOCK_MONOTONIC), drain_until = 0;
-    int64_t kill_at = timeout_ms > 0 ? start + timeout_ms : 0; /* next signal from us; 0: none */
-    int kills = 0;                                             /* signals sent by --timeout */
-    pid_t pid;
-
-    o->started_ms = clock_ms(CLOCK_REALTIME);
-    /* Signals are blocked except inside ppoll, so a SIGCHLD can never slip
-     * in between a check and the wait (the self-pipe problem, solved by
-     * the kernel). */
-    sigemptyset(&block);
-    sigaddset(&block, SIGCHLD);
-    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaddset(&block, forwarded[i]);
-    sigprocmask(SIG_BLOCK, &block, &orig);
-    sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: ppoll must return EINTR */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGCHLD, &sa, &saved[0]);
-    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, &saved[1 + i]);
-
-    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(status, O_CLOEXEC) != 0) {
+/* Start cmd with its output into two pipes; fills r.  Returns 0, or -1
+ * (o->error says why, o->exit_code is 126 or 127). */
+static int start_command(char **cmd, struct running *r, const sigset_t *mask, struct outcome *o) {
+    int out[2] = {-1, -1}, err[2] = {-1, -1}, rc = -1;
+    struct failure f = {0};
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
         o->exit_code = 126;
         note_error(o, "cannot run '%s': pipe: %s", cmd[0], errno);
         goto cleanup;
     }
-    pid = fork();
-    if (pid < 0) {
-        o->exit_code = 126;
-        note_error(o, "cannot run '%s': fork: %s", cmd[0], errno);
-        goto cleanup;
-    }
-    if (pid == 0) child_exec(cmd, out[1], err[1], status[1], &orig);
-    close(out[1]), close(err[1]), close(status[1]);
-    out[1] = err[1] = status[1] = -1;
-
-    /* EOF: the exec happened.  Otherwise the child's errno. */
-    while (read(status[0], &e, sizeof e) < 0 && errno == EINTR) continue;
-    if (e != 0) {
-        while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) continue;
+    /* Its own signal mask back, every disposition default: what a process
+     * started by cron expects.  Our process group: ^C at a terminal
+     * reaches it directly. */
+    struct spawn_opts so = {
+        .argv = cmd, .search_path = true, .in = -1, .out = out[1], .err = err[1], .mask = mask, .pidfd = true};
+    if (spawn_start(&so, &r->child, &f) != 0) {
+        int e = errno;
         o->exit_code = (e == ENOENT || e == ENOTDIR) ? 127 : 126;
         note_error(o, "cannot run '%s': %s", cmd[0], e);
         goto cleanup;
     }
-
-    fds[0] = out[0], fds[1] = err[0];
+    r->fds[0] = out[0], r->fds[1] = err[0];
     out[0] = err[0] = -1;
-    fcntl(fds[0], F_SETFL, O_NONBLOCK);
-    fcntl(fds[1], F_SETFL, O_NONBLOCK);
+    fcntl(r->fds[0], F_SETFL, O_NONBLOCK);
+    fcntl(r->fds[1], F_SETFL, O_NONBLOCK);
+    rc = 0;
+cleanup:
+    for (int i = 0; i < 2; i++) {
+        if (out[i] >= 0) close(out[i]);
+        if (err[i] >= 0) close(err[i]);
+    }
+    failure_clear(&f);
+    return rc;
+}
+
+/* Pass the signals that arrived on to the command — not after it was
+ * reaped (pid reuse). */
+static void forward_signals(struct running *r) {
+    struct signalfd_siginfo si;
+    while (read(r->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        /* ^C and ^\ from the terminal (SI_KERNEL) went to its whole
+         * foreground group, the command included; a second copy could make
+         * it quit harder.  A hangup SIGHUP reaches only the session leader:
+         * pass. */
+        if ((si.ssi_signo == SIGINT || si.ssi_signo == SIGQUIT) && si.ssi_code == SI_KERNEL) continue;
+        if (!r->exited) spawn_signal(&r->child, (int)si.ssi_signo);
+    }
+}
+
+/* How long poll may sleep (ms, -1: no limit), acting on --timeout when it
+ * is due; returns -2 when the wait is over (exited and drained). */
+static int next_wait(struct running *r, int open_pipes, struct outcome *o) {
+    int64_t now = clock_mono_ms(), left;
+    if (r->exited) {
+        /* Done when both pipes are closed — or, if a child the command
+         * left behind holds them open (a daemon it started), after
+         * DRAIN_MS: the job is over, its heirs are not our business. */
+        left = r->drain_until - now;
+        return open_pipes == 0 || left <= 0 ? -2 : (int)left;
+    }
+    if (!r->kill_at) return -1;
+    if (r->kill_at <= now) {
+        /* Past --timeout: ask, then, if it is still there after the
+         * grace, insist.  Its death is then recorded as usual. */
+        spawn_signal(&r->child, r->kills++ == 0 ? SIGTERM : SIGKILL);
+        o->timed_out = true;
+        r->kill_at = r->kills == 1 ? now + KILL_GRACE_MS : 0;
+        if (!r->kill_at) return -1;
+    }
+    left = r->kill_at - now;
+    return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* Tee the output, forward signals, reap, until the command is gone and
+ * its pipes are drained. */
+static void supervise(struct running *r, struct outcome *o) {
     for (;;) {
-        struct pollfd p[2];
-        nfds_t n = 0;
-        int which[2];
-        struct timespec ts, *tsp = NULL;
+        struct pollfd p[4];
+        int which[4], n = 0, open_pipes = 0, ms;
         for (int i = 0; i < 2; i++)
-            if (fds[i] >= 0) p[n] = (struct pollfd){.fd = fds[i], .events = POLLIN}, which[n++] = i;
-        if (exited) {
-            int64_t left = drain_until - clock_ms(CLOCK_MONOTONIC);
-            /* Done when both pipes are closed — or, if a child the command
-             * left behind holds them open (a daemon it started), after
-             * DRAIN_MS: the job is over, its heirs are not our business. */
-            if (n == 0 || left <= 0) break;
-            ts = (struct timespec){left / 1000, (left % 1000) * 1000000L};
-            tsp = &ts;
-        } else if (kill_at) {
-            int64_t left = kill_at - clock_ms(CLOCK_MONOTONIC);
-            if (left <= 0) {
-                /* Past --timeout: ask, then, if it is still there after
-                 * the grace, insist.  Its death is then recorded as usual. */
-                kill(pid, kills++ == 0 ? SIGTERM : SIGKILL);
-                o->timed_out = true;
-                kill_at = kills == 1 ? clock_ms(CLOCK_MONOTONIC) + KILL_GRACE_MS : 0;
-                continue;
-            }
-            ts = (struct timespec){left / 1000, (left % 1000) * 1000000L};
-            tsp = &ts;
-        }
-        int r = ppoll(p, n, tsp, &orig);
-        if (r < 0 && errno != EINTR) {
+            if (r->fds[i] >= 0) p[n] = (struct pollfd){.fd = r->fds[i], .events = POLLIN}, which[n++] = i, open_pipes++;
+        if ((ms = next_wait(r, open_pipes, o)) == -2) break;
+        p[n] = (struct pollfd){.fd = r->sigfd, .events = POLLIN}, which[n++] = 2;
+        if (!r->exited) p[n] = (struct pollfd){.fd = r->child.pidfd, .events = POLLIN}, which[n++] = 3;
+        int got = poll(p, (nfds_t)n, ms);
+        if (got < 0 && errno != EINTR) {
             /* Cannot happen with valid arguments; wait the plain way. */
-            while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) continue;
-            exited = true;
+            if (!r->exited) spawn_wait(&r->child, -1, &r->wstatus);
+            r->exited = true;
             break;
         }
-        for (nfds_t i = 0; r > 0 && i < n; i++)
-            if (p[i].revents) pump(&fds[which[i]], which[i] == 0 ? STDOUT_FILENO : STDERR_FILENO, o);
-        /* Once reaped, the pid may belong to someone else: no more kills. */
-        for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
-            if (pending[forwarded[i]]) {
-                pending[forwarded[i]] = 0;
-                if (!exited) kill(pid, forwarded[i]);
-            }
-        if (got_child && !exited) {
-            got_child = 0;
-            if (waitpid(pid, &wstatus, WNOHANG) == pid) {
-                exited = true;
-                o->duration_ms = clock_ms(CLOCK_MONOTONIC) - start;
-                drain_until = clock_ms(CLOCK_MONOTONIC) + DRAIN_MS;
+        for (int i = 0; got > 0 && i < n; i++) {
+            if (!p[i].revents) continue;
+            if (which[i] < 2) pump(&r->fds[which[i]], which[i] == 0 ? STDOUT_FILENO : STDERR_FILENO, o);
+            if (which[i] == 2) forward_signals(r);
+            if (which[i] == 3 && spawn_reap(&r->child, &r->wstatus) == 1) {
+                r->exited = true;
+                o->duration_ms = clock_mono_ms() - r->start;
+                r->drain_until = clock_mono_ms() + DRAIN_MS;
             }
         }
     }
-    for (int i = 0; i < 2; i++)
-        if (fds[i] >= 0) close(fds[i]);
-    if (o->duration_ms == 0) o->duration_ms = clock_ms(CLOCK_MONOTONIC) - start;
-    if (WIFSIGNALED(wstatus)) {
-        o->signal = WTERMSIG(wstatus);
+}
+
+/* The outcome from the wait status, as a shell would say it. */
+static void judge(const struct running *r, int64_t timeout_ms, struct outcome *o) {
+    if (WIFSIGNALED(r->wstatus)) {
+        o->signal = WTERMSIG(r->wstatus);
         o->exit_code = 128 + o->signal;
     } else {
-        o->exit_code = WEXITSTATUS(wstatus);
+        o->exit_code = WEXITSTATUS(r->wstatus);
     }
     if (o->timed_out) {
         /* 124 as timeout(1) says it, whatever the command made of the
@@ -347,22 +283,47 @@ static int run_command(char **cmd, int64_t timeout_ms, struct outcome *o) {
         char d[32];
         duration_format(timeout_ms, d, sizeof d);
         snprintf(o->error, sizeof o->error, "timed out after %s (--timeout), stopped with %s", d,
-                 kills > 1 ? "SIGTERM, then SIGKILL" : "SIGTERM");
+                 r->kills > 1 ? "SIGTERM, then SIGKILL" : "SIGTERM");
         fprintf(stderr, "telltale wrap: %s\n", o->error);
         o->exit_code = 124;
     }
-    rc = 0;
+}
 
-cleanup:
-    for (int i = 0; i < 2; i++) {
-        if (out[i] >= 0) close(out[i]);
-        if (err[i] >= 0) close(err[i]);
-        if (status[i] >= 0) close(status[i]);
+/* Run cmd to completion, or until timeout_ms (0: none) has passed and it
+ * has been stopped; fills o.  Returns 0, or -1 if nothing could be
+ * started (o->error says why, o->exit_code is 126 or 127). */
+static int run_command(char **cmd, int64_t timeout_ms, struct outcome *o) {
+    struct running r = {.child = {.pidfd = -1}, .fds = {-1, -1}, .start = clock_mono_ms()};
+    struct failure f = {0};
+    sigset_t orig;
+    int rc = -1;
+
+    o->started_ms = clock_wall_ms();
+    r.kill_at = timeout_ms > 0 ? r.start + timeout_ms : 0;
+    r.sigfd = spawn_signalfd(forwarded, N_FORWARDED, &orig, &f);
+    if (r.sigfd < 0) {
+        o->exit_code = 126;
+        note_error(o, "cannot run '%s': %s", cmd[0], errno);
+        goto cleanup;
     }
-    if (o->duration_ms == 0) o->duration_ms = clock_ms(CLOCK_MONOTONIC) - start;
-    sigaction(SIGCHLD, &saved[0], NULL);
-    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &saved[1 + i], NULL);
-    sigprocmask(SIG_SETMASK, &orig, NULL);
+    if (start_command(cmd, &r, &orig, o) != 0) goto cleanup;
+    supervise(&r, o);
+    judge(&r, timeout_ms, o);
+    rc = 0;
+cleanup:
+    for (int i = 0; i < 2; i++)
+        if (r.fds[i] >= 0) close(r.fds[i]);
+    spawn_release(&r.child);
+    if (o->duration_ms == 0) o->duration_ms = clock_mono_ms() - r.start;
+    if (r.sigfd >= 0) {
+        /* Signals that came after the command was reaped were for it:
+         * taken, not forwarded, and not left pending for the unblock. */
+        r.exited = true;
+        forward_signals(&r);
+        close(r.sigfd);
+        sigprocmask(SIG_SETMASK, &orig, NULL);
+    }
+    failure_clear(&f);
     return rc;
 }
 
@@ -396,7 +357,7 @@ static void json_common(struct buf *b, const struct wrap_opts *w) {
     buf_puts(b, ",");
     json_str(b, "host", host);
     buf_puts(b, ",");
-    result_format_time(clock_ms(CLOCK_REALTIME), when, sizeof when);
+    result_format_time(clock_wall_ms(), when, sizeof when);
     json_str(b, "time", when);
 }
 
@@ -405,7 +366,7 @@ static void json_outcome(struct buf *b, const struct wrap_opts *w, const struct 
     char when[40];
     struct buf tail;
     buf_init(&tail, 0);
-    tail_text(&o->tail, w->tail_lines, &tail);
+    wrap_tail_text(&o->tail, w->tail_lines, &tail);
     result_format_time(o->started_ms, when, sizeof when);
     buf_puts(b, ",");
     json_str(b, "started_at", when);

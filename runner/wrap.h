@@ -1,7 +1,7 @@
 /* wrap.h — `telltale wrap NAME [options] -- COMMAND [ARG...]`: a cron job
  * under a dead man's switch.
  *
- * Runs COMMAND itself (fork + execvp of the given argv: no shell, nothing
+ * Runs COMMAND itself (posix_spawnp of the given argv, spawn.h: no shell, nothing
  * re-parsed), passes its output through to our own stdout/stderr (cron's
  * mail, the journal) while keeping its last lines, pings a heartbeat
  * endpoint before and after, appends a JSON line to a log, and exits with

@@ -359,7 +359,8 @@ name=prom-file-atomic
 # reader polling it during 15 rewrites never sees half a file.
 before=$(stat -c %i "$M/telltale.prom")
 ( while [ ! -e "$D/stop-reader" ]; do
-      if [ -e "$M/telltale.prom" ] && ! tail -n 1 "$M/telltale.prom" | grep -q '^telltale_build_info'; then
+      # Families are sorted by name: the last line is the last step's status.
+      if [ -e "$M/telltale.prom" ] && ! tail -n 1 "$M/telltale.prom" | grep -qx 'telltale_step_last_status{scenario="oneshot-pass",step="second"} 1'; then
           echo torn >> "$D/torn"
       fi
   done ) &
@@ -379,6 +380,21 @@ elif [ "$(ls "$M")" != telltale.prom ]; then
 else
     pass "$name"
 fi
+
+name=report-tmp-name-busy
+# Reports are written through a uniquely named temporary file: a stale
+# `PATH.tmp` (or a second run writing the same report) is not in the way.
+mkdir -p "$D/busy" "$D/busy/r.json.tmp" "$D/busy/r.prom.tmp"
+if tt 0 run --json "$D/busy/r.json" --junit "$D/busy/r.xml" --prom-file "$D/busy/r.prom" "$O/pass.lua" \
+    && has "$D/busy/r.json" '"status":"passed"' && has "$D/busy/r.prom" 'telltale_build_info' \
+    && has "$D/busy/r.xml" '<testsuites'; then
+    if [ "$(ls "$D/busy" | tr '\n' ' ')" != "r.json r.json.tmp r.prom r.prom.tmp r.xml " ]; then
+        fail "$name" "files left beside the reports: $(ls "$D/busy" | tr '\n' ' ')"
+    else
+        pass "$name"
+    fi
+fi
+rm -rf "$D/busy"
 
 name=prom-file-keeps-last-success
 # A pass, then a failure of the same scenario: the file says when it last

@@ -143,11 +143,12 @@ if wait_for 10 '[ "$(lines "$D/recv/hook.log" "\"event\":\"failing\"")" -ge 1 ] 
     pass "fail-alerts"
 else fail "fail-alerts" "no failing alert on both routes" "$LOG"; fi
 python3 - "$D/recv/hook.log" > "$D/check.out" 2>&1 <<'EOF'
-import json, sys
+import json, re, sys
 a = json.loads(open(sys.argv[1]).readline())
 assert a["event"] == "failing" and a["check"] == "scenario" and a["name"] == "flag", a
 assert a["step"] == "ok file present" and a["kind"] == "missing", a
 assert "does not exist" in a["message"] and len(a["run_id"]) >= 8, a
+assert re.fullmatch("[0-9a-f]{32}", a.get("trace_id") or ""), a  # the failing run's W3C trace id
 assert a["artifacts_url"] is None, a  # no artifacts_dir configured
 assert a["failures"] == 1 and a["since"] and a["time"], a
 EOF
@@ -187,8 +188,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/ping/no-su
 [ "$code" = 404 ] && pass "ping-unknown-404" || fail "ping-unknown-404" "status $code"
 kill "$PINGER" 2>/dev/null; wait "$PINGER" 2>/dev/null
 curl -s -o /dev/null -X POST -d '{"exit_code":1}' "http://127.0.0.1:$PORT/ping/nightly-export/start"
-curl -s -o /dev/null -X POST -d '{"exit_code":1}' "http://127.0.0.1:$PORT/ping/nightly-export/fail"
+curl -s -o /dev/null -X POST -d '{"exit_code":3,"signal":null,"timed_out":false,"output_tail":"exporting\nboom: disk full\n"}' \
+    "http://127.0.0.1:$PORT/ping/nightly-export/fail"
 if wait_for 5 '[ "$(lines "$D/exec.log" "\"kind\":\"failed\"")" -ge 1 ]'; then pass "heartbeat-fail"; else fail "heartbeat-fail" "no alert from the exec hook" "$LOG"; fi
+# The alert says how the job ended and what it printed last (wrap's fail ping body).
+grep '"kind":"failed"' "$D/exec.log" | head -1 | python3 -c 'import json,sys; m=json.loads(sys.stdin.read())["message"]; assert "exit code 3" in m and "boom: disk full" in m, m' \
+    > "$D/check.out" 2>&1 && pass "heartbeat-fail-exit-code-and-tail" || fail "heartbeat-fail-exit-code-and-tail" "message" "$D/check.out"
 curl -s -o /dev/null "http://127.0.0.1:$PORT/ping/nightly-export"
 if wait_for 5 '[ "$(lines "$D/exec.log" "\"event\":\"recovered\"")" -ge 1 ]'; then pass "heartbeat-recovered"; else fail "heartbeat-recovered" "no recovery" "$LOG"; fi
 # now silence: late after period + grace (3 s)
@@ -235,6 +240,29 @@ else fail "webhook-down-counted" "failed delivery not in /metrics" "$LOG2"; fi
     || fail "webhook-down-retried" "expected 3 failed attempts" "$LOG2"
 [ "$(lines "$D/recv/busy.refused" .)" = 3 ] && pass "webhook-500-retried" || fail "webhook-500-retried" "expected 3 attempts at the receiver" "$D/recv/busy.refused"
 grep -q 'ALERT NOT DELIVERED to down after 3 attempts' "$LOG2" && pass "webhook-down-logged" || fail "webhook-down-logged" "no log line" "$LOG2"
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
+
+# ---- exec hooks: "not found" said as such; a timeout is SIGTERM (to the group) before SIGKILL ----
+cat > "$D/hooks.lua" <<EOF
+scenarios = { { path = "$S/flag.lua", every = "1s", vars = { OK_FILE = "$D/never" }, alerts = { "missing", "slow" } } }
+alerts = {
+  missing = { exec = { "telltale-no-such-hook" } },
+  slow = { exec = { "sh", "-c", "trap 'echo term >> $D/slow-hook.log; exit 0' TERM; cat > /dev/null; echo started >> $D/slow-hook.log; while :; do sleep 0.1; done" } },
+}
+state_file = "$D/hooks-state.json"
+alert_retry = { attempts = 1, timeout = "1s" }
+EOF
+LOG3=$D/hooks.log
+: > "$LOG3"
+start_serve "$D/hooks.lua" "$LOG3" || fail "hooks-start" "did not start" "$LOG3"
+if wait_for 15 'grep -q "ALERT NOT DELIVERED to slow" "$LOG3"' && wait_for 5 'grep -q "ALERT NOT DELIVERED to missing" "$LOG3"'; then
+    grep -q "exec hook telltale-no-such-hook could not be run: No such file or directory" "$LOG3" \
+        && pass "exec-hook-not-found" || fail "exec-hook-not-found" "no 'could not be run: No such file or directory'" "$LOG3"
+    grep -q "exec hook sh did not finish within 1000 ms (stopped: SIGTERM)" "$LOG3" && grep -qx term "$D/slow-hook.log" \
+        && pass "exec-hook-timeout-sigterm" || fail "exec-hook-timeout-sigterm" "not stopped by SIGTERM first" "$LOG3" "$D/slow-hook.log"
+else
+    fail "exec-hooks" "no final delivery result" "$LOG3"
+fi
 kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
 
 # ---- kill -9 while an alert is still being retried: sent after the restart, once ----
@@ -320,7 +348,7 @@ grep -q '"step":"s50"' "$D/recv/long.log" && ! grep -q 'ERROR: AddressSanitizer\
 
 # ---- overlap and a stalled scenario: skipped, counted, /health fails ----
 cat > "$D/slow.lua" <<EOF
-scenarios = { { path = "$S/slow.lua", every = "1s", timeout = "60s", vars = { SLEEP = 30, TEARDOWN_FILE = "$D/teardown" } } }
+scenarios = { { path = "$S/slow.lua", every = "1s", timeout = "60s", vars = { SLEEP = 30, TEARDOWN_URL = "$RECV/teardown" } } }
 state_file = "$D/slow-state.json"
 health_grace = "1s"
 run_grace = "3s"
@@ -340,7 +368,7 @@ start=$(date +%s)
 wait "$SERVE_PID"; code=$?
 took=$(($(date +%s) - start))
 [ $code = 0 ] && [ $took -le $((5 * SLOW)) ] && pass "sigterm-bounded (${took}s)" || fail "sigterm-bounded" "exit $code after ${took}s" "$LOG4"
-grep -q "teardown ran" "$D/teardown" 2>/dev/null && pass "sigterm-teardown" || fail "sigterm-teardown" "teardown did not run" "$LOG4"
+grep -q "teardown ran" "$D/recv/teardown.log" 2>/dev/null && pass "sigterm-teardown" || fail "sigterm-teardown" "teardown did not run" "$LOG4"
 [ "$(lines "$D/slow-state.json" '"incident":true')" = 0 ] && pass "sigterm-no-alert" || fail "sigterm-no-alert" "an aborted run opened an incident" "$D/slow-state.json"
 # ---- docker/deploy examples, run as written (paths and port moved into the test dir) ----
 DEP=$HERE/../docker/deploy

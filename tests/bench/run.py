@@ -11,7 +11,10 @@ the same run (machines are noisy: read the ratios, not the absolute numbers).
    under 200 MB) and CPU while waiting (target under 5% of a core);
 4. PostgreSQL: 100 scenarios x 20 queries on a pool of 4, queries/s and
    client CPU per query, next to floor_pq.c (bare libpq loop, same
-   statements); and h:wait's detection latency after an insert.
+   statements); and h:wait's detection latency after an insert;
+5. redaction throughput (redact_bench.c over runner/redact.c): MB/s of
+   trace-like text with 1 and 10,000 registered secrets — it must not
+   depend on the number of secrets (one Aho–Corasick pass).
 
 Servers come from tests/lib/services.sh (nginx, PostgreSQL on loopback)."""
 import os
@@ -153,6 +156,14 @@ def wait_latency(tt, dsn, psql_app):
     ])
 
 
+def redaction(bench):
+    rows = []
+    for n in (1, 10000):
+        out = subprocess.run([bench, str(n)], check=True, capture_output=True, text=True).stdout
+        rows.append(["%d secret%s" % (n, "" if n == 1 else "s"), out.strip()])
+    table("Redaction throughput (1 MB of trace-like text, redact_textn)", ["registered secrets", "MB/s"], rows)
+
+
 def main():
     tt, floor_bin, base = sys.argv[1], sys.argv[2], sys.argv[3]
     floor_pq, dsn, psql_app = sys.argv[4], sys.argv[5], sys.argv[6].split()
@@ -162,6 +173,8 @@ def main():
     concurrency(tt)
     database(tt, floor_pq, dsn)
     wait_latency(tt, dsn, psql_app)
+    if len(sys.argv) > 7:
+        redaction(sys.argv[7])
 
 
 if __name__ == "__main__":

@@ -32,27 +32,11 @@ mail_fill() {
         -e "s#@UID@#$(id -u "$TT_MAIL_OWNER")#g" -e "s#@GID@#$(id -g "$TT_MAIL_OWNER")#g" "$1"
 }
 
-# The packages enable system-wide instances (on systemd, dovecot.socket even
-# holds 143/993).  Ours never use those ports, but a test machine should not
-# serve mail on them either.  Checks before acting, so a second call is cheap.
-mail_system_services_off() {
-    if [ -d /run/systemd/system ]; then
-        for u in dovecot.socket dovecot.service postfix.service; do
-            if systemctl is-enabled --quiet "$u" 2>/dev/null || systemctl is-active --quiet "$u" 2>/dev/null; then
-                systemctl disable --now --quiet "$u" || echo "mail: could not stop and disable $u" >&2
-            fi
-        done
-        return 0
-    fi
-    # No systemd (containers): only stop what the default pid files show running.
-    if [ -f /run/dovecot/master.pid ] && kill -0 "$(cat /run/dovecot/master.pid)" 2>/dev/null; then
-        service dovecot stop > /dev/null 2>&1 || echo "mail: could not stop the system dovecot" >&2
-    fi
-    if [ -f /var/spool/postfix/pid/master.pid ] && kill -0 "$(sed 1q /var/spool/postfix/pid/master.pid)" 2>/dev/null; then
-        service postfix stop > /dev/null 2>&1 || postfix stop > /dev/null 2>&1 \
-            || echo "mail: could not stop the system postfix" >&2
-    fi
-}
+# The packages may run system-wide instances too: ours share nothing with
+# them (own base_dir, state_dir, instance_name, queue and data directories,
+# listeners on free 127.0.0.1 ports, LMTP over a private socket), so they
+# are left alone — a test never stops, disables or reconfigures a service
+# of the machine.
 
 # mail_logs — what a failing test needs to see: the end of both logs.
 mail_logs() {
@@ -107,7 +91,6 @@ mail_stop_dovecot() { mail_stop_session "$TT_DIR/mail/run/master.pid"; }
 mail_start() {
     local root=${HERE:?mail.sh needs HERE, the tests/ directory} m="$TT_DIR/mail"
     mail_stop # a second mail_start in the same TT_DIR replaces the first
-    mail_system_services_off
     TT_SMTP_PORT=$(free_port)
     TT_IMAP_PORT=$(free_port)
     TT_IMAPS_PORT=$(free_port)

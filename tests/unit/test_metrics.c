@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "failure.h"
 #include "metrics.h"
+#include "prom.h"
 #include "redact.h"
 #include "result.h"
 #include "utf8.h"
@@ -63,13 +64,13 @@ static void test_label_escaping(void **state) {
     struct buf b;
     (void)state;
     buf_init(&b, 0);
-    metrics_write_label_value(&b, "a\\b\"c\nd");
+    prom_write_label_value(&b, "a\\b\"c\nd");
     assert_string_equal(buf_str(&b), "\"a\\\\b\\\"c\\nd\"");
     buf_reset(&b);
-    metrics_write_label_value(&b, "ok \xc3\xa9 \xff \xe2\x82 end"); /* é kept, a stray byte and a cut sequence replaced */
+    prom_write_label_value(&b, "ok \xc3\xa9 \xff \xe2\x82 end"); /* é kept, a stray byte and a cut sequence replaced */
     assert_string_equal(buf_str(&b), "\"ok \xc3\xa9 \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd end\"");
     buf_reset(&b);
-    metrics_write_label_value(&b, "");
+    prom_write_label_value(&b, "");
     assert_string_equal(buf_str(&b), "\"\"");
     buf_free(&b);
 }
