@@ -10,6 +10,7 @@
 #include "oauth.h"
 
 #include <curl/curl.h>
+#include <lauxlib.h>
 #include <gnutls/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json.h"
 #include "loop.h"
 #include "redact.h"
 #include "xalloc.h"
@@ -177,93 +179,28 @@ bool oauth_source_refreshable(const struct oauth_source *s) { return s->grant !=
 
 /* ---- JSON members ---- */
 
-static size_t skip_space(const char *p, size_t i, size_t len) {
-    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
-    return i;
-}
-
-/* A string at p[i] == '"': its end (after the closing quote), its
- * unescaped text appended to out when out is not NULL; 0 when unclosed. */
-static size_t scan_string(const char *p, size_t i, size_t len, struct buf *out) {
-    for (i++; i < len; i++) {
-        char c = p[i];
-        if (c == '"') return i + 1;
-        if (c != '\\') {
-            if (out) buf_append(out, &c, 1);
-            continue;
-        }
-        if (++i >= len) return 0;
-        c = p[i];
-        if (c == 'u') { /* servers' error texts are ASCII: others become '?' */
-            unsigned v = 0;
-            if (i + 4 >= len) return 0;
-            for (int k = 1; k <= 4; k++) {
-                char h = p[i + k];
-                v = v * 16 + (unsigned)(h >= '0' && h <= '9'                 ? h - '0'
-                                        : (h | 32) >= 'a' && (h | 32) <= 'f' ? (h | 32) - 'a' + 10
-                                                                             : 0);
-            }
-            c = v >= 0x20 && v < 0x7f ? (char)v : '?';
-            i += 4;
-        } else {
-            c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c == 'b' || c == 'f' ? ' ' : c;
-        }
-        if (out) buf_append(out, &c, 1);
-    }
-    return 0;
-}
-
-/* Any value at p[i]: where it ends; 0 when malformed. */
-static size_t scan_value(const char *p, size_t i, size_t len) {
-    int depth = 0;
-    if (i >= len) return 0;
-    if (p[i] == '"') return scan_string(p, i, len, NULL);
-    if (p[i] != '{' && p[i] != '[') {
-        while (i < len && !strchr(",}] \t\r\n", p[i])) i++;
-        return i;
-    }
-    for (; i < len; i++) {
-        if (p[i] == '"') {
-            i = scan_string(p, i, len, NULL);
-            if (!i) return 0;
-            i--;
-        } else if (p[i] == '{' || p[i] == '[') {
-            depth++;
-        } else if ((p[i] == '}' || p[i] == ']') && --depth == 0) {
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
+/* json.c decodes, in a throwaway Lua state: this runs on a mail worker
+ * thread, where no scenario's state may be touched, and token answers are
+ * rare and small.  Objects and arrays are not members we read. */
 bool oauth_json_field(const char *p, size_t len, const char *name, struct buf *out) {
-    size_t i = skip_space(p, 0, len);
-    struct buf key;
-    if (i >= len || p[i] != '{') return false;
-    buf_init(&key, 0);
-    for (i = skip_space(p, i + 1, len); i < len && p[i] == '"';) {
-        size_t end;
-        buf_reset(&key);
-        i = scan_string(p, i, len, &key);
-        if (!i) break;
-        i = skip_space(p, i, len);
-        if (i >= len || p[i] != ':') break;
-        i = skip_space(p, i + 1, len);
-        end = scan_value(p, i, len);
-        if (!end) break;
-        if (strcmp(buf_str(&key), name) == 0 && p[i] != '{' && p[i] != '[') {
-            if (p[i] == '"')
-                scan_string(p, i, len, out);
-            else
-                buf_append(out, p + i, end - i);
-            buf_free(&key);
-            return true;
+    char err[128];
+    bool found = false;
+    lua_State *L = luaL_newstate();
+    if (!L) return false;
+    if (json_decode(L, p, len, err, sizeof err) == 0 && lua_istable(L, -1)) { /* answer */
+        int type = lua_getfield(L, -1, name);                                 /* answer, value */
+        if (type == LUA_TSTRING || type == LUA_TNUMBER) {
+            size_t n;
+            const char *v = lua_tolstring(L, -1, &n);
+            buf_append(out, v, n);
+            found = true;
+        } else if (type == LUA_TBOOLEAN) {
+            buf_puts(out, lua_toboolean(L, -1) ? "true" : "false");
+            found = true;
         }
-        i = skip_space(p, end, len);
-        if (i < len && p[i] == ',') i = skip_space(p, i + 1, len);
     }
-    buf_free(&key);
-    return false;
+    lua_close(L);
+    return found;
 }
 
 /* ---- fetching ---- */
