@@ -19,6 +19,7 @@
 #include "json.h"
 #include "opts.h"
 #include "redact.h"
+#include "trace.h"
 #include "sched.h"
 #include "xalloc.h"
 
@@ -271,12 +272,12 @@ static void op_describe(void *data, struct buf *out) { db_query_describe(((struc
 /* --trace: the statement, its parameters and how long it took. */
 static void trace(struct op *op) {
     const struct failure *f = db_query_failure(op->q);
-    char *clean;
+    char label[300], prefix[100];
     if (!op->trace) return;
-    clean = redact_text(op->trace);
-    fprintf(stderr, "[%s/%s] SQL %lldms %s: %s\n", task_scenario(op->task), task_step(op->task),
-            (long long)db_query_duration_ms(op->q), f->kind == FAILURE_NONE ? "ok" : failure_kind_name(f->kind), clean);
-    free(clean);
+    snprintf(label, sizeof label, "%s/%s", task_scenario(op->task), task_step(op->task));
+    snprintf(prefix, sizeof prefix, "SQL %lldms %s: ", (long long)db_query_duration_ms(op->q),
+             f->kind == FAILURE_NONE ? "ok" : failure_kind_name(f->kind));
+    trace_print(label, prefix, op->trace, strlen(op->trace));
 }
 
 static int query_continue(lua_State *L, int status, lua_KContext ctx) {

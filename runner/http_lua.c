@@ -34,6 +34,7 @@
 #include "random.h"
 #include "redact.h"
 #include "sched.h"
+#include "trace.h"
 #include "url.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -142,7 +143,6 @@ static void request_describe(void *data, struct buf *out) {
 static int trace_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *userp) {
     struct request *r = userp;
     const char *prefix;
-    char *clean;
     (void)easy;
     if (type == CURLINFO_HEADER_OUT) buf_append(&r->sent, data, size);
     if (!task_engine(r->task)->opt->trace) return 0;
@@ -167,15 +167,9 @@ static int trace_cb(CURL *easy, curl_infotype type, char *data, size_t size, voi
         }
     }
     if ((type == CURLINFO_DATA_IN || type == CURLINFO_DATA_OUT) && size > 2048) size = 2048;
-    clean = redact_textn(data, size);
-    for (char *line = clean, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        size_t n = strlen(line);
-        if (n && line[n - 1] == '\r') line[n - 1] = '\0';
-        fprintf(stderr, "[%s/%s] %s%s\n", task_scenario(r->task), task_step(r->task), prefix, line);
-    }
-    free(clean);
+    char label[300];
+    snprintf(label, sizeof label, "%s/%s", task_scenario(r->task), task_step(r->task));
+    trace_print(label, prefix, data, size);
     return 0;
 }
 
@@ -483,6 +477,10 @@ static void configure(lua_State *L, int opts, struct request *r, struct client *
         while (lua_next(L, -2)) {                         /* ..., h, k, v */
             if (lua_type(L, -2) != LUA_TSTRING || !lua_isstring(L, -1))
                 luaL_error(L, "headers must map names to strings");
+            /* A line break would end the header and start another (or the
+             * body): request smuggling, never what the scenario meant. */
+            if (strpbrk(lua_tostring(L, -2), "\r\n:") || strpbrk(lua_tostring(L, -1), "\r\n"))
+                luaL_error(L, "header '%s' has a line break (or a ':' in its name)", lua_tostring(L, -2));
             add_header(r, lua_tostring(L, -2), lua_tostring(L, -1));
             lua_pop(L, 1); /* ..., h, k */
         }

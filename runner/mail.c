@@ -26,6 +26,7 @@
 #include "loop.h"
 #include "oauth.h"
 #include "redact.h"
+#include "trace.h"
 #include "xalloc.h"
 
 #define MAX_MESSAGES 2000 /* kept per mailbox; the oldest go first */
@@ -128,16 +129,11 @@ static void entry_free(struct mail_entry *e) {
 /* --trace lines of a mailbox, redacted, on stderr like HTTP's. */
 static void print_trace(struct mail_box *b) {
     struct buf text;
-    char *clean;
+    char label[600];
     buf_init(&text, 0);
     mail_trace_take(b->trace, &text);
-    clean = text.len ? redact_textn(text.data, text.len) : NULL;
-    for (char *line = clean, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        fprintf(stderr, "[imap %s@%s:%d] %s\n", b->ep.user, b->ep.host, b->ep.port, line);
-    }
-    free(clean);
+    snprintf(label, sizeof label, "imap %s@%s:%d", b->ep.user, b->ep.host, b->ep.port);
+    if (text.len) trace_print(label, "", text.data, text.len);
     buf_free(&text);
 }
 

@@ -23,6 +23,7 @@
 #include "oauth.h"
 #include "opts.h"
 #include "redact.h"
+#include "trace.h"
 #include "sched.h"
 #include "smtp.h"
 #include "worker_lua.h"
@@ -539,13 +540,7 @@ static void call_free(void *data) {
         struct buf text;
         buf_init(&text, 0);
         mail_trace_take(c->job->trace, &text);
-        char *clean = text.len ? redact_textn(text.data, text.len) : NULL;
-        for (char *line = clean, *next; line && *line; line = next) {
-            next = strchr(line, '\n');
-            if (next) *next++ = '\0';
-            fprintf(stderr, "[%s] %s %s\n", c->label, c->scheme == SCHEME_IMAP ? "imap" : "smtp", line);
-        }
-        free(clean);
+        if (text.len) trace_print(c->label, c->scheme == SCHEME_IMAP ? "imap " : "smtp ", text.data, text.len);
         buf_free(&text);
     }
     smtp_job_free(c->job);
