@@ -456,6 +456,19 @@ static void push_capabilities(mailimap *imap, struct strlist *out) {
     mailimap_capability_data_free(caps);
 }
 
+/* LOGOUT, then libetpan closes and frees the stream: the cancel must stop
+ * pointing at it first, or a cancel from the loop thread (an abandoned
+ * probe, the exit) reaches freed memory.  A session cancelled already
+ * just closes, without the courtesy. */
+static void imap_logout(mailimap *imap, struct net_cancel *cancel) {
+    bool cancelled;
+    mailwire_forget(cancel);
+    pthread_mutex_lock(&cancel->lock);
+    cancelled = cancel->cancelled;
+    pthread_mutex_unlock(&cancel->lock);
+    if (!cancelled) mailimap_logout(imap);
+}
+
 int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
                     struct mail_trace *probe_trace, struct mail_probe_result *out, struct failure *f) {
     mailimap *imap = mailimap_new(0, NULL);
@@ -471,7 +484,7 @@ int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct n
         }
         out->authenticated = true;
     }
-    mailimap_logout(imap);
+    imap_logout(imap, cancel);
     rc = 0;
 cleanup:
     mailwire_forget(cancel);
@@ -526,7 +539,7 @@ static void *worker(void *arg) {
             failure_set(&f, FAILURE_NETWORK, "cannot select IMAP folder '%s' at %s:%d", b->folder, b->ep.host,
                         b->ep.port);
             set_fatal(b, &f);
-            mailimap_logout(imap);
+            imap_logout(imap, &b->cancel);
             session_free(b, imap);
             return NULL;
         }
@@ -559,13 +572,14 @@ static void *worker(void *arg) {
             if (stopping(b)) break;
             if (fetch_new(b, imap, &last) != 0 || serve_requests(b, imap) != 0) goto lost;
         }
-        mailimap_logout(imap);
+        imap_logout(imap, &b->cancel);
         session_free(b, imap);
         break;
     lost:
         set_status(b, false, "connection to %s:%d lost, reconnecting", b->ep.host, b->ep.port);
     retry:
         session_free(b, imap);
+        if (stopping(b)) break; /* the wake-up was spent on the session */
         wait_for(b, -1, backoff);
         backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
     }
@@ -706,14 +720,18 @@ void mail_boxes_free(void) {
     while (boxes) {
         struct mail_box *b = boxes;
         boxes = b->next;
+        /* Cancel first, stop after: a worker told to stop logs out, and
+         * LOGOUT frees the stream the cancel points at.  Cancelled before
+         * it can see `stop`, the worker's session is over before that (a
+         * connect or a command in progress fails at once) and it only
+         * closes.  The issue-12 exit crash was the other order. */
+        net_cancel_fire(&b->cancel);
         pthread_mutex_lock(&b->lock);
         b->stop = true;
         pthread_mutex_unlock(&b->lock);
-        /* One byte wakes the worker; a full pipe means it is awake already.
-         * A connect or a command in progress is interrupted. */
+        /* One byte wakes the worker; a full pipe means it is awake already. */
         ssize_t woke = write(b->wake[1], "x", 1);
         (void)woke;
-        net_cancel_fire(&b->cancel);
         pthread_join(b->thread, NULL);
         loop_unpost(b->loop, &b->post); /* other boxes' workers still post */
         net_cancel_free(&b->cancel);
