@@ -489,8 +489,10 @@ int main(int argc, char **argv) {
 out:
     db_pools_free();
     mail_boxes_free();
-    worker_join_all(); /* after the drivers abandoned theirs, before the loop goes */
-    http_free(engine.http);
+    /* After the drivers abandoned theirs, before the loop goes.  A job
+     * whose thread will not end in time keeps libcurl and the TLS library
+     * under it (as in serve): the process is ending anyway. */
+    if (worker_join_all() == 0) http_free(engine.http);
     loop_free(engine.loop);
     strlist_free(&files);
     strlist_free(&opt.vars);
