@@ -66,8 +66,12 @@ done
 
 started=$(date +%s)
 for ((i = 1; i <= RUNS; i += PARALLEL)); do
-    for ((j = i; j < i + PARALLEL && j <= RUNS; j++)); do one "$j" & done
-    wait
+    pids=()
+    for ((j = i; j < i + PARALLEL && j <= RUNS; j++)); do
+        one "$j" &
+        pids+=($!)
+    done
+    wait "${pids[@]}" # not a bare wait: the services' helpers are children too
     # The mailbox fills up (every run reads today's mail); emptied between
     # batches, when no run is reading it.
     if ((i % 100 < PARALLEL)); then
