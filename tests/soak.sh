@@ -44,6 +44,8 @@ one() { # N — run number N; its exit code goes to $TT_DIR/soak/N.rc
 }
 
 mkdir -p "$TT_DIR/soak"
+# A copy: rebuilding the binary during a long soak must not fail its runs.
+cp "$BIN" "$TT_DIR/telltale" && BIN=$TT_DIR/telltale
 # ---- the exit race, widened ----
 cc -shared -fPIC -O2 -o "$TT_DIR/slow_cancel.so" "$HERE/soak/slow_cancel.c" -ldl \
     || { echo "soak: cannot build the slow_cancel shim"; exit 1; }
