@@ -100,8 +100,9 @@ fuzz:
 tsan:
 	$(MAKE) SANITIZE=thread all
 
-# The e2e mail, database and HTTP cases, SOAK_RUNS times (make soak): any
-# exit code but the expected ones, or a signal, fails it.
+# The e2e mail, database and HTTP cases in one process, SOAK_RUNS times
+# (make soak): any exit code but 0, or a signal, fails it.  make test runs
+# its exit-race check and 4 runs, under ASan.
 SOAK_RUNS ?= 1000
 soak: all
 	nice -n 19 bash tests/soak.sh ./telltale $(SOAK_RUNS)
@@ -139,6 +140,7 @@ test: deps
 	bash tests/oneshot.sh ./telltale
 	bash tests/oneshot.sh build-asan/telltale
 	bash tests/demo.sh ./telltale
+	bash tests/soak.sh build-asan/telltale 4
 	$(MAKE) fuzz-short
 
 # The example scenarios against the demo app and its stack (left running;
