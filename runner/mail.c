@@ -566,6 +566,19 @@ static int imap_login(mailimap *imap, const struct mail_endpoint *ep, struct mai
     return -1;
 }
 
+/* LOGOUT, then libetpan closes and frees the stream: the cancel must stop
+ * pointing at it first, or a cancel from the loop thread (an abandoned
+ * probe, the exit) reaches freed memory.  A session cancelled already
+ * just closes, without the courtesy. */
+static void imap_logout(mailimap *imap, struct net_cancel *cancel) {
+    bool cancelled;
+    mailwire_forget(cancel);
+    pthread_mutex_lock(&cancel->lock);
+    cancelled = cancel->cancelled;
+    pthread_mutex_unlock(&cancel->lock);
+    if (!cancelled) mailimap_logout(imap);
+}
+
 int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
                     struct mail_trace *probe_trace, struct mail_probe_result *out, struct failure *f) {
     mailimap *imap = mailimap_new(0, NULL);
@@ -581,7 +594,7 @@ int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct n
         if (imap_login(imap, ep, &guard, timeout_ms, cancel, f, &refused) != 0) goto cleanup;
         out->authenticated = true;
     }
-    mailimap_logout(imap); /* its answer does not matter */
+    imap_logout(imap, cancel);
     rc = 0;
 cleanup:
     mailwire_forget(cancel);
@@ -650,7 +663,7 @@ static int session(struct mail_box *b, mailimap *imap, uint32_t *last, bool *fir
     if (mailimap_select(imap, b->folder) != MAILIMAP_NO_ERROR) {
         failure_set(&f, FAILURE_NETWORK, "cannot select IMAP folder '%s' at %s:%d", b->folder, b->ep.host, b->ep.port);
         set_fatal(b, &f);
-        mailimap_logout(imap);
+        imap_logout(imap, &b->cancel);
         return 1;
     }
     idle = b->idle && mailimap_has_idle(imap);
@@ -673,7 +686,7 @@ static int session(struct mail_box *b, mailimap *imap, uint32_t *last, bool *fir
         if (stopping(b)) break;
         if (fetch_new(b, imap, last) != 0 || serve_requests(b, imap) != 0 || serve_backfill(b, imap) != 0) goto lost;
     }
-    mailimap_logout(imap);
+    imap_logout(imap, &b->cancel);
     return 0;
 lost:
     if (mailwire_guard_failure(&b->guard, b->ep.host, b->ep.port, NULL, &f)) {
@@ -695,7 +708,7 @@ static void *worker(void *arg) {
         mailimap *imap = mailimap_new(0, NULL);
         int rc = session(b, imap, &last, &first_session, &backoff);
         session_free(b, imap);
-        if (rc >= 0) break;
+        if (rc >= 0 || stopping(b)) break; /* a wake-up spent on the session: no backoff sleep */
         wait_for(b, -1, backoff);
         backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
     }
@@ -876,14 +889,18 @@ void mail_boxes_free(void) {
     while (boxes) {
         struct mail_box *b = boxes;
         boxes = b->next;
+        /* Cancel first, stop after: a worker told to stop logs out, and
+         * LOGOUT frees the stream the cancel points at.  Cancelled before
+         * it can see `stop`, the worker's session is over before that (a
+         * connect or a command in progress fails at once) and it only
+         * closes.  The issue-12 exit crash was the other order. */
+        net_cancel_fire(&b->cancel);
         pthread_mutex_lock(&b->lock);
         b->stop = true;
         pthread_mutex_unlock(&b->lock);
-        /* One byte wakes the worker; a full pipe means it is awake already.
-         * A connect or a command in progress is interrupted. */
+        /* One byte wakes the worker; a full pipe means it is awake already. */
         ssize_t woke = write(b->wake[1], "x", 1);
         (void)woke;
-        net_cancel_fire(&b->cancel);
         pthread_join(b->thread, NULL);
         loop_unpost(b->loop, &b->post); /* other boxes' workers still post */
         net_cancel_free(&b->cancel);

@@ -244,12 +244,22 @@ static int vars_from_json(struct options *opt, const char *path, const struct bu
     while (rc == 0 && lua_next(L, -2)) {
         struct buf kv;
         buf_init(&kv, 0);
-        if (lua_type(L, -2) != LUA_TSTRING || !(lua_isstring(L, -1) || lua_isboolean(L, -1))) {
+        size_t klen = 0, vlen = 0;
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &klen) : NULL;
+        const char *value = lua_isstring(L, -1) ? lua_tolstring(L, -1, &vlen) : NULL;
+        if (!key || !(lua_isstring(L, -1) || lua_isboolean(L, -1))) {
             fprintf(stderr, "telltale: --vars-file %s: values must be strings, numbers or booleans\n", path);
             rc = EXIT_USAGE;
+        } else if (!valid_var_name(key, klen)) {
+            /* "A=B" would set A, and so would "A\u0000B": refused, not misread */
+            fprintf(stderr, "telltale: --vars-file %s: '%s' is not a name (letters, digits and _)\n", path, key);
+            rc = EXIT_USAGE;
+        } else if (value && strlen(value) != vlen) {
+            fprintf(stderr, "telltale: --vars-file %s: the value of %s contains a NUL byte\n", path, key);
+            rc = EXIT_USAGE;
         } else {
-            const char *v = lua_isboolean(L, -1) ? (lua_toboolean(L, -1) ? "true" : "false") : lua_tostring(L, -1);
-            buf_printf(&kv, "%s=%s", lua_tostring(L, -2), v);
+            const char *v = lua_isboolean(L, -1) ? (lua_toboolean(L, -1) ? "true" : "false") : value;
+            buf_printf(&kv, "%s=%s", key, v);
             rc = add_var(opt, buf_str(&kv));
         }
         buf_free(&kv);
@@ -268,6 +278,12 @@ static int add_vars_file(struct options *opt, const char *path) {
     buf_init(&text, 0);
     if (read_file(path, &text) != 0) {
         fprintf(stderr, "telltale: cannot read --vars-file %s: %s\n", path, strerror(errno));
+        buf_free(&text);
+        return EXIT_USAGE;
+    }
+    if (text.len && memchr(text.data, '\0', text.len)) {
+        /* lines are C strings: what follows a NUL would be dropped silently */
+        fprintf(stderr, "telltale: --vars-file %s: contains a NUL byte (not a text file?)\n", path);
         buf_free(&text);
         return EXIT_USAGE;
     }
@@ -693,8 +709,10 @@ static int telltale_main(int argc, char **argv) {
 out:
     db_pools_free();
     mail_boxes_free();
-    worker_join_all(); /* after the drivers abandoned theirs, before the loop goes */
-    http_free(engine.http);
+    /* After the drivers abandoned theirs, before the loop goes.  A job
+     * whose thread will not end in time keeps libcurl and the TLS library
+     * under it (as in serve): the process is ending anyway. */
+    if (worker_join_all() == 0) http_free(engine.http);
     script_lib_free(&engine);
     loop_free(engine.loop);
     strlist_free(&files);

@@ -128,6 +128,13 @@ printf '{"FROM_FILE": "file value", "QUOTED": "a b"}' > "$TT_DIR/vars.json"
 cli_case vars-file-json 0 "1 passed" -- "$BIN" run --vars-file "$TT_DIR/vars.json" --var CLI=1 "$C/vars.lua"
 printf '{"FROM_FILE": ' > "$TT_DIR/bad.json"
 cli_case vars-file-bad-json 2 "--vars-file $TT_DIR/bad.json: invalid JSON" -- "$BIN" run --vars-file "$TT_DIR/bad.json" "$C/vars.lua"
+# A name that is not one, or a NUL byte, is refused: "A=B" would have set A.
+printf '{"FROM_FILE=x": "y"}' > "$TT_DIR/eqname.json"
+cli_case vars-file-json-bad-name 2 "'FROM_FILE=x' is not a name" -- "$BIN" run --vars-file "$TT_DIR/eqname.json" "$C/vars.lua"
+printf '{"FROM_FILE": "a\\u0000b"}' > "$TT_DIR/nulvalue.json"
+cli_case vars-file-json-nul 2 "the value of FROM_FILE contains a NUL byte" -- "$BIN" run --vars-file "$TT_DIR/nulvalue.json" "$C/vars.lua"
+printf 'FROM_FILE=x\n\0QUOTED=y\n' > "$TT_DIR/nul.env"
+cli_case vars-file-nul 2 "contains a NUL byte" -- "$BIN" run --vars-file "$TT_DIR/nul.env" "$C/vars.lua"
 
 # --timeout that keeps a scenario from starting is a failure, not a pass.
 mkdir -p "$TT_DIR/cut"

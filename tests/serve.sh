@@ -220,7 +220,7 @@ kill -TERM "$SERVE_PID"
 start=$(date +%s)
 wait "$SERVE_PID"; code=$?
 [ $code = 0 ] && grep -q "stopped" "$LOG" && pass "sigterm-exit" || fail "sigterm-exit" "exit $code" "$LOG"
-if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$LOG"; then fail "sanitizers-main" "report in the log" "$LOG"; else pass "sanitizers-main"; fi
+if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer' "$LOG"; then fail "sanitizers-main" "report in the log" "$LOG"; else pass "sanitizers-main"; fi
 
 # ---- webhook down: retried with backoff, counted, logged, never silent ----
 cat > "$D/down.lua" <<EOF
@@ -462,7 +462,7 @@ fi
 "$BIN" serve --help > "$D/help.out" 2>&1 && grep -q -- "--listen ADDR" "$D/help.out" && "$BIN" --help | grep -q "telltale serve CONFIG" \
     && pass "help" || fail "help" "serve --help" "$D/help.out"
 for l in "$LOG2" "$LOG3" "$LOG4" "$LOG5" "${LOG6:-$LOG5}" "$LOG7" "$LOG8"; do
-    if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$l"; then fail "sanitizers" "report in $l" "$l"; l=bad; break; fi
+    if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer' "$l"; then fail "sanitizers" "report in $l" "$l"; l=bad; break; fi
 done
 [ "$l" != bad ] && pass "sanitizers"
 
