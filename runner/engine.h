@@ -30,6 +30,7 @@ struct options {
     const char *json_path;
     const char *prom_file_path;  /* --prom-file: metrics for node_exporter */
     const char *pushgateway_url; /* --pushgateway: metrics pushed after the run */
+    const char *location;        /* --location: a label on the metrics, a field of the JSON report */
     const char *artifacts_dir;
 };
 

@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "mail.h"
 #include "metrics.h"
+#include "prom.h"
 #include "worker.h"
 #include "redact.h"
 #include "report_console.h"
@@ -57,7 +58,8 @@ enum {
     OPT_TRACE,
     OPT_NO_COLOR,
     OPT_PROM_FILE,
-    OPT_PUSHGATEWAY
+    OPT_PUSHGATEWAY,
+    OPT_LOCATION
 };
 
 static const struct option long_options[] = {
@@ -72,6 +74,7 @@ static const struct option long_options[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"prom-file", required_argument, NULL, OPT_PROM_FILE},
     {"pushgateway", required_argument, NULL, OPT_PUSHGATEWAY},
+    {"location", required_argument, NULL, OPT_LOCATION},
     {"artifacts", required_argument, NULL, OPT_ARTIFACTS},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"trace", no_argument, NULL, OPT_TRACE},
@@ -101,6 +104,8 @@ static const struct {
      "  --prom-file FILE     write Prometheus metrics for node_exporter's textfile collector (atomically)"},
     {OPT_PUSHGATEWAY, CMD_RUN,
      "  --pushgateway URL    push Prometheus metrics to a Pushgateway (URL/metrics/job/telltale)"},
+    {OPT_LOCATION, CMD_RUN,
+     "  --location NAME      where this canary runs: label location=NAME on the metrics, a JSON report field"},
     {OPT_ARTIFACTS, CMD_RUN, "  --artifacts DIR      save every response under DIR/<scenario>/"},
     {OPT_MAX_BODY, CMD_RUN, "  --max-body SIZE      cap on a response body, e.g. 512k, 10M (default 10M)"},
     {'v', CMD_RUN, "  -v, --verbose        show every step with timings and logs"},
@@ -479,6 +484,10 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
         case OPT_JSON: opt->json_path = optarg; break;
         case OPT_PROM_FILE: opt->prom_file_path = optarg; break;
         case OPT_PUSHGATEWAY: opt->pushgateway_url = optarg; break;
+        case OPT_LOCATION:
+            if (prom_check_location(optarg, err, sizeof err) != 0) return usage_error("invalid --location: %s", err);
+            opt->location = optarg;
+            break;
         case OPT_ARTIFACTS: opt->artifacts_dir = optarg; break;
         case OPT_MAX_BODY:
             if (size_parse(optarg, &opt->max_body) != 0 || opt->max_body == 0)
@@ -564,6 +573,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "run") == 0) {
         struct run_result result;
         rc = run_scenarios(&engine, &files, &result);
+        if (opt.location) snprintf(result.location, sizeof result.location, "%s", opt.location);
         if (result.nscenarios == 0 && !result.interrupted_by) {
             rc = no_match(&opt, files.len);
         } else {
