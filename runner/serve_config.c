@@ -334,16 +334,17 @@ static void read_route(lua_State *L, struct alert_route *rt, const char *name) {
         luaL_error(L, "%s: no slack, webhook, exec or alertmanager%s", where, unset_env_hint(L));
     if ((slack != NULL) + (hook != NULL) + has_exec + has_am != 1)
         luaL_error(L, "%s: give exactly one of slack, webhook, exec, alertmanager", where);
-    if (!has_am) {
-        bool extra = lua_getfield(L, -2, "labels") != LUA_TNIL || lua_getfield(L, -3, "resend") != LUA_TNIL; /* +2 */
-        if (extra) luaL_error(L, "%s: labels and resend are options of an alertmanager route", where);
-        lua_pop(L, 2);
-    }
+    lua_pop(L, 1); /* exec, read again below */
     if (has_am) {
-        lua_pop(L, 1); /* exec (nil) */
         read_alertmanager(L, rt, where);
         return;
     }
+    /* labels and resend mean nothing to the other routes: a typo of
+     * `alertmanager`, or a route changed half-way. */
+    if (lua_getfield(L, -1, "labels") != LUA_TNIL || lua_getfield(L, -2, "resend") != LUA_TNIL) /* +1 or +2 */
+        luaL_error(L, "%s: labels and resend are options of an alertmanager route", where);
+    lua_pop(L, 2);
+    lua_getfield(L, -1, "exec"); /* +1 */
     if (slack || hook) {
         const char *url = slack ? slack : hook;
         check_url(L, url, where);

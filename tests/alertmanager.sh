@@ -260,6 +260,39 @@ config_error bad-location "location 'eu 1': only letters, digits" "$HB
 alerts = { am = { webhook = \"http://h/\" } }
 location = \"eu 1\""
 
+# ---- docker/deploy/multi-location.yaml's config as written, with each Deployment's env ----
+python3 - "$ROOT/docker/deploy/multi-location.yaml" "$D" "$ROOT/scenarios" <<'EOF' > "$D/k8s.env" 2> "$D/k8s.err"
+import shlex, sys, yaml
+docs = list(yaml.safe_load_all(open(sys.argv[1])))
+out, scen = sys.argv[2], sys.argv[3]
+cfg = docs[0]["data"]["serve.lua"].replace("/etc/telltale/scenarios/", scen + "/").replace("/var/lib/telltale", out)
+open(out + "/k8s-serve.lua", "w").write(cfg)
+for d in docs:
+    if d["kind"] != "Deployment":
+        continue
+    c = d["spec"]["template"]["spec"]["containers"][0]
+    assert c["args"][:2] == ["serve", "/etc/telltale/config/serve.lua"], c["args"]
+    env = {e["name"]: e["value"] for e in c["env"]}
+    print(env["TELLTALE_LOCATION"], shlex.quote(env["ALERTMANAGER_URLS"]))
+EOF
+k8s_ok=$?
+while [ $k8s_ok = 0 ] && read -r loc urls; do
+    eval "urls=$urls"
+    : > "$D/k8s-$loc.log"
+    TELLTALE_LOCATION=$loc ALERTMANAGER_URLS=$urls "$BIN" serve "$D/k8s-serve.lua" --listen 127.0.0.1:0 --state "$D/k8s-$loc.json" 2>> "$D/k8s-$loc.log" &
+    pid=$!
+    PIDS="$PIDS $pid"
+    if wait_for 10 "grep -q 'listening on port' '$D/k8s-$loc.log'"; then
+        port=$(grep -o 'listening on port [0-9]*' "$D/k8s-$loc.log" | awk '{print $4}')
+        curl -s "http://127.0.0.1:$port/metrics" | grep -qF "telltale_scenario_next_run_timestamp_seconds{scenario=\"health\",location=\"$loc\"}" \
+            && pass "k8s-location-$loc" || fail "k8s-location-$loc" "no location label" "$D/k8s-$loc.log"
+        kill -TERM "$pid"; wait "$pid"
+    else
+        fail "k8s-location-$loc" "did not start" "$D/k8s-$loc.log"
+    fi
+done < "$D/k8s.env"
+[ $k8s_ok = 0 ] && [ "$(wc -l < "$D/k8s.env")" = 2 ] || fail "k8s-manifests" "not two locations" "$D/k8s.err" "$D/k8s.env"
+
 # ---- telltale run --location: the metrics label and the JSON report field ----
 cat > "$D/pass.lua" <<'EOF'
 scenario { name = "loc-pass" }
