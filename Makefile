@@ -48,7 +48,7 @@ LUALIB := $(sort $(wildcard lib/*.lua))
 DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev libgnutls28-dev libmicrohttpd-dev
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
              dovecot-imapd dovecot-lmtpd postfix python3-psycopg2 \
-             prometheus prometheus-pushgateway python3-yaml chromium node-tap-parser
+             prometheus prometheus-pushgateway prometheus-alertmanager python3-yaml chromium node-tap-parser
 # Applications this project did not write, for tests/conformance.sh.
 DEPS_CONF := python3-django roundcube-core roundcube-sqlite3 php-cli php-sqlite3 \
              wordpress php-mysql mariadb-server mariadb-client
@@ -147,6 +147,8 @@ test: deps
 	bash tests/oneshot.sh build-asan/telltale
 	bash tests/reports.sh ./telltale
 	bash tests/reports.sh build-asan/telltale
+	bash tests/alertmanager.sh ./telltale
+	bash tests/alertmanager.sh build-asan/telltale
 	bash tests/demo.sh ./telltale
 	bash tests/conformance.sh ./telltale
 	bash tests/conformance.sh build-asan/telltale

@@ -32,6 +32,7 @@ struct options {
     const char *json_path;
     const char *prom_file_path;  /* --prom-file: metrics for node_exporter */
     const char *pushgateway_url; /* --pushgateway: metrics pushed after the run */
+    const char *location;        /* --location: a label on the metrics, a field of the JSON report */
     const char *artifacts_dir;
     const char *html_path;           /* --html: a report a person opens */
     const char *tap_path;            /* --tap: TAP version 14 */

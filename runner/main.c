@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "mail.h"
 #include "metrics.h"
+#include "prom.h"
 #include "worker.h"
 #include "random.h"
 #include "redact.h"
@@ -69,7 +70,8 @@ enum {
     OPT_TAP,
     OPT_NAGIOS,
     OPT_WARNING,
-    OPT_CRITICAL
+    OPT_CRITICAL,
+    OPT_LOCATION
 };
 
 static const struct option long_options[] = {
@@ -89,6 +91,7 @@ static const struct option long_options[] = {
     {"critical", required_argument, NULL, OPT_CRITICAL},
     {"prom-file", required_argument, NULL, OPT_PROM_FILE},
     {"pushgateway", required_argument, NULL, OPT_PUSHGATEWAY},
+    {"location", required_argument, NULL, OPT_LOCATION},
     {"artifacts", required_argument, NULL, OPT_ARTIFACTS},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
@@ -126,6 +129,8 @@ static const struct {
      "  --prom-file FILE     write Prometheus metrics for node_exporter's textfile collector (atomically)"},
     {OPT_PUSHGATEWAY, CMD_RUN,
      "  --pushgateway URL    push Prometheus metrics to a Pushgateway (URL/metrics/job/telltale)"},
+    {OPT_LOCATION, CMD_RUN,
+     "  --location NAME      where this canary runs: label location=NAME on the metrics, a JSON report field"},
     {OPT_ARTIFACTS, CMD_RUN, "  --artifacts DIR      save every response under DIR/<scenario>/"},
     {OPT_MAX_BODY, CMD_RUN, "  --max-body SIZE      cap on a response body, e.g. 512k, 10M (default 10M)"},
     {OPT_MAX_MEMORY, CMD_ALL, "  --max-memory SIZE    cap on one scenario's Lua memory, e.g. 64M, 1G (default 256M)"},
@@ -423,6 +428,10 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
         case OPT_NAGIOS: opt->nagios = true; break;
         case OPT_PROM_FILE: opt->prom_file_path = optarg; break;
         case OPT_PUSHGATEWAY: opt->pushgateway_url = optarg; break;
+        case OPT_LOCATION:
+            if (prom_check_location(optarg, err, sizeof err) != 0) return usage_error("invalid --location: %s", err);
+            opt->location = optarg;
+            break;
         case OPT_ARTIFACTS: opt->artifacts_dir = optarg; break;
         case OPT_MAX_BODY:
             if (size_parse(optarg, &opt->max_body) != 0 || opt->max_body == 0)
