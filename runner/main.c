@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "browser.h"
 #include "db.h"
 #include "duration.h"
 #include "engine.h"
@@ -47,6 +48,7 @@ enum {
     OPT_VARS_FILE,
     OPT_TAG,
     OPT_PARALLEL,
+    OPT_BROWSERS,
     OPT_TIMEOUT,
     OPT_GRACE,
     OPT_FAIL_FAST,
@@ -65,6 +67,7 @@ static const struct option long_options[] = {
     {"vars-file", required_argument, NULL, OPT_VARS_FILE},
     {"tag", required_argument, NULL, OPT_TAG},
     {"parallel", required_argument, NULL, OPT_PARALLEL},
+    {"browsers", required_argument, NULL, OPT_BROWSERS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"grace", required_argument, NULL, OPT_GRACE},
     {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
@@ -92,6 +95,7 @@ static const struct {
      "  --vars-file FILE     read vars from FILE: NAME=VALUE lines, or a JSON object if FILE ends in .json"},
     {OPT_TAG, CMD_ALL, "  --tag TAG            only scenarios with this tag (repeatable: any of them)"},
     {OPT_PARALLEL, CMD_RUN, "  --parallel N         scenarios running at once (default 4)"},
+    {OPT_BROWSERS, CMD_RUN, "  --browsers N         browser pages open at once (default 2)"},
     {OPT_TIMEOUT, CMD_RUN, "  --timeout D          deadline for the whole run, e.g. 10m (default: none)"},
     {OPT_GRACE, CMD_RUN, "  --grace D            deadline for teardowns after SIGINT/SIGTERM (default 10s)"},
     {OPT_FAIL_FAST, CMD_RUN, "  --fail-fast          start no new scenario after the first failure"},
@@ -463,6 +467,13 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
             opt->parallel = (int)n;
             break;
         }
+        case OPT_BROWSERS: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 1000) return usage_error("invalid --browsers '%s': expected 1..1000", optarg);
+            opt->browsers = (int)n;
+            break;
+        }
         case OPT_TIMEOUT:
         case OPT_GRACE: {
             int64_t ms;
@@ -578,7 +589,8 @@ int main(int argc, char **argv) {
 out:
     db_pools_free();
     mail_boxes_free();
-    worker_join_all(); /* after the drivers abandoned theirs, before the loop goes */
+    browser_shutdown(); /* Chromium and its process group, killed and reaped */
+    worker_join_all();  /* after the drivers abandoned theirs, before the loop goes */
     http_free(engine.http);
     loop_free(engine.loop);
     strlist_free(&files);
