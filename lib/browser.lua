@@ -64,27 +64,34 @@ end
 -- artifacts (only with --artifacts; never raises).
 local function capture(page)
   if not C._artifacts() or page._capturing then return end
+  local saved = {}
+  local function save(what, data) saved[#saved + 1] = C._save(what, data) end
   page._capturing = true
   pcall(function()
-    C._save("console.log", page._h:_console())
-    C._save("network.txt", page._h:_requests())
+    save("console.log", page._h:_console())
+    save("network.txt", page._h:_requests())
     if telltale.remaining() < 200 then return end
     local own = telltale.now() + math.min(2000, telltale.remaining() - 100)
     local shot = page._h:_send("Page.captureScreenshot", { format = "png" }, "taking a screenshot", budget(own))
-    if shot and shot.data then C._save("page.png", C._unbase64(shot.data)) end
+    if shot and shot.data then save("page.png", C._unbase64(shot.data)) end
     local html = evaluate(page, "document.documentElement ? document.documentElement.outerHTML : ''",
       "saving the page's HTML", own)
-    if html then C._save("page.html", tostring(html)) end
+    if html then save("page.html", tostring(html)) end
   end)
   page._capturing = false
+  return saved
 end
 
--- Run fn(page, ...) → its results; a failure saves the artifacts first.
+-- Run fn(page, ...) → its results; a failure saves the artifacts first,
+-- and says where they are.
 local function guarded(page, fn, ...)
   if page._closed then error("attempt to use a closed page", 3) end
   local r = table.pack(pcall(fn, page, ...))
   if not r[1] then
-    capture(page)
+    local saved = capture(page)
+    if saved and #saved > 0 and telltale.is_failure(r[2]) then
+      r[2].detail = (r[2].detail and r[2].detail .. "\n" or "") .. "artifacts: " .. table.concat(saved, ", ")
+    end
     error(r[2], 0)
   end
   return table.unpack(r, 2, r.n)
@@ -323,8 +330,8 @@ function Page:press(...)
     error(string.format("page:press: unknown key '%s' (expected one character or: %s)", key,
       table.concat(names, ", ")), 2)
   end
-  local code = k and k[1] or (key:upper():byte())
-  local text = k and k[2] or key
+  local code, text = key:upper():byte(), key
+  if k then code, text = k[1], k[2] end
   return guarded(self, function(page)
     cookies_in(page)
     local phase = string.format("pressing %s", key)

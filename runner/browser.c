@@ -798,6 +798,8 @@ struct browser_op *browser_page_open(struct browser_page *p, browser_op_fn *done
     return p->open_op;
 }
 
+bool browser_page_waiting(const struct browser_page *p) { return p->state == PAGE_WAITING; }
+
 void browser_page_free(struct browser_page *p) {
     if (!p) return;
     for (struct browser_op *op = B.ops, *next; op; op = next) {
@@ -975,15 +977,17 @@ void browser_console(const struct browser_page *p, struct buf *out) {
 void browser_requests(const struct browser_page *p, struct buf *out) {
     for (size_t i = 0; i < p->nrequests; i++) {
         const struct request *r = &p->requests[i];
-        char status[16];
+        char status[16], ms[32];
         snprintf(status, sizeof status, "%d", r->status);
-        buf_printf(out, "%s %s %s ", r->method,
+        if (r->end > r->start && r->start > 0)
+            snprintf(ms, sizeof ms, "%.0fms", (r->end - r->start) * 1000);
+        else
+            snprintf(ms, sizeof ms, "-");
+        buf_printf(out, "%s %s %s %s %s\n", r->method,
                    r->error    ? r->error
                    : r->status ? status
                                : "-",
-                   r->end > r->start && r->start > 0 ? "" : "-");
-        if (r->end > r->start && r->start > 0) buf_printf(out, "%.0fms", (r->end - r->start) * 1000);
-        buf_printf(out, " %s %s\n", r->type, r->url);
+                   ms, r->type, r->url);
     }
     if (p->nrequests == MAX_REQUESTS) buf_printf(out, "(only the first %d requests are kept)\n", MAX_REQUESTS);
 }

@@ -48,6 +48,8 @@ struct browser_page *browser_page_new(unsigned fail_on);
  * context, a target and a session.  Returns the operation, or NULL with f
  * filled (kind `script`: chromium not found; `internal`: cannot start). */
 struct browser_op *browser_page_open(struct browser_page *p, browser_op_fn *done, void *data, struct failure *f);
+/* Is p still waiting for a free slot (--browsers)? */
+bool browser_page_waiting(const struct browser_page *p);
 /* Close p (its context is disposed), cancel its operations, free it. */
 void browser_page_free(struct browser_page *p);
 

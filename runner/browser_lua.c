@@ -49,6 +49,7 @@ struct call {
     char *reply;
     size_t len;
     struct failure f;
+    bool opening; /* browser._open: may be waiting for a slot */
 };
 
 static struct handle *check_handle(lua_State *L) {
@@ -84,7 +85,14 @@ static void call_free(struct call *c) {
 
 static void call_cancel(void *data) { call_free(data); }
 
-static void call_describe(void *data, struct buf *out) { buf_puts(out, ((struct call *)data)->phase); }
+static void call_describe(void *data, struct buf *out) {
+    struct call *c = data;
+    if (c->opening && browser_page_waiting(c->page))
+        buf_printf(out, "waiting for a free browser page (--browsers %d)",
+                   task_engine(c->task)->opt->browsers > 0 ? task_engine(c->task)->opt->browsers : 2);
+    else
+        buf_puts(out, c->phase);
+}
 
 static void call_done(const char *reply, size_t len, const struct failure *f, void *data) {
     struct call *c = data;
@@ -200,6 +208,7 @@ static int browser_open(lua_State *L) {
     luaL_setmetatable(L, PAGE_MT);
     h->page = browser_page_new(fail_on);
     c = call_new(L, h->page, "starting the browser", 0);
+    c->opening = true;
     c->op = browser_page_open(h->page, call_done, c, &f);
     if (!c->op) {
         call_free(c);
