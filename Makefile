@@ -33,7 +33,7 @@ LUALIB := $(sort $(wildcard lib/*.lua))
 DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev libgnutls28-dev libmicrohttpd-dev
 DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
              dovecot-imapd dovecot-lmtpd postfix python3-psycopg2 \
-             prometheus prometheus-pushgateway python3-yaml
+             prometheus prometheus-pushgateway python3-yaml chromium
 
 .PHONY: all unit deps demo demo-down test bench install lint format clean
 
