@@ -134,6 +134,7 @@ static struct browser_op *op_new(enum op_type type, struct browser_page *p, brow
 }
 
 static void op_unlink(struct browser_op *op) {
+    if (op->type == OP_OPEN && op->page && op->page->open_op == op) op->page->open_op = NULL;
     for (struct browser_op **pp = &B.ops; *pp; pp = &(*pp)->next)
         if (*pp == op) {
             *pp = op->next;
@@ -186,8 +187,11 @@ static void flush_out(void) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) break;
         if (n <= 0) {
-            die("the browser exited (its pipe closed)");
-            return;
+            /* It exited: its end of fd 4 is closed too, and on_readable
+             * sees that.  Failing here would complete operations inside
+             * the call that is creating one. */
+            buf_reset(&B.out);
+            break;
         }
         memmove(B.out.data, B.out.data + n, B.out.len - (size_t)n);
         B.out.len -= (size_t)n;

@@ -7,7 +7,7 @@ commands) in the same run.
    (median wall of 5), telltale's scenario vs the bare client;
 2. per-step latency: page:eval("1 + 1") and page:text(selector), p50 and p95
    of 100 each, vs one Runtime.evaluate round trip of the bare client;
-3. memory: RSS of the whole process tree (telltale + Chromium, or client +
+3. memory: PSS of the whole process tree (telltale + Chromium, or client +
    Chromium) with 1 and 4 pages open, and per extra page."""
 import json
 import os
@@ -24,7 +24,9 @@ N = 100
 
 
 def tree_rss_mb(pid):
-    """RSS of pid and all its descendants, MB (shared pages counted once per process)."""
+    """Memory of pid and all its descendants, MB: the sum of their PSS
+    (shared pages split between the processes sharing them, so the
+    renderers' shared code is not counted once per process)."""
     children = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -39,11 +41,11 @@ def tree_rss_mb(pid):
         p = todo.pop()
         todo.extend(children.get(p, []))
         try:
-            with open("/proc/%d/statm" % p) as fp:
-                total += int(fp.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open("/proc/%d/smaps_rollup" % p) as fp:
+                total += sum(int(l.split()[1]) for l in fp if l.startswith("Pss:"))
         except OSError:
             pass
-    return total / (1024 * 1024)
+    return total / 1024
 
 
 class Bare:
@@ -186,9 +188,9 @@ def main():
         ["page:eval round trip, p50 / p95 (%d)" % N, "%d / %d ms" % (pct(evals, 50), pct(evals, 95)),
          "%.1f / %.1f ms" % (pct(bare, 50), pct(bare, 95)), ""],
         ["page:text round trip, p50 / p95 (%d)" % N, "%d / %d ms" % (pct(texts, 50), pct(texts, 95)), "", ""],
-        ["RSS, whole process tree, 1 page", "%.0f MB" % mem[1][0], "%.0f MB" % mem[1][1], ""],
-        ["RSS, 4 pages", "%.0f MB" % mem[4][0], "%.0f MB" % mem[4][1], ""],
-        ["RSS per extra page", "%.0f MB" % ((mem[4][0] - mem[1][0]) / 3), "%.0f MB" % ((mem[4][1] - mem[1][1]) / 3), ""],
+        ["memory (PSS), whole process tree, 1 page", "%.0f MB" % mem[1][0], "%.0f MB" % mem[1][1], ""],
+        ["memory, 4 pages", "%.0f MB" % mem[4][0], "%.0f MB" % mem[4][1], ""],
+        ["memory per extra page", "%.0f MB" % ((mem[4][0] - mem[1][0]) / 3), "%.0f MB" % ((mem[4][1] - mem[1][1]) / 3), ""],
     ])
 
 
