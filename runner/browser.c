@@ -411,6 +411,7 @@ void browser_init(struct loop *loop, int max_pages) {
 
 void browser_shutdown(void) {
     stop_chromium();
+    while (B.ops) op_unlink(B.ops); /* replies that will never come (a context being disposed) */
     if (B.loop) loop_timer_stop(B.loop, &B.watch);
     if (B.J) lua_close(B.J);
     B.J = NULL;
