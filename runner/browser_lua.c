@@ -50,6 +50,7 @@ struct call {
     size_t len;
     struct failure f;
     bool opening; /* browser._open: may be waiting for a slot */
+    bool cookies; /* a cookie command: --trace shows its name only, as it hides Cookie headers */
 };
 
 static struct handle *check_handle(lua_State *L) {
@@ -161,7 +162,10 @@ static int call_continue(lua_State *L, int status, lua_KContext ctx) {
         call_free(c);
         return core_raise_failure(L, &f);
     }
-    trace(c->task, "<", c->reply, c->len);
+    if (c->cookies)
+        trace(c->task, "<", "(cookies not shown)", 19);
+    else
+        trace(c->task, "<", c->reply, c->len);
     if (json_decode(L, c->reply, c->len, err, sizeof err) != 0) { /* msg */
         call_free(c);
         return luaL_error(L, "browser: cannot decode a reply: %s", err);
@@ -239,10 +243,11 @@ static int handle_send(lua_State *L) {
         buf_puts(&params, "{}");
     }
     c = call_new(L, h->page, phase, timeout_ms);
+    c->cookies = strstr(method, "Cookie") != NULL;
     if (task_engine(c->task)->opt->trace) {
         struct buf line;
         buf_init(&line, 0);
-        buf_printf(&line, "%s %s", method, buf_str(&params));
+        buf_printf(&line, "%s %s", method, c->cookies ? "(cookies not shown)" : buf_str(&params));
         trace(c->task, ">", line.data, line.len);
         buf_free(&line);
     }

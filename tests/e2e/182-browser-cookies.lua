@@ -1,6 +1,10 @@
 -- Cookies move both ways: one set by an HTTP step reaches the page, one
 -- set by the page's JavaScript reaches http.cookies and the next request.
--- test: args --var BASE=$TT_HTTP
+-- --trace names the cookie commands but shows no cookie, as it hides
+-- Cookie headers.
+-- test: args --var BASE=$TT_HTTP --trace
+-- test: stderr-has browser > Network.getAllCookies (cookies not shown)
+-- test: stderr-lacks "value":"dark"
 -- test: exit 0
 -- test: within 30
 step("jar to page and back", function()
