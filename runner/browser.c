@@ -349,6 +349,9 @@ static void die(const char *why) {
     loop_timer_stop(B.loop, &B.watch);
     if (WIFSIGNALED(status) && strstr(why, "exited"))
         failure_set(&f, FAILURE_NETWORK, "%s (killed by signal %d)", why, WTERMSIG(status));
+    else if (WIFEXITED(status) && strstr(why, "exited"))
+        failure_set(&f, FAILURE_NETWORK, "%s (exit status %d%s)", why, WEXITSTATUS(status),
+                    WEXITSTATUS(status) == 127 ? ": it could not be started" : "");
     else
         failure_set(&f, FAILURE_NETWORK, "%s", why);
     for (struct browser_page *p = B.pages; p; p = p->next)
