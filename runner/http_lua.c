@@ -839,7 +839,12 @@ void http_lua_jar_push(lua_State *L) {
 }
 
 void http_lua_jar_add(lua_State *L, const char *line) {
-    curl_easy_setopt(get_client(L)->easy, CURLOPT_COOKIELIST, line);
+    CURL *easy = get_client(L)->easy;
+    /* The debug callback's data is the last request, gone by now: curl
+     * would report the cookie it adds to it.  The next request sets
+     * CURLOPT_VERBOSE again. */
+    curl_easy_setopt(easy, CURLOPT_VERBOSE, 0L);
+    curl_easy_setopt(easy, CURLOPT_COOKIELIST, line);
 }
 
 int luaopen_http(lua_State *L) {
