@@ -440,7 +440,8 @@ function Page:eval(...)
 end
 
 -- page:url() → where the page is now
-function Page:url()
+function Page:url(...)
+  telltale.check_nargs("page:url", select("#", ...), 0)
   return guarded(self, function(page)
     local v, err = evaluate(page, "location.href", "reading the URL")
     if err then fail("network", "page:url: " .. err) end
@@ -465,7 +466,8 @@ end
 
 -- page:close(): the page and its browser context go (also at the end of
 -- the scenario).
-function Page:close()
+function Page:close(...)
+  telltale.check_nargs("page:close", select("#", ...), 0)
   if self._closed then return end
   self._closed = true
   if C._artifacts() then
@@ -475,6 +477,7 @@ function Page:close()
   self._h:close()
 end
 
-Page.__close = Page.close
+-- `local page <close> = browser.page{}`: __close also gets the error.
+Page.__close = function(page) page:close() end
 
 return M

@@ -24,6 +24,11 @@ step("misuse", function()
   expect(err_of(page.select, page, "#plan", "gold")):match("has no option \"gold\" %(options: free, pro%)")
   expect(err_of(page.fill, page, "#go", "x")):match("is not a text field")
   expect(err_of(page.eval, page, "nope()")):match("page:eval: ReferenceError: nope is not defined")
+  expect(err_of(page.url, page, "extra")):match("page:url")
   page:close()
   expect(err_of(page.text, page, "#title")):match("attempt to use a closed page")
+  do
+    local scoped <close> = browser.page{}
+    scoped:visit(vars.BASE .. "/static/browser.html")
+  end
 end)
