@@ -272,14 +272,14 @@ static void open_libs(lua_State *L, const struct engine *e, const struct scenari
     luaL_requiref(L, "net", luaopen_net, 1);   /* http, json, html, db, mail, net */
     luaL_requiref(L, "fs", luaopen_fs, 1);     /* http, json, html, db, mail, net, fs */
     lua_pop(L, 7);                             /* */
-    luaL_requiref(L, "browser", luaopen_browser, 1), lua_pop(L, 1);
-    lua_pushglobaltable(L);    /* _G */
-    luaL_setfuncs(L, decl, 0); /* _G */
-    lua_pop(L, 1);             /* */
+    lua_pushglobaltable(L);                    /* _G */
+    luaL_setfuncs(L, decl, 0);                 /* _G */
+    lua_pop(L, 1);                             /* */
     set_vars(L, e->opt);
     set_run(L, e, def);
     set_package_path(L, def->file);
     preload_lib(L);
+    luaL_requiref(L, "browser", luaopen_browser, 1), lua_pop(L, 1);
 }
 
 static char *default_name(const char *file) {
