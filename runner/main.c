@@ -589,8 +589,8 @@ int main(int argc, char **argv) {
 out:
     db_pools_free();
     mail_boxes_free();
-    browser_shutdown(); /* Chromium and its process group, killed and reaped */
-    worker_join_all();  /* after the drivers abandoned theirs, before the loop goes */
+    browser_shutdown();
+    worker_join_all(); /* after the drivers abandoned theirs, before the loop goes */
     http_free(engine.http);
     loop_free(engine.loop);
     strlist_free(&files);
