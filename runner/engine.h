@@ -18,6 +18,7 @@ struct options {
     struct strlist vars;       /* "NAME=VALUE" from --var and --vars-file, in order */
     struct strlist tags;       /* --tag filters: a scenario runs if it has any */
     int parallel;              /* scenarios running at once */
+    int browsers;              /* browser pages open at once; 0 = the default (2) */
     int64_t run_timeout_ms;    /* --timeout for the whole run; 0 = none */
     int64_t teardown_grace_ms; /* teardown deadline after SIGINT/SIGTERM */
     size_t max_body;           /* cap on a response body, bytes */

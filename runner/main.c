@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "browser.h"
 #include "db.h"
 #include "duration.h"
 #include "engine.h"
@@ -53,6 +54,7 @@ enum {
     OPT_VARS_FILE,
     OPT_TAG,
     OPT_PARALLEL,
+    OPT_BROWSERS,
     OPT_TIMEOUT,
     OPT_GRACE,
     OPT_FAIL_FAST,
@@ -79,6 +81,7 @@ static const struct option long_options[] = {
     {"vars-file", required_argument, NULL, OPT_VARS_FILE},
     {"tag", required_argument, NULL, OPT_TAG},
     {"parallel", required_argument, NULL, OPT_PARALLEL},
+    {"browsers", required_argument, NULL, OPT_BROWSERS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"grace", required_argument, NULL, OPT_GRACE},
     {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
@@ -114,6 +117,7 @@ static const struct {
      "  --vars-file FILE     read vars from FILE: NAME=VALUE lines, or a JSON object if FILE ends in .json"},
     {OPT_TAG, CMD_ALL, "  --tag TAG            only scenarios with this tag (repeatable: any of them)"},
     {OPT_PARALLEL, CMD_RUN, "  --parallel N         scenarios running at once (default 4)"},
+    {OPT_BROWSERS, CMD_RUN, "  --browsers N         browser pages open at once (default 2)"},
     {OPT_TIMEOUT, CMD_RUN, "  --timeout D          deadline for the whole run, e.g. 10m (default: none)"},
     {OPT_GRACE, CMD_RUN, "  --grace D            deadline for teardowns after SIGINT/SIGTERM (default 10s)"},
     {OPT_FAIL_FAST, CMD_RUN, "  --fail-fast          start no new scenario after the first failure"},
@@ -397,6 +401,13 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
             opt->parallel = (int)n;
             break;
         }
+        case OPT_BROWSERS: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 1000) return usage_error("invalid --browsers '%s': expected 1..1000", optarg);
+            opt->browsers = (int)n;
+            break;
+        }
         case OPT_TIMEOUT:
         case OPT_GRACE:
         case OPT_WARNING:
@@ -602,6 +613,7 @@ static int telltale_main(int argc, char **argv) {
 out:
     db_pools_free();
     mail_boxes_free();
+    browser_shutdown();
     /* After the drivers abandoned theirs, before the loop goes.  A job
      * whose thread will not end in time keeps libcurl and the TLS library
      * under it (as in serve): the process is ending anyway. */
