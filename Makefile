@@ -70,19 +70,12 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(shell pkg-config --libs cmocka)
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c) link the engine objects, built
-# with SANITIZE=fuzz; fuzz_vars also links main.c, renamed so that
-# libFuzzer's main stays the program's.
+# with SANITIZE=fuzz.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
 fuzzers: $(FUZZ_BINS)
-
-$(BUILD)/fuzz/main_entry.o: runner/main.c | $(BUILD)
-	@mkdir -p $(BUILD)/fuzz
-	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Dmain=telltale_main -c $< -o $@
-
-$(BUILD)/fuzz/fuzz_vars: $(BUILD)/fuzz/main_entry.o
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS)
 	@mkdir -p $(BUILD)/fuzz
