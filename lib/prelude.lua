@@ -13,8 +13,40 @@ function telltale.sorted_pairs(t)
   return list
 end
 
-expect = require("telltale.expect")
-eventually = require("telltale.eventually")
-require("telltale.db")
-require("telltale.mail")
-require("telltale.form")
+-- What lib/ adds loads on first use, not in every scenario state: a
+-- thousand scenarios waiting at once would each hold lib/expect.lua and
+-- eventually.lua (20 KB of a state's 55), db.lua, mail.lua and form.lua
+-- before they ever check anything.
+
+-- expect and eventually: the global is a stub that requires the module on
+-- its first call and puts the function in its place.  A tail call, so
+-- the module's error levels still point at the scenario's line.
+local function on_first_call(name, module)
+  local fn
+  local function stub(...)
+    if not fn then
+      fn = require(module)
+      if rawget(_G, name) == stub then rawset(_G, name, fn) end
+    end
+    return fn(...)
+  end
+  _G[name] = stub
+end
+on_first_call("expect", "telltale.expect")
+on_first_call("eventually", "telltale.eventually")
+
+-- The checks over database handles, mailboxes and forms: the first lookup
+-- of a name the table lacks requires the module, which fills the table.
+local function on_first_use(t, module)
+  setmetatable(t, {
+    __index = function(self, key)
+      setmetatable(self, nil)
+      require(module)
+      return rawget(self, key)
+    end,
+  })
+end
+on_first_use(db._methods, "telltale.db")
+on_first_use(mail._methods, "telltale.mail")
+on_first_use(mail, "telltale.mail") -- mail.address
+on_first_use(html._form_methods, "telltale.form")

@@ -56,7 +56,7 @@ struct request {
     struct curl_slist *headers; /* what this hop sends: given, filtered, plus "Expect:" */
     char method[16];            /* this hop's method */
     char *url;                  /* this hop's URL, owned */
-    char *origin;               /* scheme://host[:port] of the first URL: credentials go only there */
+    char *origin;               /* scheme://host[:port] of the first URL (request_origin): credentials go only there */
     char *post;                 /* request body, owned */
     size_t post_len;
     curl_mime *mime;    /* multipart body, owned */
@@ -121,6 +121,18 @@ static void request_free(struct request *r) {
     free(r->origin);
     free(r->post);
     free(r);
+}
+
+/* The first URL's origin, parsed when a redirect needs it: most requests
+ * are never redirected, and curl's URL parser costs a tenth of one. */
+static const char *request_origin(struct request *r) {
+    if (!r->origin) {
+        struct buf origin;
+        buf_init(&origin, 0);
+        url_origin(r->nhops ? r->hops[0].url : r->url, &origin);
+        r->origin = buf_take(&origin);
+    }
+    return r->origin;
 }
 
 static void on_done(struct http_transfer *x) { task_wake(((struct request *)x->data)->task); }
@@ -205,12 +217,14 @@ static void encode_pairs(lua_State *L, int table, CURL *easy, struct buf *b, con
 }
 
 static void add_header(struct request *r, const char *name, const char *value) {
-    struct buf h;
-    buf_init(&h, 0);
-    buf_printf(&h, "%s: %s", name, value);
+    size_t n = strlen(name), v = strlen(value);
+    char *line = xmalloc(n + v + 3);
+    memcpy(line, name, n);
+    memcpy(line + n, ": ", 2);
+    memcpy(line + n + 2, value, v + 1);
     if (redact_name_is_secret(name)) redact_add_secret(value);
-    r->given = curl_slist_append(r->given, buf_str(&h));
-    buf_free(&h);
+    r->given = curl_slist_append(r->given, line);
+    free(line);
 }
 
 static bool has_header(lua_State *L, int opts, const char *name) {
@@ -431,15 +445,15 @@ static void configure_body(lua_State *L, int opts, struct request *r) {
 /* Set up r->x.easy from the options table at opts.  Raises on misuse; the
  * request is owned by a to-be-closed slot on the stack until it starts,
  * so a raise here frees it. */
-static void configure(lua_State *L, int opts, struct request *r, struct client *client) {
+static void configure(lua_State *L, int opts, bool checked, struct request *r, struct client *client) {
     CURL *easy = client->easy;
     const struct engine *e = task_engine(r->task);
-    struct buf url, origin;
+    struct buf url;
     const char *method;
     int64_t timeout_ms, remaining = task_remaining_ms(L);
     size_t max_body;
 
-    opts_check(L, opts, "http.request", request_opts);
+    if (!checked) opts_check(L, opts, "http.request", request_opts);
     method = (lua_getfield(L, opts, "method") == LUA_TSTRING) ? lua_tostring(L, -1) : "GET"; /* ..., m */
     if (strlen(method) >= sizeof r->method) luaL_error(L, "invalid HTTP method '%s'", method);
     for (size_t i = 0; method[i]; i++) r->method[i] = (char)toupper((unsigned char)method[i]);
@@ -467,9 +481,6 @@ static void configure(lua_State *L, int opts, struct request *r, struct client *
     }
     lua_pop(L, 1); /* ... */
     r->url = buf_take(&url);
-    buf_init(&origin, 0);
-    url_origin(r->url, &origin);
-    r->origin = buf_take(&origin);
 
     configure_body(L, opts, r);
     if (lua_getfield(L, opts, "headers") == LUA_TTABLE) { /* ..., h */
@@ -572,10 +583,10 @@ static void save_artifact(struct request *r, long status) {
 }
 
 /* A hop as messages name it: its path when it stayed on the first origin. */
-static void describe_url(const struct request *r, const char *url, struct buf *out) {
+static void describe_url(struct request *r, const char *url, struct buf *out) {
     struct buf origin;
     buf_init(&origin, 0);
-    if (url_origin(url, &origin) && strcmp(buf_str(&origin), r->origin) == 0)
+    if (url_origin(url, &origin) && strcmp(buf_str(&origin), request_origin(r)) == 0)
         url_path(url, out);
     else
         buf_puts(out, url);
@@ -584,7 +595,7 @@ static void describe_url(const struct request *r, const char *url, struct buf *o
 
 /* "POST /chain → 302, GET /next → 301": how the request got where it is;
  * long chains keep their first and last hops. */
-static void describe_chain(const struct request *r, struct buf *out) {
+static void describe_chain(struct request *r, struct buf *out) {
     for (int i = 0; i < r->nhops; i++) {
         if (r->nhops > 8 && i == 4) {
             buf_printf(out, ", ... (%d more)", r->nhops - 6);
@@ -597,7 +608,7 @@ static void describe_chain(const struct request *r, struct buf *out) {
 }
 
 /* f's message gets " (after <chain>)" when redirects led to the failure. */
-static void add_chain(const struct request *r, struct failure *f) {
+static void add_chain(struct request *r, struct failure *f) {
     struct buf msg;
     if (r->nhops == 0 || !f->message) return;
     buf_init(&msg, 0);
@@ -653,7 +664,7 @@ static int next_hop(struct request *r, long status, const char *location, struct
     buf_init(&origin, 0);
     url_origin(r->url, &origin);
     apply_hop(r);
-    build_headers(r, !r->body, strcmp(buf_str(&origin), r->origin) != 0);
+    build_headers(r, !r->body, strcmp(buf_str(&origin), request_origin(r)) != 0);
     buf_free(&origin);
     http_transfer_reset(&r->x);
     buf_reset(&r->sent);
@@ -748,15 +759,14 @@ static int request_continue(lua_State *L, int status, lua_KContext ctx) {
     return 1;
 }
 
-/* http.request{ method=, url=, ... } → response */
-static int http_request(lua_State *L) {
+/* The request whose options table is at 1; checked: the shorthand has
+ * checked them already, against the same names. */
+static int start_request(lua_State *L, bool checked) {
     struct task *t = task_from_lua(L);
     struct request *r;
     struct failure f = {0};
     struct client *client;
 
-    luaL_checktype(L, 1, LUA_TTABLE);
-    opts_check_nargs(L, "http.request", lua_gettop(L), 1);
     task_check_parkable(L);
     client = get_client(L);
     r = xcalloc(1, sizeof *r);
@@ -766,7 +776,7 @@ static int http_request(lua_State *L) {
     *(struct request **)lua_newuserdatauv(L, sizeof r, 0) = r; /* opts, guard */
     luaL_setmetatable(L, "telltale.http.guard");
     lua_toclose(L, -1);
-    configure(L, 1, r, client);
+    configure(L, 1, checked, r, client);
     *(struct request **)lua_touserdata(L, -1) = NULL; /* the request now owns itself */
     if (http_start(task_engine(t)->http, &r->x, &f) != 0) {
         request_free(r);
@@ -776,6 +786,13 @@ static int http_request(lua_State *L) {
     return task_park(L, &w, (lua_KContext)r, request_continue);
 }
 
+/* http.request{ method=, url=, ... } → response */
+static int http_request(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    opts_check_nargs(L, "http.request", lua_gettop(L), 1);
+    return start_request(L, false);
+}
+
 static int guard_close(lua_State *L) {
     struct request **slot = lua_touserdata(L, 1);
     if (*slot) request_free(*slot);
@@ -783,13 +800,12 @@ static int guard_close(lua_State *L) {
     return 0;
 }
 
-/* http.get(url [, opts]) and friends: method and url folded into opts. */
+/* http.get(url [, opts]) and friends: method and url folded into opts.
+ * Upvalues: the method ("GET") and the name for messages ("http.get"). */
 static int http_shorthand(lua_State *L) {
     const char *method = lua_tostring(L, lua_upvalueindex(1));
-    char what[24];
+    const char *what = lua_tostring(L, lua_upvalueindex(2));
     luaL_checkstring(L, 1);
-    snprintf(what, sizeof what, "http.%s", method);
-    for (char *c = what + 5; *c; c++) *c = (char)tolower((unsigned char)*c);
     opts_check_nargs(L, what, lua_gettop(L), 2);
     opts_check(L, 2, what, shorthand_opts);
     if (lua_isnoneornil(L, 2)) {
@@ -813,7 +829,7 @@ static int http_shorthand(lua_State *L) {
     lua_pushstring(L, method);    /* url, opts, method */
     lua_setfield(L, 2, "method"); /* url, opts */
     lua_remove(L, 1);             /* opts */
-    return http_request(L);
+    return start_request(L, true);
 }
 
 static int compare_path_length(const void *a, const void *b) {
@@ -912,7 +928,8 @@ int luaopen_http(lua_State *L) {
         for (i = 0; (*m)[i]; i++) upper[i] = (char)toupper((unsigned char)(*m)[i]);
         upper[i] = '\0';
         lua_pushstring(L, upper);               /* http, method */
-        lua_pushcclosure(L, http_shorthand, 1); /* http, fn */
+        lua_pushfstring(L, "http.%s", *m);      /* http, method, what */
+        lua_pushcclosure(L, http_shorthand, 2); /* http, fn */
         lua_setfield(L, -2, *m);                /* http */
     }
     return 1;

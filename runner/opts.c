@@ -148,7 +148,7 @@ static bool type_ok(lua_State *L, int idx, unsigned type, char *err, size_t errl
 
 static const struct opts_spec *find(const struct opts_spec *spec, const char *name) {
     for (; spec->name; spec++)
-        if (strcmp(spec->name, name) == 0) return spec;
+        if (spec->name[0] == name[0] && strcmp(spec->name, name) == 0) return spec;
     return NULL;
 }
 
@@ -184,13 +184,20 @@ void opts_check_at(lua_State *L, int idx, const char *what, const struct opts_sp
         buf_printf(&msg, "%s: options must be a table, got %s", what, luaL_typename(L, idx));
         raise_at(L, level, &msg);
     }
+    /* One pass over the keys given (a few), not one lookup per option
+     * known (a dozen for http.request, on every request).  Unknown keys
+     * are reported before wrong types, and the first wrong type in the
+     * spec's order, whatever order lua_next takes. */
+    const struct opts_spec *bad = NULL;
     lua_pushnil(L);            /* ..., nil */
     while (lua_next(L, idx)) { /* ..., k, v */
-        if (lua_type(L, -2) != LUA_TSTRING || !find(spec, lua_tostring(L, -2)))
-            unknown_key(L, level, what, spec, lua_absindex(L, -2));
+        const struct opts_spec *s = lua_type(L, -2) == LUA_TSTRING ? find(spec, lua_tostring(L, -2)) : NULL;
+        if (!s) unknown_key(L, level, what, spec, lua_absindex(L, -2));
+        if ((!bad || s < bad) && !type_ok(L, -1, s->type, err, sizeof err)) bad = s;
         lua_pop(L, 1); /* ..., k */
     }
     for (const struct opts_spec *s = spec; s->name; s++) {
+        if (s != bad && !s->required) continue;
         int t = lua_getfield(L, idx, s->name); /* ..., v */
         if (t == LUA_TNIL && s->required) {
             struct buf msg;

@@ -191,10 +191,19 @@ void script_lib_free(struct engine *engine) {
     engine->lib = NULL;
 }
 
+/* TELLTALE_LIB, the development override of lib/: read once per process,
+ * not at every require of every scenario state. */
+static const char *lib_override(void) {
+    static const char *dir;
+    static bool read;
+    if (!read) dir = getenv("TELLTALE_LIB"), read = true;
+    return dir;
+}
+
 static int load_embedded(lua_State *L) {
     const struct embed_file *ef = lua_touserdata(L, lua_upvalueindex(1));
     struct engine *e = lua_touserdata(L, lua_upvalueindex(2));
-    const char *dir = getenv("TELLTALE_LIB");
+    const char *dir = lib_override();
     char chunk[128];
     snprintf(chunk, sizeof chunk, "=[telltale %s]", ef->name);
     if (dir && *dir) {
