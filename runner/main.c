@@ -413,12 +413,13 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
         case OPT_WARNING:
         case OPT_CRITICAL: {
             int64_t ms = 0;
-            bool bad = duration_parse(optarg, &ms, err, sizeof err) != 0;
+            bool bad = duration_parse(optarg, &ms, &f) != 0;
             if (!bad && (c == OPT_WARNING || c == OPT_CRITICAL) && ms <= 0)
-                bad = snprintf(err, sizeof err, "expected a duration above 0, got '%s'", optarg) > 0;
+                bad = failure_set(&f, FAILURE_SCRIPT, "expected a duration above 0, got '%s'", optarg) != 0;
             if (bad) {
                 char msg[300];
-                snprintf(msg, sizeof msg, "invalid --%s: %s", long_options[longindex].name, err);
+                snprintf(msg, sizeof msg, "invalid --%s: %s", long_options[longindex].name, f.message);
+                failure_clear(&f);
                 return usage_error("%s", msg);
             }
             if (c == OPT_TIMEOUT)
