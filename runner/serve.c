@@ -219,11 +219,11 @@ static void heartbeat_result(struct serve *s, struct serve_heartbeat *h, const s
  * signal or timeout, and the last lines of its output, appended to msg so
  * the alert tells on-call what the job printed before it failed. */
 static void describe_job_failure(const struct serve_ping *p, struct buf *msg) {
-    char err[128];
+    struct failure f = {0};
     lua_State *L;
     if (p->body_len == 0 || !(L = luaL_newstate())) return;
-    if (json_decode(L, p->body, p->body_len, err, sizeof err) == 0 && lua_istable(L, -1)) { /* job */
-        if (lua_getfield(L, -1, "timed_out") == LUA_TBOOLEAN && lua_toboolean(L, -1))       /* job, t */
+    if (json_decode(L, p->body, p->body_len, &f) == 0 && lua_istable(L, -1)) {        /* job */
+        if (lua_getfield(L, -1, "timed_out") == LUA_TBOOLEAN && lua_toboolean(L, -1)) /* job, t */
             buf_puts(msg, "; timed out");
         lua_pop(L, 1);                                    /* job */
         if (lua_getfield(L, -1, "signal") == LUA_TNUMBER) /* job, sig */
@@ -244,6 +244,7 @@ static void describe_job_failure(const struct serve_ping *p, struct buf *msg) {
             buf_append(msg, tail + len - keep, keep);
         }
     }
+    failure_clear(&f);
     lua_close(L);
 }
 
