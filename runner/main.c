@@ -371,7 +371,6 @@ static unsigned option_cmds(int id) {
 /* Options may come before or after the paths (getopt permutes argv);
  * "--" ends them. */
 static int parse_options(int argc, char **argv, const char *cmd, struct options *opt) {
-    char err[200];
     struct failure f = {0};
     int c, longindex;
     opterr = 0;
@@ -441,7 +440,11 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
         case OPT_PROM_FILE: opt->prom_file_path = optarg; break;
         case OPT_PUSHGATEWAY: opt->pushgateway_url = optarg; break;
         case OPT_LOCATION:
-            if (prom_check_location(optarg, err, sizeof err) != 0) return usage_error("invalid --location: %s", err);
+            if (prom_check_location(optarg, &f) != 0) {
+                int bad = usage_error("invalid --location: %s", f.message);
+                failure_clear(&f);
+                return bad;
+            }
             opt->location = optarg;
             break;
         case OPT_ARTIFACTS: opt->artifacts_dir = optarg; break;

@@ -388,9 +388,10 @@ static void build(struct serve *s) {
 }
 
 static int load_config(struct serve *s, struct serve_config *cfg) {
-    char err[1024];
-    if (serve_config_load(s->config_path, cfg, err, sizeof err) != 0) {
-        serve_log("config error: %s", err);
+    struct failure f = {0};
+    if (serve_config_load(s->config_path, cfg, &f) != 0) {
+        serve_log("config error: %s", f.message);
+        failure_clear(&f);
         return -1;
     }
     if (s->state_override) {
@@ -693,7 +694,6 @@ int serve_main(int argc, char **argv) {
     struct loop_io sigio = {.fd = -1};
     struct failure f = {0};
     const char *listen = "127.0.0.1:9464";
-    char err[1024];
     int rc = parse_args(argc, argv, s, &listen), port = 0;
 
     if (rc >= 0) goto cleanup;
@@ -706,9 +706,9 @@ int serve_main(int argc, char **argv) {
     serve_resend_pending(s);
     publish_names(s);
     serve_publish(s);
-    http = serve_http_start(s, listen, on_ping, &port, err, sizeof err);
+    http = serve_http_start(s, listen, on_ping, &port, &f);
     if (!http) {
-        serve_log("%s", err);
+        serve_log("%s", f.message);
         rc = EXIT_USAGE;
         goto cleanup;
     }

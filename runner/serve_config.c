@@ -495,7 +495,12 @@ static int read_config(lua_State *L) {
     get_duration(L, 1, "run_grace", "config", &cfg->run_grace_ms);
     s = get_string(L, 1, "location", "config");
     if (s) {
-        if (prom_check_location(s, err, sizeof err) != 0) luaL_error(L, "%s", err);
+        struct failure f = {0};
+        if (prom_check_location(s, &f) != 0) {
+            lua_pushstring(L, f.message); /* +1: Lua keeps the text while f is freed */
+            failure_clear(&f);
+            luaL_error(L, "%s", lua_tostring(L, -1));
+        }
         cfg->location = xstrdup(s);
     }
     s = get_string(L, 1, "instance", "config");
@@ -514,7 +519,7 @@ static void config_too_long(lua_State *L, lua_Debug *ar) {
                CONFIG_MAX_INSTRUCTIONS);
 }
 
-int serve_config_load(const char *path, struct serve_config *cfg, char *err, size_t errlen) {
+int serve_config_load(const char *path, struct serve_config *cfg, struct failure *f) {
     lua_State *L = luaL_newstate();
     char *copy = xstrdup(path);
     struct reader r = {cfg, dirname(copy)};
@@ -530,7 +535,7 @@ int serve_config_load(const char *path, struct serve_config *cfg, char *err, siz
     lua_pop(L, 1);                                     /* */
     lua_sethook(L, config_too_long, LUA_MASKCOUNT, CONFIG_MAX_INSTRUCTIONS);
     if (luaL_loadfile(L, path) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) { /* +1: chunk result or error */
-        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+        failure_set(f, FAILURE_SCRIPT, "%s", lua_tostring(L, -1));
         goto cleanup;
     }
     if (!lua_istable(L, -1)) { /* no `return {...}`: the globals are the config */
@@ -548,7 +553,7 @@ int serve_config_load(const char *path, struct serve_config *cfg, char *err, siz
     lua_insert(L, -2);
     lua_pushlightuserdata(L, &r); /* +1 */
     if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-        snprintf(err, errlen, "%s: %s", path, lua_tostring(L, -1));
+        failure_set(f, FAILURE_SCRIPT, "%s: %s", path, lua_tostring(L, -1));
         goto cleanup;
     }
     rc = 0;
