@@ -154,7 +154,6 @@ static void flush_notes(struct task *t, struct browser_page *p, struct failure *
 static int call_continue(lua_State *L, int status, lua_KContext ctx) {
     struct call *c = (struct call *)ctx;
     struct failure f = {0};
-    char err[200];
     (void)status;
     flush_notes(c->task, c->page, &c->f);
     if (c->f.kind != FAILURE_NONE) {
@@ -166,9 +165,11 @@ static int call_continue(lua_State *L, int status, lua_KContext ctx) {
         trace(c->task, "<", "(cookies not shown)", 19);
     else
         trace(c->task, "<", c->reply, c->len);
-    if (json_decode(L, c->reply, c->len, err, sizeof err) != 0) { /* msg */
+    if (json_decode(L, c->reply, c->len, &f) != 0) { /* msg */
         call_free(c);
-        return luaL_error(L, "browser: cannot decode a reply: %s", err);
+        lua_pushstring(L, f.message); /* message: Lua keeps the text while f is freed */
+        failure_clear(&f);
+        return luaL_error(L, "browser: cannot decode a reply: %s", lua_tostring(L, -1));
     }
     call_free(c);
     if (lua_getfield(L, -1, "error") == LUA_TTABLE) { /* msg, error */
@@ -231,12 +232,13 @@ static int handle_send(lua_State *L) {
     struct failure f = {0};
     struct buf params;
     struct call *c;
-    char err[200];
     task_check_parkable(L);
     buf_init(&params, 0);
-    if (!lua_isnoneornil(L, 3) && json_encode(L, 3, &params, err, sizeof err) != 0) {
+    if (!lua_isnoneornil(L, 3) && json_encode(L, 3, &params, &f) != 0) {
         buf_free(&params);
-        return luaL_error(L, "browser: %s", err);
+        lua_pushstring(L, f.message); /* +1: Lua keeps the text while f is freed */
+        failure_clear(&f);
+        return luaL_error(L, "browser: %s", lua_tostring(L, -1));
     }
     if (params.len == 0 || strcmp(buf_str(&params), "[]") == 0) {
         buf_reset(&params);

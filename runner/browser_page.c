@@ -80,9 +80,12 @@ static int parse_message(lua_State *J) {
     struct msg *m = lua_touserdata(J, 1);
     size_t len;
     const char *text = lua_tolstring(J, 2, &len);
-    char err[200];
-    if (json_decode(J, text, len, err, sizeof err) != 0 || !lua_istable(J, -1)) return 0; /* msg */
-    lua_getfield(J, -1, "id");                                                            /* msg, id */
+    struct failure f = {0};
+    if (json_decode(J, text, len, &f) != 0 || !lua_istable(J, -1)) { /* msg */
+        failure_clear(&f);
+        return 0;
+    }
+    lua_getfield(J, -1, "id"); /* msg, id */
     m->id = lua_isinteger(J, -1) ? (long)lua_tointeger(J, -1) : 0;
     lua_pop(J, 1); /* msg */
     m->method = field(J, -1, "method");

@@ -105,16 +105,19 @@ static int failure_tostring(lua_State *L) {
 /* ---- durations ---- */
 
 static int64_t to_duration(lua_State *L, int idx, const char *what) {
-    char err[200];
+    struct failure f = {0};
     int64_t ms;
     if (lua_type(L, idx) == LUA_TNUMBER) {
-        if (duration_from_seconds(lua_tonumber(L, idx), &ms, err, sizeof err) == 0) return ms;
+        if (duration_from_seconds(lua_tonumber(L, idx), &ms, &f) == 0) return ms;
     } else if (lua_type(L, idx) == LUA_TSTRING) {
-        if (duration_parse(lua_tostring(L, idx), &ms, err, sizeof err) == 0) return ms;
+        if (duration_parse(lua_tostring(L, idx), &ms, &f) == 0) return ms;
     } else {
-        snprintf(err, sizeof err, "duration expected (seconds or a string like \"5s\"), got %s", luaL_typename(L, idx));
+        failure_set(&f, FAILURE_SCRIPT, "duration expected (seconds or a string like \"5s\"), got %s",
+                    luaL_typename(L, idx));
     }
-    return luaL_error(L, "%s: %s", what, err);
+    lua_pushstring(L, f.message); /* +1: Lua keeps the text while f is freed */
+    failure_clear(&f);
+    return luaL_error(L, "%s: %s", what, lua_tostring(L, -1));
 }
 
 int64_t core_check_duration(lua_State *L, int arg) {

@@ -29,7 +29,7 @@ static const struct field fields[5] = {
 };
 
 /* One number or name at *p; advances *p.  Returns 0 or -1. */
-static int parse_value(const struct field *f, const char **p, int *out, char *err, size_t errlen) {
+static int parse_value(const struct field *f, const char **p, int *out, struct failure *fail) {
     const char *s = *p;
     if (f->names && isalpha((unsigned char)s[0])) {
         for (int i = 0; f->names[i]; i++) {
@@ -39,17 +39,17 @@ static int parse_value(const struct field *f, const char **p, int *out, char *er
                 return 0;
             }
         }
-        snprintf(err, errlen, "%s: unknown name '%.10s'", f->name, s);
+        failure_set(fail, FAILURE_SCRIPT, "%s: unknown name '%.10s'", f->name, s);
         return -1;
     }
     if (!isdigit((unsigned char)s[0])) {
-        snprintf(err, errlen, "%s: expected a number at '%.10s'", f->name, s);
+        failure_set(fail, FAILURE_SCRIPT, "%s: expected a number at '%.10s'", f->name, s);
         return -1;
     }
     char *end;
     long v = strtol(s, &end, 10);
     if (v < f->lo || v > f->hi) {
-        snprintf(err, errlen, "%s: %ld is out of range %d-%d", f->name, v, f->lo, f->hi);
+        failure_set(fail, FAILURE_SCRIPT, "%s: %ld is out of range %d-%d", f->name, v, f->lo, f->hi);
         return -1;
     }
     *out = (int)v;
@@ -58,10 +58,10 @@ static int parse_value(const struct field *f, const char **p, int *out, char *er
 }
 
 /* One comma-separated field of len bytes into the bit set *bits. */
-static int parse_field(const struct field *f, const char *text, size_t len, uint64_t *bits, char *err, size_t errlen) {
+static int parse_field(const struct field *f, const char *text, size_t len, uint64_t *bits, struct failure *fail) {
     char item[64];
     if (len == 0 || len >= sizeof item) {
-        snprintf(err, errlen, "%s: %s", f->name, len ? "field too long" : "empty field");
+        failure_set(fail, FAILURE_SCRIPT, "%s: %s", f->name, len ? "field too long" : "empty field");
         return -1;
     }
     memcpy(item, text, len);
@@ -75,13 +75,13 @@ static int parse_field(const struct field *f, const char *text, size_t len, uint
         if (*p == '*') {
             p++;
         } else {
-            if (parse_value(f, &p, &lo, err, errlen) != 0) return -1;
+            if (parse_value(f, &p, &lo, fail) != 0) return -1;
             hi = lo;
             if (*p == '-') {
                 p++;
-                if (parse_value(f, &p, &hi, err, errlen) != 0) return -1;
+                if (parse_value(f, &p, &hi, fail) != 0) return -1;
                 if (hi < lo) {
-                    snprintf(err, errlen, "%s: range %d-%d goes backwards", f->name, lo, hi);
+                    failure_set(fail, FAILURE_SCRIPT, "%s: range %d-%d goes backwards", f->name, lo, hi);
                     return -1;
                 }
             }
@@ -90,7 +90,7 @@ static int parse_field(const struct field *f, const char *text, size_t len, uint
             char *end;
             long n = strtol(p + 1, &end, 10);
             if (end == p + 1 || n < 1 || n > f->hi) {
-                snprintf(err, errlen, "%s: bad step '%s'", f->name, p + 1);
+                failure_set(fail, FAILURE_SCRIPT, "%s: bad step '%s'", f->name, p + 1);
                 return -1;
             }
             step = (int)n;
@@ -98,7 +98,7 @@ static int parse_field(const struct field *f, const char *text, size_t len, uint
             p = end;
         }
         if (*p) {
-            snprintf(err, errlen, "%s: unexpected '%s'", f->name, p);
+            failure_set(fail, FAILURE_SCRIPT, "%s: unexpected '%s'", f->name, p);
             return -1;
         }
         for (int v = lo; v <= hi; v += step) *bits |= 1ull << v;
@@ -113,7 +113,7 @@ static const struct {
     {"@daily", "0 0 * * *"},  {"@midnight", "0 0 * * *"}, {"@hourly", "0 * * * *"},
 };
 
-int cron_parse(const char *text, struct cron *c, char *err, size_t errlen) {
+int cron_parse(const char *text, struct cron *c, struct failure *fail) {
     uint64_t bits[5];
     const char *p = text;
     int n = 0;
@@ -123,24 +123,25 @@ int cron_parse(const char *text, struct cron *c, char *err, size_t errlen) {
         for (size_t i = 0; i < sizeof macros / sizeof macros[0]; i++) {
             size_t len = strlen(macros[i].name);
             if (strncmp(p, macros[i].name, len) == 0 && (p[len] == '\0' || isspace((unsigned char)p[len])))
-                return cron_parse(macros[i].expr, c, err, errlen);
+                return cron_parse(macros[i].expr, c, fail);
         }
-        snprintf(err, errlen, "unknown cron macro '%s'", p);
+        failure_set(fail, FAILURE_SCRIPT, "unknown cron macro '%s'", p);
         return -1;
     }
     while (*p) {
         const char *start = p;
         while (*p && !isspace((unsigned char)*p)) p++;
         if (n == 5) {
-            snprintf(err, errlen, "expected 5 fields (minute hour day-of-month month day-of-week), got more");
+            failure_set(fail, FAILURE_SCRIPT,
+                        "expected 5 fields (minute hour day-of-month month day-of-week), got more");
             return -1;
         }
-        if (parse_field(&fields[n], start, (size_t)(p - start), &bits[n], err, errlen) != 0) return -1;
+        if (parse_field(&fields[n], start, (size_t)(p - start), &bits[n], fail) != 0) return -1;
         n++;
         while (isspace((unsigned char)*p)) p++;
     }
     if (n != 5) {
-        snprintf(err, errlen, "expected 5 fields (minute hour day-of-month month day-of-week), got %d", n);
+        failure_set(fail, FAILURE_SCRIPT, "expected 5 fields (minute hour day-of-month month day-of-week), got %d", n);
         return -1;
     }
     memset(c, 0, sizeof *c);

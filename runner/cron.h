@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "failure.h"
+
 struct cron {
     uint64_t minutes; /* bit n: minute n fires */
     uint32_t hours;
@@ -24,9 +26,9 @@ struct cron {
     bool wday_any;   /* day-of-week field was `*` */
 };
 
-/* Parse text into c.  Returns 0, or -1 with a message in err naming the
+/* Parse text into c.  Returns 0, or -1 with fail set (FAILURE_SCRIPT) to a message naming the
  * field and what is wrong ("hour: 24 is out of range 0-23"). */
-int cron_parse(const char *text, struct cron *c, char *err, size_t errlen);
+int cron_parse(const char *text, struct cron *c, struct failure *fail);
 
 /* The first time strictly after `after` (whole minutes) at which c fires,
  * in local time, or in UTC when utc is true.  Returns -1 if none within

@@ -63,12 +63,14 @@ static const char *param_text(lua_State *L, int idx, int n) {
         return s;
     }
     case LUA_TTABLE: {
-        char err[200];
+        struct failure f = {0};
         struct buf b;
         buf_init(&b, 0);
-        if (json_encode(L, idx, &b, err, sizeof err) != 0) {
+        if (json_encode(L, idx, &b, &f) != 0) {
             buf_free(&b);
-            luaL_error(L, "query parameter $%d: %s", n, err);
+            lua_pushstring(L, f.message); /* +1: Lua keeps the text while f is freed */
+            failure_clear(&f);
+            luaL_error(L, "query parameter $%d: %s", n, lua_tostring(L, -1));
         }
         lua_pushlstring(L, buf_str(&b), b.len); /* kept on the stack until the query is built */
         lua_replace(L, idx);
@@ -191,7 +193,6 @@ static const char *push_array(lua_State *L, Oid elem, const char *p) {
 }
 
 static void push_value(lua_State *L, Oid type, const char *s, size_t len) {
-    char err[200];
     Oid elem;
     switch (type) {
     case OID_BOOL: lua_pushboolean(L, s[0] == 't'); return;
@@ -207,9 +208,12 @@ static void push_value(lua_State *L, Oid type, const char *s, size_t len) {
         return;
     case OID_NUMERIC: push_numeric(L, s); return;
     case OID_JSON:
-    case OID_JSONB:
-        if (json_decode(L, s, len, err, sizeof err) != 0) lua_pushlstring(L, s, len);
+    case OID_JSONB: {
+        struct failure f = {0};
+        if (json_decode(L, s, len, &f) != 0) lua_pushlstring(L, s, len); /* the text, when it does not decode */
+        failure_clear(&f);
         return;
+    }
     case OID_TIMESTAMP:
     case OID_TIMESTAMPTZ: push_timestamp(L, s); return;
     default:

@@ -11,13 +11,13 @@
  * small enough that adding it to a monotonic clock never overflows. */
 #define DURATION_MAX_MS (100LL * 24 * 3600 * 1000)
 
-int duration_from_seconds(double seconds, int64_t *out_ms, char *err, size_t errlen) {
+int duration_from_seconds(double seconds, int64_t *out_ms, struct failure *f) {
     if (!isfinite(seconds) || seconds < 0) {
-        snprintf(err, errlen, "duration must be a non-negative number of seconds, got %g", seconds);
+        failure_set(f, FAILURE_SCRIPT, "duration must be a non-negative number of seconds, got %g", seconds);
         return -1;
     }
     if (seconds * 1000.0 > (double)DURATION_MAX_MS) {
-        snprintf(err, errlen, "duration %g s is longer than the 100-day maximum", seconds);
+        failure_set(f, FAILURE_SCRIPT, "duration %g s is longer than the 100-day maximum", seconds);
         return -1;
     }
     *out_ms = (int64_t)llround(seconds * 1000.0);
@@ -37,26 +37,26 @@ static int unit_ms(const char *unit, size_t len, double *ms) {
     return -1;
 }
 
-int duration_parse(const char *text, int64_t *out_ms, char *err, size_t errlen) {
+int duration_parse(const char *text, int64_t *out_ms, struct failure *f) {
     const char *p = text;
     double total = 0;
     int parts = 0;
 
     while (isspace((unsigned char)*p)) p++;
     if (*p == '\0') {
-        snprintf(err, errlen, "empty duration");
+        failure_set(f, FAILURE_SCRIPT, "empty duration");
         return -1;
     }
     while (*p) {
         char *end;
         double value;
         if (!(isdigit((unsigned char)*p) || *p == '.')) {
-            snprintf(err, errlen, "invalid duration '%s': expected a number at '%s'", text, p);
+            failure_set(f, FAILURE_SCRIPT, "invalid duration '%s': expected a number at '%s'", text, p);
             return -1;
         }
         value = strtod(p, &end);
         if (end == p) {
-            snprintf(err, errlen, "invalid duration '%s'", text);
+            failure_set(f, FAILURE_SCRIPT, "invalid duration '%s'", text);
             return -1;
         }
         p = end;
@@ -68,13 +68,13 @@ int duration_parse(const char *text, int64_t *out_ms, char *err, size_t errlen) 
             /* A bare number is seconds, but only on its own: "1m30" is a typo. */
             while (isspace((unsigned char)*p)) p++;
             if (parts > 0 || *p) {
-                snprintf(err, errlen, "invalid duration '%s': missing unit (ms, s, m, h, d)", text);
+                failure_set(f, FAILURE_SCRIPT, "invalid duration '%s': missing unit (ms, s, m, h, d)", text);
                 return -1;
             }
             ms = 1000;
         } else if (unit_ms(unit, unit_len, &ms) != 0) {
-            snprintf(err, errlen, "unknown unit '%.*s' in duration '%s' (use ms, s, m, h or d)", (int)unit_len, unit,
-                     text);
+            failure_set(f, FAILURE_SCRIPT, "unknown unit '%.*s' in duration '%s' (use ms, s, m, h or d)", (int)unit_len,
+                        unit, text);
             return -1;
         }
         total += value * ms;
@@ -82,7 +82,7 @@ int duration_parse(const char *text, int64_t *out_ms, char *err, size_t errlen) 
         while (isspace((unsigned char)*p)) p++;
     }
     if (total > (double)DURATION_MAX_MS) {
-        snprintf(err, errlen, "duration '%s' is longer than the 100-day maximum", text);
+        failure_set(f, FAILURE_SCRIPT, "duration '%s' is longer than the 100-day maximum", text);
         return -1;
     }
     *out_ms = (int64_t)llround(total);

@@ -6,13 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Parse text into milliseconds.  Returns 0, or -1 with a message in err
+#include "failure.h"
+
+/* Parse text into milliseconds.  Returns 0, or -1 with f set (FAILURE_SCRIPT) to a message
  * naming what is wrong ("unknown unit 'x' in '5x'"). Negative durations are
  * rejected. */
-int duration_parse(const char *text, int64_t *out_ms, char *err, size_t errlen);
-/* Seconds (possibly fractional) into milliseconds; -1 with err if negative
+int duration_parse(const char *text, int64_t *out_ms, struct failure *f);
+/* Seconds (possibly fractional) into milliseconds; -1 with f set if negative
  * or not finite. */
-int duration_from_seconds(double seconds, int64_t *out_ms, char *err, size_t errlen);
+int duration_from_seconds(double seconds, int64_t *out_ms, struct failure *f);
 /* Human form for messages: "250ms", "1.5s", "2m", "1h 5m", "8 days". */
 void duration_format(int64_t ms, char *out, size_t outlen);
 

@@ -408,10 +408,12 @@ static void configure_body(lua_State *L, int opts, struct request *r) {
     }
     lua_pop(L, 1);                                   /* ... */
     if (lua_getfield(L, opts, "json") != LUA_TNIL) { /* ..., j */
-        char err[200];
-        if (json_encode(L, lua_gettop(L), &body, err, sizeof err) != 0) {
+        struct failure f = {0};
+        if (json_encode(L, lua_gettop(L), &body, &f) != 0) {
             buf_free(&body);
-            luaL_error(L, "option 'json': %s", err);
+            lua_pushstring(L, f.message); /* ..., j, message: Lua keeps the text while f is freed */
+            failure_clear(&f);
+            luaL_error(L, "option 'json': %s", lua_tostring(L, -1));
         }
         if (!has_header(L, opts, "content-type")) add_header(r, "Content-Type", "application/json");
         kinds++;

@@ -150,14 +150,17 @@ void http_response_push(lua_State *L, struct http_transfer *x, long status, cons
 
 /* resp:json() → decoded body; an invalid body fails the step (assertion). */
 static int response_json(lua_State *L) {
-    char err[256];
+    struct failure f = {0};
     size_t len;
     const char *body;
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_getfield(L, 1, "body"); /* resp, body */
     body = luaL_optlstring(L, -1, "", &len);
-    if (json_decode(L, body, len, err, sizeof err) != 0)
-        return core_raise(L, FAILURE_ASSERTION, "response body is not valid JSON: %s", err);
+    if (json_decode(L, body, len, &f) != 0) {
+        lua_pushstring(L, f.message); /* resp, body, message: Lua keeps the text while f is freed */
+        failure_clear(&f);
+        return core_raise(L, FAILURE_ASSERTION, "response body is not valid JSON: %s", lua_tostring(L, -1));
+    }
     return 1;
 }
 

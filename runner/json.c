@@ -31,20 +31,20 @@ struct dec {
     const char *start, *p, *end;
     int depth;    /* arrays and objects open around p */
     int array_mt; /* stack index of the array metatable */
-    char *err;
-    size_t errlen;
+    struct failure *f;
 };
 
 static int parse_value(struct dec *d);
 
 __attribute__((format(printf, 3, 4))) static int dec_fail(struct dec *d, const char *at, const char *fmt, ...) {
+    struct buf msg;
     va_list ap;
-    size_t n;
+    buf_init(&msg, 0);
     va_start(ap, fmt);
-    vsnprintf(d->err, d->errlen, fmt, ap);
+    buf_vprintf(&msg, fmt, ap);
     va_end(ap);
-    n = strlen(d->err);
-    snprintf(d->err + n, d->errlen - n, " at offset %zu", (size_t)(at - d->start));
+    failure_set(d->f, FAILURE_SCRIPT, "%s at offset %zu", buf_str(&msg), (size_t)(at - d->start));
+    buf_free(&msg);
     return -1;
 }
 
@@ -262,13 +262,10 @@ static int parse_value(struct dec *d) {
     }
 }
 
-int json_decode(lua_State *L, const char *text, size_t len, char *err, size_t errlen) {
-    struct dec d = {.L = L, .start = text, .p = text, .end = text + len, .err = err, .errlen = errlen};
+int json_decode(lua_State *L, const char *text, size_t len, struct failure *f) {
+    struct dec d = {.L = L, .start = text, .p = text, .end = text + len, .f = f};
     int top = lua_gettop(L);
-    if (!lua_checkstack(L, DEC_SLOTS)) {
-        snprintf(err, errlen, "out of Lua stack");
-        return -1;
-    }
+    if (!lua_checkstack(L, DEC_SLOTS)) return failure_set(f, FAILURE_INTERNAL, "out of Lua stack");
     luaL_newmetatable(L, ARRAY_MT); /* mt */
     d.array_mt = lua_gettop(L);
     if (parse_value(&d) != 0) /* mt, value */
@@ -346,8 +343,7 @@ struct enc {
     int array_mt; /* stack index of the array metatable */
     int depth;    /* frames in use */
     struct frame frames[MAX_DEPTH];
-    char *err;
-    size_t errlen;
+    struct failure *f;
 };
 
 struct key {
@@ -373,9 +369,9 @@ static int is_identifier(const char *s, size_t len) {
  * .headers["content-type"], or . for the value itself.  Indexes are Lua's,
  * from 1, since the path names a place in the caller's Lua value. */
 __attribute__((format(printf, 2, 3))) static int enc_fail(struct enc *e, const char *fmt, ...) {
-    struct buf path;
+    struct buf msg, path;
     va_list ap;
-    size_t n;
+    buf_init(&msg, 0);
     buf_init(&path, 0);
     for (int i = 0; i < e->depth; i++) {
         const struct frame *f = &e->frames[i];
@@ -391,10 +387,10 @@ __attribute__((format(printf, 2, 3))) static int enc_fail(struct enc *e, const c
         }
     }
     va_start(ap, fmt);
-    vsnprintf(e->err, e->errlen, fmt, ap);
+    buf_vprintf(&msg, fmt, ap);
     va_end(ap);
-    n = strlen(e->err);
-    snprintf(e->err + n, e->errlen - n, " at %s%s", buf_str(&path)[0] == '.' ? "" : ".", buf_str(&path));
+    failure_set(e->f, FAILURE_SCRIPT, "%s at %s%s", buf_str(&msg), buf_str(&path)[0] == '.' ? "" : ".", buf_str(&path));
+    buf_free(&msg);
     buf_free(&path);
     return -1;
 }
@@ -557,21 +553,21 @@ static int encode_value(struct enc *e, int idx) {
     }
 }
 
-int json_encode(lua_State *L, int idx, struct buf *out, char *err, size_t errlen) {
-    struct enc e = {.L = L, .out = out, .err = err, .errlen = errlen};
+int json_encode(lua_State *L, int idx, struct buf *out, struct failure *f) {
+    struct enc e = {.L = L, .out = out, .f = f};
     int top = lua_gettop(L);
     size_t start = out->len;
     int rc = -1;
     idx = lua_absindex(L, idx);
     if (!lua_checkstack(L, 2)) {
-        snprintf(err, errlen, "out of Lua stack");
+        failure_set(f, FAILURE_INTERNAL, "out of Lua stack");
         goto cleanup;
     }
     luaL_newmetatable(L, ARRAY_MT); /* mt */
     e.array_mt = lua_gettop(L);
     if (encode_value(&e, idx) != 0) goto cleanup;
     if (e.too_big) {
-        snprintf(err, errlen, "encoded JSON exceeds %zu bytes", out->cap);
+        failure_set(f, FAILURE_SCRIPT, "encoded JSON exceeds %zu bytes", out->cap);
         goto cleanup;
     }
     rc = 0;
@@ -594,13 +590,15 @@ int json_is_null(lua_State *L, int idx) {
 
 /* json.encode(v) → string; raises on what JSON cannot represent. */
 static int json_encode_lua(lua_State *L) {
-    char err[256];
+    struct failure f = {0};
     struct buf out;
     luaL_checkany(L, 1);
     buf_init(&out, 0);
-    if (json_encode(L, 1, &out, err, sizeof err) != 0) {
+    if (json_encode(L, 1, &out, &f) != 0) {
         buf_free(&out);
-        return luaL_error(L, "%s", err);
+        lua_pushstring(L, f.message); /* v, message: Lua keeps the text while f is freed */
+        failure_clear(&f);
+        return luaL_error(L, "%s", lua_tostring(L, -1));
     }
     lua_pushlstring(L, buf_str(&out), out.len); /* v, json */
     buf_free(&out);
@@ -609,10 +607,14 @@ static int json_encode_lua(lua_State *L) {
 
 /* json.decode(s) → value; raises "invalid JSON: ..." */
 static int json_decode_lua(lua_State *L) {
-    char err[256];
+    struct failure f = {0};
     size_t len;
     const char *s = luaL_checklstring(L, 1, &len);
-    if (json_decode(L, s, len, err, sizeof err) != 0) return luaL_error(L, "invalid JSON: %s", err);
+    if (json_decode(L, s, len, &f) != 0) {
+        lua_pushstring(L, f.message); /* s, message: Lua keeps the text while f is freed */
+        failure_clear(&f);
+        return luaL_error(L, "invalid JSON: %s", lua_tostring(L, -1));
+    }
     return 1;
 }
 

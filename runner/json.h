@@ -11,24 +11,26 @@
 
 #include <lua.h>
 
+#include "failure.h"
+
 struct buf;
 
 /* Decode len bytes of text and push the value.  Returns 0; or -1, pushing
- * nothing, with a message in err that gives the byte offset ("unexpected
+ * nothing, with f set (FAILURE_SCRIPT) to a message that gives the byte offset ("unexpected
  * character 'x' at offset 12").  Integral numbers without '.' or exponent
  * that fit in lua_Integer become integers, all others floats.  Nesting is
  * limited to 200 arrays and objects; text after the value is an error. */
-int json_decode(lua_State *L, const char *text, size_t len, char *err, size_t errlen);
+int json_decode(lua_State *L, const char *text, size_t len, struct failure *f);
 
-/* Append the JSON of the value at idx to out.  Returns 0; or -1 with a
- * message in err naming what and where ("cannot encode function at
+/* Append the JSON of the value at idx to out.  Returns 0; or -1 with f
+ * set (FAILURE_SCRIPT) to a message naming what and where ("cannot encode function at
  * .user.cb"), out left as it was.  A table is an array if it has the array
  * mark (then its keys must be exactly 1..n) or if its keys are exactly 1..n,
  * else an object with its keys sorted bytewise; number keys become strings.
  * Tables are read raw: metamethods are ignored.  Cycles, nesting deeper than
  * 200, NaN, infinities, functions, threads and userdata other than json.null
  * are errors, and so is exceeding out's cap. */
-int json_encode(lua_State *L, int idx, struct buf *out, char *err, size_t errlen);
+int json_encode(lua_State *L, int idx, struct buf *out, struct failure *f);
 
 /* Append s as a quoted JSON string: '"', '\\' and control characters are
  * escaped, valid UTF-8 copied and each invalid byte replaced by U+FFFD, so

@@ -371,7 +371,6 @@ static unsigned option_cmds(int id) {
 /* Options may come before or after the paths (getopt permutes argv);
  * "--" ends them. */
 static int parse_options(int argc, char **argv, const char *cmd, struct options *opt) {
-    char err[200];
     struct failure f = {0};
     int c, longindex;
     opterr = 0;
@@ -413,12 +412,13 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
         case OPT_WARNING:
         case OPT_CRITICAL: {
             int64_t ms = 0;
-            bool bad = duration_parse(optarg, &ms, err, sizeof err) != 0;
+            bool bad = duration_parse(optarg, &ms, &f) != 0;
             if (!bad && (c == OPT_WARNING || c == OPT_CRITICAL) && ms <= 0)
-                bad = snprintf(err, sizeof err, "expected a duration above 0, got '%s'", optarg) > 0;
+                bad = failure_set(&f, FAILURE_SCRIPT, "expected a duration above 0, got '%s'", optarg) != 0;
             if (bad) {
                 char msg[300];
-                snprintf(msg, sizeof msg, "invalid --%s: %s", long_options[longindex].name, err);
+                snprintf(msg, sizeof msg, "invalid --%s: %s", long_options[longindex].name, f.message);
+                failure_clear(&f);
                 return usage_error("%s", msg);
             }
             if (c == OPT_TIMEOUT)
@@ -440,7 +440,11 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
         case OPT_PROM_FILE: opt->prom_file_path = optarg; break;
         case OPT_PUSHGATEWAY: opt->pushgateway_url = optarg; break;
         case OPT_LOCATION:
-            if (prom_check_location(optarg, err, sizeof err) != 0) return usage_error("invalid --location: %s", err);
+            if (prom_check_location(optarg, &f) != 0) {
+                int bad = usage_error("invalid --location: %s", f.message);
+                failure_clear(&f);
+                return bad;
+            }
             opt->location = optarg;
             break;
         case OPT_ARTIFACTS: opt->artifacts_dir = optarg; break;

@@ -183,12 +183,12 @@ bool oauth_source_refreshable(const struct oauth_source *s) { return s->grant !=
  * thread, where no scenario's state may be touched, and token answers are
  * rare and small.  Objects and arrays are not members we read. */
 bool oauth_json_field(const char *p, size_t len, const char *name, struct buf *out) {
-    char err[128];
+    struct failure f = {0};
     bool found = false;
     lua_State *L = luaL_newstate();
     if (!L) return false;
-    if (json_decode(L, p, len, err, sizeof err) == 0 && lua_istable(L, -1)) { /* answer */
-        int type = lua_getfield(L, -1, name);                                 /* answer, value */
+    if (json_decode(L, p, len, &f) == 0 && lua_istable(L, -1)) { /* answer */
+        int type = lua_getfield(L, -1, name);                    /* answer, value */
         if (type == LUA_TSTRING || type == LUA_TNUMBER) {
             size_t n;
             const char *v = lua_tolstring(L, -1, &n);
@@ -199,6 +199,7 @@ bool oauth_json_field(const char *p, size_t len, const char *name, struct buf *o
             found = true;
         }
     }
+    failure_clear(&f);
     lua_close(L);
     return found;
 }

@@ -134,9 +134,14 @@ static bool type_ok(lua_State *L, int idx, unsigned type, char *err, size_t errl
     if ((type & OPT_FUNCTION) && t == LUA_TFUNCTION) return true;
     if ((type & OPT_LIST) && t == LUA_TTABLE && is_string_list(L, idx)) return true;
     if ((type & OPT_PATTERN) && t == LUA_TTABLE && is_pattern(L, idx)) return true;
-    if ((type & OPT_DURATION) && t == LUA_TNUMBER)
-        return duration_from_seconds(lua_tonumber(L, idx), &ms, err, errlen) == 0;
-    if ((type & OPT_DURATION) && t == LUA_TSTRING) return duration_parse(lua_tostring(L, idx), &ms, err, errlen) == 0;
+    if ((type & OPT_DURATION) && (t == LUA_TNUMBER || t == LUA_TSTRING)) {
+        struct failure f = {0};
+        bool ok = (t == LUA_TNUMBER ? duration_from_seconds(lua_tonumber(L, idx), &ms, &f)
+                                    : duration_parse(lua_tostring(L, idx), &ms, &f)) == 0;
+        if (!ok) snprintf(err, errlen, "%s", f.message);
+        failure_clear(&f);
+        return ok;
+    }
     if ((type & OPT_SIZE) && t == LUA_TNUMBER) {
         int isint;
         lua_Integer n = lua_tointegerx(L, idx, &isint);

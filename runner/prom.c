@@ -92,18 +92,14 @@ void prom_const_label(struct prom *p, const char *name, const char *value) {
     p->konst[p->n_konst++] = (struct prom_label){name, xstrdup(value)};
 }
 
-int prom_check_location(const char *s, char *err, size_t errlen) {
+int prom_check_location(const char *s, struct failure *f) {
     size_t n = strlen(s);
-    if (n == 0 || n > 63) {
-        snprintf(err, errlen, "location '%s' must be 1 to 63 characters", s);
-        return -1;
-    }
+    if (n == 0 || n > 63) return failure_set(f, FAILURE_SCRIPT, "location '%s' must be 1 to 63 characters", s);
     for (const char *c = s; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
-              *c == '_' || *c == '-')) {
-            snprintf(err, errlen, "location '%s': only letters, digits, '.', '_' and '-' are allowed", s);
-            return -1;
-        }
+              *c == '_' || *c == '-'))
+            return failure_set(f, FAILURE_SCRIPT, "location '%s': only letters, digits, '.', '_' and '-' are allowed",
+                               s);
     return 0;
 }
 

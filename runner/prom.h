@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "failure.h"
+
 struct buf;
 
 /* id, name, type, HELP */
@@ -99,8 +101,8 @@ void prom_const_label(struct prom *p, const char *name, const char *value);
 
 /* 0 when s may name a location (the `location` label of every metric, the
  * alerts' and the reports' field): 1 to 63 letters, digits, '.', '_', '-'.
- * Otherwise -1 with the reason in err. */
-int prom_check_location(const char *s, char *err, size_t errlen);
+ * Otherwise -1 with the reason in f (FAILURE_SCRIPT). */
+int prom_check_location(const char *s, struct failure *f);
 
 /* Append the series as it would be written, `name{a="x",b="y"}`, to out
  * (to find it in an earlier exposition). */

@@ -219,11 +219,11 @@ static void heartbeat_result(struct serve *s, struct serve_heartbeat *h, const s
  * signal or timeout, and the last lines of its output, appended to msg so
  * the alert tells on-call what the job printed before it failed. */
 static void describe_job_failure(const struct serve_ping *p, struct buf *msg) {
-    char err[128];
+    struct failure f = {0};
     lua_State *L;
     if (p->body_len == 0 || !(L = luaL_newstate())) return;
-    if (json_decode(L, p->body, p->body_len, err, sizeof err) == 0 && lua_istable(L, -1)) { /* job */
-        if (lua_getfield(L, -1, "timed_out") == LUA_TBOOLEAN && lua_toboolean(L, -1))       /* job, t */
+    if (json_decode(L, p->body, p->body_len, &f) == 0 && lua_istable(L, -1)) {        /* job */
+        if (lua_getfield(L, -1, "timed_out") == LUA_TBOOLEAN && lua_toboolean(L, -1)) /* job, t */
             buf_puts(msg, "; timed out");
         lua_pop(L, 1);                                    /* job */
         if (lua_getfield(L, -1, "signal") == LUA_TNUMBER) /* job, sig */
@@ -244,6 +244,7 @@ static void describe_job_failure(const struct serve_ping *p, struct buf *msg) {
             buf_append(msg, tail + len - keep, keep);
         }
     }
+    failure_clear(&f);
     lua_close(L);
 }
 
@@ -387,9 +388,10 @@ static void build(struct serve *s) {
 }
 
 static int load_config(struct serve *s, struct serve_config *cfg) {
-    char err[1024];
-    if (serve_config_load(s->config_path, cfg, err, sizeof err) != 0) {
-        serve_log("config error: %s", err);
+    struct failure f = {0};
+    if (serve_config_load(s->config_path, cfg, &f) != 0) {
+        serve_log("config error: %s", f.message);
+        failure_clear(&f);
         return -1;
     }
     if (s->state_override) {
@@ -692,7 +694,6 @@ int serve_main(int argc, char **argv) {
     struct loop_io sigio = {.fd = -1};
     struct failure f = {0};
     const char *listen = "127.0.0.1:9464";
-    char err[1024];
     int rc = parse_args(argc, argv, s, &listen), port = 0;
 
     if (rc >= 0) goto cleanup;
@@ -705,9 +706,9 @@ int serve_main(int argc, char **argv) {
     serve_resend_pending(s);
     publish_names(s);
     serve_publish(s);
-    http = serve_http_start(s, listen, on_ping, &port, err, sizeof err);
+    http = serve_http_start(s, listen, on_ping, &port, &f);
     if (!http) {
-        serve_log("%s", err);
+        serve_log("%s", f.message);
         rc = EXIT_USAGE;
         goto cleanup;
     }

@@ -83,7 +83,7 @@ static void check_keys(lua_State *L, int idx, const char *where, const char *con
 
 /* The duration at field name of table idx into *ms; false if absent. */
 static bool get_duration(lua_State *L, int idx, const char *name, const char *where, int64_t *ms) {
-    char err[200];
+    struct failure f = {0};
     int rc = 0;
     int t = lua_getfield(L, idx, name); /* +1 */
     if (t == LUA_TNIL) {
@@ -91,12 +91,16 @@ static bool get_duration(lua_State *L, int idx, const char *name, const char *wh
         return false;
     }
     if (t == LUA_TNUMBER)
-        rc = duration_from_seconds(lua_tonumber(L, -1), ms, err, sizeof err);
+        rc = duration_from_seconds(lua_tonumber(L, -1), ms, &f);
     else if (t == LUA_TSTRING)
-        rc = duration_parse(lua_tostring(L, -1), ms, err, sizeof err);
+        rc = duration_parse(lua_tostring(L, -1), ms, &f);
     else
         luaL_error(L, "%s: %s must be a duration like \"30s\"", where, name);
-    if (rc != 0) luaL_error(L, "%s: %s: %s", where, name, err);
+    if (rc != 0) {
+        lua_pushstring(L, f.message); /* +1: Lua keeps the text while f is freed */
+        failure_clear(&f);
+        luaL_error(L, "%s: %s: %s", where, name, lua_tostring(L, -1));
+    }
     lua_pop(L, 1);
     return true;
 }
@@ -180,7 +184,7 @@ static const char *const scenario_keys[] = {
 
 static void read_scenario(lua_State *L, struct reader *r, int idx, size_t i) {
     struct serve_scenario_conf *c = &r->cfg->scenarios[i];
-    char where[64], err[200];
+    char where[64];
     const char *path, *name, *cron;
     int64_t every = 0;
 
@@ -206,7 +210,12 @@ static void read_scenario(lua_State *L, struct reader *r, int idx, size_t i) {
     if (has_every == (cron != NULL))
         luaL_error(L, "%s: give exactly one of every = \"1m\" or cron = \"*/5 * * * *\"", where);
     if (cron) {
-        if (cron_parse(cron, &c->cron, err, sizeof err) != 0) luaL_error(L, "%s: cron: %s", where, err);
+        struct failure f = {0};
+        if (cron_parse(cron, &c->cron, &f) != 0) {
+            lua_pushstring(L, f.message); /* +1: Lua keeps the text while f is freed */
+            failure_clear(&f);
+            luaL_error(L, "%s: cron: %s", where, lua_tostring(L, -1));
+        }
         c->has_cron = true;
         c->schedule = xstrdup(cron);
     } else {
@@ -486,7 +495,12 @@ static int read_config(lua_State *L) {
     get_duration(L, 1, "run_grace", "config", &cfg->run_grace_ms);
     s = get_string(L, 1, "location", "config");
     if (s) {
-        if (prom_check_location(s, err, sizeof err) != 0) luaL_error(L, "%s", err);
+        struct failure f = {0};
+        if (prom_check_location(s, &f) != 0) {
+            lua_pushstring(L, f.message); /* +1: Lua keeps the text while f is freed */
+            failure_clear(&f);
+            luaL_error(L, "%s", lua_tostring(L, -1));
+        }
         cfg->location = xstrdup(s);
     }
     s = get_string(L, 1, "instance", "config");
@@ -505,7 +519,7 @@ static void config_too_long(lua_State *L, lua_Debug *ar) {
                CONFIG_MAX_INSTRUCTIONS);
 }
 
-int serve_config_load(const char *path, struct serve_config *cfg, char *err, size_t errlen) {
+int serve_config_load(const char *path, struct serve_config *cfg, struct failure *f) {
     lua_State *L = luaL_newstate();
     char *copy = xstrdup(path);
     struct reader r = {cfg, dirname(copy)};
@@ -521,7 +535,7 @@ int serve_config_load(const char *path, struct serve_config *cfg, char *err, siz
     lua_pop(L, 1);                                     /* */
     lua_sethook(L, config_too_long, LUA_MASKCOUNT, CONFIG_MAX_INSTRUCTIONS);
     if (luaL_loadfile(L, path) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) { /* +1: chunk result or error */
-        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+        failure_set(f, FAILURE_SCRIPT, "%s", lua_tostring(L, -1));
         goto cleanup;
     }
     if (!lua_istable(L, -1)) { /* no `return {...}`: the globals are the config */
@@ -539,7 +553,7 @@ int serve_config_load(const char *path, struct serve_config *cfg, char *err, siz
     lua_insert(L, -2);
     lua_pushlightuserdata(L, &r); /* +1 */
     if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
-        snprintf(err, errlen, "%s: %s", path, lua_tostring(L, -1));
+        failure_set(f, FAILURE_SCRIPT, "%s: %s", path, lua_tostring(L, -1));
         goto cleanup;
     }
     rc = 0;

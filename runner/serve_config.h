@@ -12,6 +12,7 @@
 
 #include "alert.h"
 #include "cron.h"
+#include "failure.h"
 #include "result.h"
 
 struct serve_scenario_conf {
@@ -54,9 +55,10 @@ struct serve_config {
     char *instance;          /* Alertmanager's `instance` label; default: the host name */
 };
 
-/* Load path into cfg.  Returns 0, or -1 with a message in err naming the
- * file and the key ("serve.lua: scenarios[2]: unknown key 'evry'"). */
-int serve_config_load(const char *path, struct serve_config *cfg, char *err, size_t errlen);
+/* Load path into cfg.  Returns 0, or -1 with f set (FAILURE_SCRIPT) to a
+ * message naming the file and the key ("serve.lua: scenarios[2]: unknown
+ * key 'evry'"). */
+int serve_config_load(const char *path, struct serve_config *cfg, struct failure *f);
 void serve_config_free(struct serve_config *cfg);
 
 /* Deep copies, for the scheduler keeping its own across reloads. */

@@ -128,29 +128,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return text(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics, /health, /ping/NAME\n");
 }
 
-static int parse_addr(const char *addr, struct sockaddr_storage *ss, char *err, size_t errlen) {
+static int parse_addr(const char *addr, struct sockaddr_storage *ss, struct failure *f) {
     char host[256];
     const char *colon = strrchr(addr, ':'), *h = addr;
     size_t hn;
     struct addrinfo hints = {0}, *res = NULL;
-    if (!colon || colon[1] == '\0') {
-        snprintf(err, errlen, "--listen '%s': expected HOST:PORT, e.g. 127.0.0.1:9464", addr);
-        return -1;
-    }
+    if (!colon || colon[1] == '\0')
+        return failure_set(f, FAILURE_SCRIPT, "--listen '%s': expected HOST:PORT, e.g. 127.0.0.1:9464", addr);
     hn = (size_t)(colon - addr);
     if (hn >= 2 && addr[0] == '[' && addr[hn - 1] == ']') h = addr + 1, hn -= 2;
-    if (hn == 0 || hn >= sizeof host) {
-        snprintf(err, errlen, "--listen '%s': expected HOST:PORT", addr);
-        return -1;
-    }
+    if (hn == 0 || hn >= sizeof host) return failure_set(f, FAILURE_SCRIPT, "--listen '%s': expected HOST:PORT", addr);
     memcpy(host, h, hn);
     host[hn] = '\0';
     hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
     hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host, colon + 1, &hints, &res) != 0) {
-        snprintf(err, errlen, "--listen '%s': expected a numeric address and port, e.g. 127.0.0.1:9464", addr);
-        return -1;
-    }
+    if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
+        return failure_set(f, FAILURE_SCRIPT, "--listen '%s': expected a numeric address and port, e.g. 127.0.0.1:9464",
+                           addr);
     memset(ss, 0, sizeof *ss);
     memcpy(ss, res->ai_addr, res->ai_addrlen);
     freeaddrinfo(res);
@@ -168,12 +162,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     *con_cls = NULL;
 }
 
-struct serve_http *serve_http_start(struct serve *s, const char *addr, loop_async_fn *on_ping, int *port, char *err,
-                                    size_t errlen) {
+struct serve_http *serve_http_start(struct serve *s, const char *addr, loop_async_fn *on_ping, int *port,
+                                    struct failure *f) {
     struct sockaddr_storage ss;
     struct serve_http *h;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-    if (parse_addr(addr, &ss, err, errlen) != 0) return NULL;
+    if (parse_addr(addr, &ss, f) != 0) return NULL;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     h = xcalloc(1, sizeof *h);
     h->serve = s;
@@ -182,7 +176,7 @@ struct serve_http *serve_http_start(struct serve *s, const char *addr, loop_asyn
                                  MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (!h->daemon) {
-        snprintf(err, errlen, "cannot listen on %s (address in use, or not this machine's?)", addr);
+        failure_set(f, FAILURE_INTERNAL, "cannot listen on %s (address in use, or not this machine's?)", addr);
         free(h);
         return NULL;
     }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "failure.h"
 #include "loop.h"
 
 struct serve;
@@ -35,9 +36,11 @@ struct serve_ping {
 #define SERVE_PING_BODY_CAP (32 * 1024)
 
 /* Listen on addr ("127.0.0.1:9464", "[::1]:9464", port 0 for any free
- * port).  Returns NULL with a message in err.  *port gets the bound port. */
-struct serve_http *serve_http_start(struct serve *s, const char *addr, loop_async_fn *on_ping, int *port, char *err,
-                                    size_t errlen);
+ * port).  Returns NULL with f set: FAILURE_SCRIPT for an address that does
+ * not parse, FAILURE_INTERNAL when it cannot be bound.  *port gets the
+ * bound port. */
+struct serve_http *serve_http_start(struct serve *s, const char *addr, loop_async_fn *on_ping, int *port,
+                                    struct failure *f);
 /* Stop the thread and close the socket. */
 void serve_http_stop(struct serve_http *h);
 

@@ -158,7 +158,8 @@ void serve_run_free_steps(struct serve_scenario *sc) {
  * it closes).  Returns 0, or -1 when there is no usable report. */
 int serve_run_read_report(lua_State *L, struct serve_scenario *sc, struct serve_outcome *o, const char **result) {
     struct buf text;
-    char chunk[8192], err[200];
+    struct failure f = {0};
+    char chunk[8192];
     size_t n;
     FILE *fp = fopen(sc->report_path, "rb");
     int rc = -1;
@@ -167,10 +168,10 @@ int serve_run_read_report(lua_State *L, struct serve_scenario *sc, struct serve_
     if (!fp) goto cleanup;
     while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
         if (buf_append(&text, chunk, n) != BUF_OK) goto cleanup;
-    if (json_decode(L, buf_str(&text), text.len, err, sizeof err) != 0) goto cleanup; /* +1: report = 1 */
-    o->run_id = field_str(L, 1, "run_id");                                            /* +1 */
-    lua_getfield(L, 1, "scenarios");                                                  /* +1 */
-    if (!lua_istable(L, -1) || lua_rawgeti(L, -1, 1) != LUA_TTABLE) goto cleanup;     /* +1: scenario */
+    if (json_decode(L, buf_str(&text), text.len, &f) != 0) goto cleanup;          /* +1: report = 1 */
+    o->run_id = field_str(L, 1, "run_id");                                        /* +1 */
+    lua_getfield(L, 1, "scenarios");                                              /* +1 */
+    if (!lua_istable(L, -1) || lua_rawgeti(L, -1, 1) != LUA_TTABLE) goto cleanup; /* +1: scenario */
     int sci = lua_gettop(L);
     o->trace_id = field_str(L, sci, "trace_id"); /* +1 */
     *result = field_str(L, sci, "status");       /* +1 */
@@ -210,6 +211,7 @@ int serve_run_read_report(lua_State *L, struct serve_scenario *sc, struct serve_
     }
     rc = 0;
 cleanup:
+    failure_clear(&f);
     if (fp) fclose(fp);
     buf_free(&text);
     return rc;

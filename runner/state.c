@@ -86,7 +86,8 @@ int state_load(const char *path, struct state *s, struct failure *f) {
     struct buf text;
     lua_State *L = NULL;
     FILE *fp = NULL;
-    char chunk[4096], err[200];
+    struct failure bad = {0};
+    char chunk[4096];
     size_t n;
     int rc = -1;
 
@@ -111,8 +112,9 @@ int state_load(const char *path, struct state *s, struct failure *f) {
         goto cleanup;
     }
     L = luaL_newstate();
-    if (json_decode(L, buf_str(&text), text.len, err, sizeof err) != 0) { /* +1 */
-        failure_set(f, FAILURE_INTERNAL, "state file %s is not valid JSON: %s", path, err);
+    if (json_decode(L, buf_str(&text), text.len, &bad) != 0) { /* +1 */
+        failure_set(f, FAILURE_INTERNAL, "state file %s is not valid JSON: %s", path, bad.message);
+        failure_clear(&bad);
         goto cleanup;
     }
     /* lua_getfield on a non-table raises, outside any pcall: check first. */

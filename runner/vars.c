@@ -68,11 +68,12 @@ static int add_member(lua_State *L, struct strlist *vars, const char *path, stru
 
 static int add_json(struct strlist *vars, const char *path, const struct buf *text, struct failure *f) {
     lua_State *L = luaL_newstate();
-    char err[256];
+    struct failure bad = {0};
     int rc = 0;
     if (!L) return failure_set(f, FAILURE_INTERNAL, "--vars-file %s: out of memory", path);
-    if (json_decode(L, buf_str(text), text->len, err, sizeof err) != 0) {
-        rc = failure_set(f, FAILURE_SCRIPT, "--vars-file %s: invalid JSON: %s", path, err);
+    if (json_decode(L, buf_str(text), text->len, &bad) != 0) {
+        rc = failure_set(f, FAILURE_SCRIPT, "--vars-file %s: invalid JSON: %s", path, bad.message);
+        failure_clear(&bad);
     } else if (!lua_istable(L, -1)) {
         rc = failure_set(f, FAILURE_SCRIPT, "--vars-file %s: expected a JSON object", path);
     } else {

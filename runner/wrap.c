@@ -506,9 +506,12 @@ static int parse_wrap(int argc, char **argv, struct wrap_opts *w) {
             break;
         }
         case OPT_TIMEOUT: {
-            char err[200] = "";
-            if (duration_parse(optarg, &w->timeout_ms, err, sizeof err) != 0 || w->timeout_ms == 0)
-                return wrap_usage_error("invalid --timeout: %s", err[0] ? err : "must be more than 0");
+            struct failure f = {0};
+            if (duration_parse(optarg, &w->timeout_ms, &f) != 0 || w->timeout_ms == 0) {
+                int rc = wrap_usage_error("invalid --timeout: %s", f.message ? f.message : "must be more than 0");
+                failure_clear(&f);
+                return rc;
+            }
             break;
         }
         case 'h': fputs(wrap_usage_text, stdout); return -1;

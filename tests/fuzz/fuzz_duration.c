@@ -10,15 +10,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = malloc(size + 1);
-    char err[200], shown[32];
+    struct failure f = {0};
+    char shown[32];
     int64_t ms;
 
     memcpy(text, data, size);
     text[size] = '\0';
-    if (duration_parse(text, &ms, err, sizeof err) == 0) {
+    if (duration_parse(text, &ms, &f) == 0) {
         if (ms < 0) abort(); /* negative durations are rejected */
         duration_format(ms, shown, sizeof shown);
     }
+    failure_clear(&f);
     free(text);
     return 0;
 }

@@ -13,13 +13,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lua_State *L = luaL_newstate();
-    char err[256];
+    struct failure f = {0};
     struct buf out;
 
     buf_init(&out, 0);
-    if (json_decode(L, (const char *)data, size, err, sizeof err) == 0 &&
-        json_encode(L, -1, &out, err, sizeof err) == 0 && json_decode(L, out.data, out.len, err, sizeof err) != 0)
+    if (json_decode(L, (const char *)data, size, &f) == 0 && json_encode(L, -1, &out, &f) == 0 &&
+        json_decode(L, out.data, out.len, &f) != 0)
         abort(); /* telltale wrote JSON it cannot read */
+    failure_clear(&f);
     buf_free(&out);
     lua_close(L);
     return 0;

@@ -71,7 +71,7 @@ static void test_heartbeat_recovered(void **state) {
 static void test_location_label(void **state) {
     struct prom *p = prom_new();
     struct buf b;
-    char err[200];
+    struct failure f = {0};
     (void)state;
     buf_init(&b, 0);
     prom_const_label(p, "location", "eu-1");
@@ -80,10 +80,13 @@ static void test_location_label(void **state) {
     prom_format(p, &b);
     assert_non_null(strstr(buf_str(&b), "\ntelltale_scenario_last_status{scenario=\"s\",location=\"eu-1\"} 1\n"));
     assert_non_null(strstr(buf_str(&b), "\ntelltale_serve_start_timestamp_seconds{location=\"eu-1\"} 5\n"));
-    assert_int_equal(prom_check_location("eu-1.a_b", err, sizeof err), 0);
-    assert_int_equal(prom_check_location("", err, sizeof err), -1);
-    assert_int_equal(prom_check_location("eu 1", err, sizeof err), -1);
-    assert_non_null(strstr(err, "only letters"));
+    assert_int_equal(prom_check_location("eu-1.a_b", &f), 0);
+    assert_int_equal(prom_check_location("", &f), -1);
+    assert_non_null(strstr(f.message, "1 to 63 characters"));
+    assert_int_equal(prom_check_location("eu 1", &f), -1);
+    assert_int_equal(f.kind, FAILURE_SCRIPT);
+    assert_non_null(strstr(f.message, "only letters"));
+    failure_clear(&f);
     prom_free(p);
     buf_free(&b);
 }

@@ -22,16 +22,18 @@ static time_t at(int y, int mon, int d, int h, int min) {
 
 static time_t next(const char *expr, time_t after) {
     struct cron c;
-    char err[200] = "";
-    if (cron_parse(expr, &c, err, sizeof err) != 0) fail_msg("%s: %s", expr, err);
+    struct failure f = {0};
+    if (cron_parse(expr, &c, &f) != 0) fail_msg("%s: %s", expr, f.message);
     return cron_next(&c, after, true);
 }
 
 static void parse_fails(const char *expr, const char *why) {
     struct cron c;
-    char err[200] = "";
-    assert_int_equal(cron_parse(expr, &c, err, sizeof err), -1);
-    if (!strstr(err, why)) fail_msg("%s: error '%s' lacks '%s'", expr, err, why);
+    struct failure f = {0};
+    assert_int_equal(cron_parse(expr, &c, &f), -1);
+    assert_int_equal(f.kind, FAILURE_SCRIPT);
+    if (!strstr(f.message, why)) fail_msg("%s: error '%s' lacks '%s'", expr, f.message, why);
+    failure_clear(&f);
 }
 
 static void test_every_minute(void **state) {

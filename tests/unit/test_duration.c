@@ -10,16 +10,19 @@
 
 static int64_t parse_ok(const char *s) {
     int64_t ms = -1;
-    char err[200] = "";
-    assert_int_equal(duration_parse(s, &ms, err, sizeof err), 0);
+    struct failure f = {0};
+    assert_int_equal(duration_parse(s, &ms, &f), 0);
+    assert_int_equal(f.kind, FAILURE_NONE);
     return ms;
 }
 
 static void parse_fails(const char *s, const char *why) {
     int64_t ms = -1;
-    char err[200] = "";
-    assert_int_equal(duration_parse(s, &ms, err, sizeof err), -1);
-    assert_non_null(strstr(err, why));
+    struct failure f = {0};
+    assert_int_equal(duration_parse(s, &ms, &f), -1);
+    assert_int_equal(f.kind, FAILURE_SCRIPT);
+    assert_non_null(strstr(f.message, why));
+    failure_clear(&f);
 }
 
 static void test_units(void **state) {
@@ -47,11 +50,13 @@ static void test_errors(void **state) {
 
 static void test_seconds(void **state) {
     int64_t ms;
-    char err[200];
+    struct failure f = {0};
     (void)state;
-    assert_int_equal(duration_from_seconds(0.25, &ms, err, sizeof err), 0);
+    assert_int_equal(duration_from_seconds(0.25, &ms, &f), 0);
     assert_int_equal(ms, 250);
-    assert_int_equal(duration_from_seconds(-1, &ms, err, sizeof err), -1);
+    assert_int_equal(duration_from_seconds(-1, &ms, &f), -1);
+    assert_non_null(strstr(f.message, "non-negative"));
+    failure_clear(&f);
 }
 
 static void test_format(void **state) {

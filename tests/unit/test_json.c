@@ -36,27 +36,29 @@ static void eval(lua_State *L, const char *chunk) {
 }
 
 static void decode_ok(lua_State *L, const char *text) {
-    char err[256] = "";
+    struct failure f = {0};
     int top = lua_gettop(L);
-    if (json_decode(L, text, strlen(text), err, sizeof err) != 0) fail_msg("decoding %s: %s", text, err);
+    if (json_decode(L, text, strlen(text), &f) != 0) fail_msg("decoding %s: %s", text, f.message);
     assert_int_equal(lua_gettop(L), top + 1);
 }
 
 static void decode_fails(lua_State *L, const char *text, const char *message) {
-    char err[256] = "";
+    struct failure f = {0};
     int top = lua_gettop(L);
-    assert_int_equal(json_decode(L, text, strlen(text), err, sizeof err), -1);
+    assert_int_equal(json_decode(L, text, strlen(text), &f), -1);
     assert_int_equal(lua_gettop(L), top);
-    assert_string_equal(err, message);
+    assert_int_equal(f.kind, FAILURE_SCRIPT);
+    assert_string_equal(f.message, message);
+    failure_clear(&f);
 }
 
 /* Encode the value on top of the stack, pop it, and compare the text. */
 static void encodes_as(lua_State *L, const char *expected) {
     struct buf out;
-    char err[256] = "";
+    struct failure f = {0};
     int top = lua_gettop(L);
     buf_init(&out, 0);
-    if (json_encode(L, -1, &out, err, sizeof err) != 0) fail_msg("%s", err);
+    if (json_encode(L, -1, &out, &f) != 0) fail_msg("%s", f.message);
     assert_int_equal(lua_gettop(L), top);
     assert_string_equal(buf_str(&out), expected);
     buf_free(&out);
@@ -65,13 +67,15 @@ static void encodes_as(lua_State *L, const char *expected) {
 
 static void encode_fails(lua_State *L, const char *message) {
     struct buf out;
-    char err[1024] = "";
+    struct failure f = {0};
     int top = lua_gettop(L);
     buf_init(&out, 0);
     buf_puts(&out, "prefix");
-    assert_int_equal(json_encode(L, -1, &out, err, sizeof err), -1);
+    assert_int_equal(json_encode(L, -1, &out, &f), -1);
     assert_int_equal(lua_gettop(L), top);
-    assert_string_equal(err, message);
+    assert_int_equal(f.kind, FAILURE_SCRIPT);
+    assert_string_equal(f.message, message);
+    failure_clear(&f);
     assert_string_equal(buf_str(&out), "prefix"); /* nothing half-written */
     buf_free(&out);
     lua_pop(L, 1);
@@ -329,16 +333,17 @@ static void test_encode_errors(void **state) {
 static void test_buffer_cap(void **state) {
     lua_State *L = *state;
     struct buf out;
-    char err[256] = "";
+    struct failure f = {0};
     buf_init(&out, 10);
     buf_puts(&out, "ab");
     eval(L, "return {'0123456789'}");
-    assert_int_equal(json_encode(L, -1, &out, err, sizeof err), -1);
-    assert_string_equal(err, "encoded JSON exceeds 10 bytes");
+    assert_int_equal(json_encode(L, -1, &out, &f), -1);
+    assert_string_equal(f.message, "encoded JSON exceeds 10 bytes");
+    failure_clear(&f);
     assert_string_equal(buf_str(&out), "ab");
     lua_pop(L, 1);
     eval(L, "return {1, 2}");
-    assert_int_equal(json_encode(L, -1, &out, err, sizeof err), 0);
+    assert_int_equal(json_encode(L, -1, &out, &f), 0);
     assert_string_equal(buf_str(&out), "ab[1,2]");
     lua_pop(L, 1);
     buf_free(&out);
