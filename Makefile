@@ -73,17 +73,20 @@ $(BUILD):
 deps:
 	@sh tests/lib/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 
-# The whole suite, twice: the normal build, then under ASan + UBSan.
+# The whole suite, twice: the normal build, then under ASan + UBSan.  Every
+# driver runs (one failing does not stop the others), then tests/all.sh
+# prints one total over all of them.
 test: deps
 	$(MAKE) all
 	$(MAKE) SANITIZE=1 all
-	bash tests/run.sh ./telltale build/unit
-	bash tests/run.sh build-asan/telltale build-asan/unit
-	bash tests/serve.sh ./telltale
-	bash tests/serve.sh build-asan/telltale
-	bash tests/oneshot.sh ./telltale
-	bash tests/oneshot.sh build-asan/telltale
-	bash tests/demo.sh ./telltale
+	bash tests/all.sh \
+	  'tests/run.sh ./telltale build/unit' \
+	  'tests/run.sh build-asan/telltale build-asan/unit' \
+	  'tests/serve.sh ./telltale' \
+	  'tests/serve.sh build-asan/telltale' \
+	  'tests/oneshot.sh ./telltale' \
+	  'tests/oneshot.sh build-asan/telltale' \
+	  'tests/demo.sh ./telltale'
 
 # The example scenarios against the demo app and its stack (left running;
 # make demo-down stops it).

@@ -42,6 +42,8 @@ struct scenario_result {
     struct step_result *teardown;
     size_t nteardown;
     struct failure failure; /* the first failure: what the console shows */
+    int repeat;             /* which run of the selection (--repeat), from 1 */
+    size_t selection_index; /* the file's place in the selection: the same in every run */
 };
 
 struct run_result {
@@ -49,6 +51,7 @@ struct run_result {
     int64_t started_at_ms; /* wall clock, Unix ms */
     int64_t duration_ms;
     int interrupted_by; /* signal number, 0 if none */
+    int repeat;         /* --repeat: runs of the selection, 1 without it */
     struct scenario_result *scenarios;
     size_t nscenarios;
 };

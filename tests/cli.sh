@@ -134,3 +134,100 @@ mkdir -p "$TT_DIR/cut"
 printf 'step("quick", function() end)\nteardown(function() sleep(1) end)\n' > "$TT_DIR/cut/a.lua"
 cp "$C/good.lua" "$TT_DIR/cut/b.lua"
 cli_case timeout-skips-fail 1 "1 passed, 0 failed, 1 skipped" -- "$BIN" run --parallel 1 --timeout 500ms "$TT_DIR/cut"
+
+# ---- --repeat: the selection N times in one process ----
+cli_case repeat 1 "flaky: 2 of 4 runs failed (2 assertion), slowest #" -- \
+    "$BIN" run --repeat 4 --json "$TT_DIR/repeat.json" --junit "$TT_DIR/repeat.xml" "$C/flaky.lua" "$C/good.lua"
+cp "$TT_DIR/cli.out" "$TT_DIR/repeat.out"
+cli_case repeat-total 0 "8 runs (4 of each scenario): 6 passed, 2 failed" -- cat "$TT_DIR/repeat.out"
+cli_case repeat-passing 0 "good one: 0 of 4 runs failed, slowest #" -- cat "$TT_DIR/repeat.out"
+cli_case repeat-run-lines 1 "FAIL  flaky #2" -- "$BIN" run --repeat 2 "$C/flaky.lua"
+cli_case repeat-json 0 "" -- python3 "$HERE/lib/check_json.py" "$TT_DIR/repeat.json" \
+    'r["repeat"] == 4 and [(s["name"], s["repeat"], s["status"]) for s in r["scenarios"] if s["name"] == "flaky"] == [("flaky", k, "failed" if k % 2 == 0 else "passed") for k in (1, 2, 3, 4)] and sorted(s["repeat"] for s in r["scenarios"] if s["name"] == "good one") == [1, 2, 3, 4]'
+cli_case repeat-junit 0 "" -- xmllint --noout --schema "$HERE/junit.xsd" "$TT_DIR/repeat.xml"
+cli_case repeat-junit-names 0 'testcase name="maybe #2"' -- cat "$TT_DIR/repeat.xml"
+cli_case repeat-no-run-suffix-without 0 "" -- "$BIN" run --junit "$TT_DIR/once.xml" "$C/good.lua"
+if grep -q 'name="first #1"' "$TT_DIR/once.xml"; then fail "cli/repeat-no-suffix" "a run without --repeat has #1 in its JUnit names"; else pass "cli/repeat-no-suffix"; fi
+cli_case repeat-bad 2 "invalid --repeat '0': expected 1..100000" -- "$BIN" run --repeat 0 "$C/good.lua"
+cli_case repeat-not-number 2 "invalid --repeat 'x'" -- "$BIN" run --repeat x "$C/good.lua"
+cli_case check-refuses-repeat 2 "'telltale check' does not use --repeat" -- "$BIN" check --repeat 2 "$C/good.lua"
+# Runs of the selection follow one another: a scenario never runs alongside
+# another run of itself, whatever --parallel allows.
+start=$(date +%s%N)
+cli_case repeat-rounds 0 "sleeper: 0 of 2 runs failed" -- "$BIN" run --repeat 2 --parallel 4 "$C/sleeper.lua"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$ms" -ge 2000 ]; then pass "cli/repeat-rounds-in-turn"; else fail "cli/repeat-rounds-in-turn" "2 runs of a 1s sleeper took ${ms}ms: they overlapped"; fi
+
+# ---- the status line, on a terminal (script(1) gives the run a pty) ----
+# on_tty OUT ENV... — run slow.lua (and good.lua) on a pseudo-terminal with
+# ENV; OUT gets every byte the terminal received.
+on_tty() {
+    local out=$1
+    shift
+    env -u NO_COLOR "$@" script -qefc "'$BIN' run --parallel 1 --var SLOW=600ms '$C/slow.lua' '$C/good.lua'" "$out" > /dev/null 2>&1
+}
+has_bytes() { python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(0 if sys.argv[2].encode().decode("unicode_escape").encode("latin-1") in d else 1)' "$@"; }
+on_tty "$TT_DIR/tty.out" TERM=xterm
+if has_bytes "$TT_DIR/tty.out" '\r\x1b[K\x1b[2m[1/2] \x1b[0mslow one \xe2\x80\xba waits a while 0.' &&
+    has_bytes "$TT_DIR/tty.out" '\r\x1b[K\x1b[32mPASS'; then
+    pass "cli/progress-tty"
+else
+    fail "cli/progress-tty" "no status line '[1/2] slow one › waits a while', erased before the PASS line" "$TT_DIR/tty.out"
+fi
+on_tty "$TT_DIR/tty-plain.out" TERM=xterm NO_COLOR=1
+if has_bytes "$TT_DIR/tty-plain.out" '\r\x1b[K[1/2] slow one \xe2\x80\xba waits a while 0.' &&
+    ! has_bytes "$TT_DIR/tty-plain.out" '\x1b[2m' && ! has_bytes "$TT_DIR/tty-plain.out" '\x1b[32m'; then
+    pass "cli/progress-no-color"
+else
+    fail "cli/progress-no-color" "NO_COLOR: the status line must stay, plain" "$TT_DIR/tty-plain.out"
+fi
+env -u NO_COLOR TERM=xterm script -qefc "'$BIN' run --no-color --parallel 1 --var SLOW=600ms '$C/slow.lua'" "$TT_DIR/tty-nc.out" > /dev/null 2>&1
+if has_bytes "$TT_DIR/tty-nc.out" '[1/1] slow one' && ! has_bytes "$TT_DIR/tty-nc.out" '\x1b[2m'; then
+    pass "cli/progress-no-color-flag"
+else
+    fail "cli/progress-no-color-flag" "--no-color: the status line must stay, plain" "$TT_DIR/tty-nc.out"
+fi
+on_tty "$TT_DIR/tty-dumb.out" TERM=dumb
+if ! has_bytes "$TT_DIR/tty-dumb.out" '\x1b[K' && ! has_bytes "$TT_DIR/tty-dumb.out" '[1/2]' &&
+    grep -q "slow one" "$TT_DIR/tty-dumb.out"; then
+    pass "cli/progress-dumb"
+else
+    fail "cli/progress-dumb" "TERM=dumb: no status line" "$TT_DIR/tty-dumb.out"
+fi
+"$BIN" run --parallel 1 --var SLOW=300ms "$C/slow.lua" > "$TT_DIR/notty.out" 2>&1
+if ! has_bytes "$TT_DIR/notty.out" '\r' && ! grep -q '\[1/1\]' "$TT_DIR/notty.out"; then
+    pass "cli/progress-not-a-terminal"
+else
+    fail "cli/progress-not-a-terminal" "stdout is a file: no status line" "$TT_DIR/notty.out"
+fi
+
+# The screen itself (tmux, a private server): while the run goes on, the
+# status line says what runs and -v has shown the step that already ended;
+# at the end the status line is gone.
+TMUX_SOCK=tt-cli-$$
+screen() { tmux -L "$TMUX_SOCK" capture-pane -p -t cli; }
+tmux -L "$TMUX_SOCK" new-session -d -s cli -x 100 -y 20 \
+    "env -u NO_COLOR TERM=xterm '$BIN' run -v --parallel 1 --var SLOW=3s '$C/slow.lua'; echo 'exit:'\$?; sleep 60"
+seen=""
+for _ in $(seq 1 $((50 * SLOW))); do
+    screen > "$TT_DIR/screen.txt" 2> /dev/null
+    if grep -q '^\[1/1\] slow one › waits a while [0-9.]*s$' "$TT_DIR/screen.txt"; then seen=1; break; fi
+    sleep 0.1
+done
+if [ -n "$seen" ] && grep -q '^    ✓ first (' "$TT_DIR/screen.txt" && ! grep -q 'PASS' "$TT_DIR/screen.txt"; then
+    pass "cli/progress-screen-running"
+else
+    fail "cli/progress-screen-running" "mid-run, the screen lacks the status line or -v's finished step" "$TT_DIR/screen.txt"
+fi
+for _ in $(seq 1 $((80 * SLOW))); do
+    screen > "$TT_DIR/screen.txt" 2> /dev/null
+    grep -q '^exit:' "$TT_DIR/screen.txt" && break
+    sleep 0.1
+done
+if grep -q '^exit:0' "$TT_DIR/screen.txt" && grep -q '^PASS  slow one' "$TT_DIR/screen.txt" &&
+    ! grep -q '\[1/1\]' "$TT_DIR/screen.txt"; then
+    pass "cli/progress-screen-done"
+else
+    fail "cli/progress-screen-done" "at the end, the status line must be gone" "$TT_DIR/screen.txt"
+fi
+tmux -L "$TMUX_SOCK" kill-server 2> /dev/null

@@ -43,6 +43,7 @@ def check(r):
     need(isinstance(r.get("run_id"), str) and r["run_id"], "run_id")
     need(isinstance(r.get("started_at"), str) and ISO.match(r["started_at"]), "started_at must be ISO-8601 UTC")
     need(isinstance(r.get("duration_ms"), int), "duration_ms")
+    need(isinstance(r.get("repeat"), int) and r["repeat"] >= 1, "repeat must be an integer >= 1")
     need(r.get("interrupted_by") in (None, "SIGINT", "SIGTERM"), "interrupted_by")
     need(isinstance(r.get("scenarios"), list), "scenarios must be a list")
     for i, s in enumerate(r["scenarios"]):
@@ -51,6 +52,7 @@ def check(r):
         need(isinstance(s.get("file"), str), w + ".file")
         need(s.get("status") in ("passed", "failed", "error", "skipped"), w + ".status")
         need(isinstance(s.get("duration_ms"), int), w + ".duration_ms")
+        need(isinstance(s.get("repeat"), int) and 1 <= s["repeat"] <= r["repeat"], w + ".repeat must be 1..repeat")
         check_steps(s.get("steps"), w + ".steps")
         check_steps(s.get("teardown"), w + ".teardown")
         check_failure(s.get("failure"), w)
