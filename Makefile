@@ -33,9 +33,9 @@ LUALIB := $(sort $(wildcard lib/*.lua))
 DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev libgnutls28-dev libmicrohttpd-dev
 DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
              dovecot-imapd dovecot-lmtpd postfix python3-psycopg2 \
-             prometheus prometheus-pushgateway python3-yaml
+             prometheus prometheus-pushgateway python3-yaml groff-base man-db tmux zsh
 
-.PHONY: all unit deps demo demo-down test bench install lint format clean
+.PHONY: all unit deps demo demo-down test bench install man lint format clean
 
 all: $(BIN) unit
 
@@ -108,10 +108,24 @@ demo-down:
 bench: deps all
 	bash tests/bench/run.sh
 
+# The binary, its Lua library, the man page, the LuaLS definitions of the
+# scenario API (an editor's workspace.library) and bash/zsh completion.
+SHARE := $(DESTDIR)$(PREFIX)/share
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/telltale/lib
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/telltale/lib $(SHARE)/telltale/lua $(SHARE)/man/man1 \
+	  $(SHARE)/bash-completion/completions $(SHARE)/zsh/site-functions
 	install -m 755 telltale $(DESTDIR)$(PREFIX)/bin/telltale
-	install -m 644 $(LUALIB) $(DESTDIR)$(PREFIX)/share/telltale/lib/
+	install -m 644 $(LUALIB) $(SHARE)/telltale/lib/
+	install -m 644 docs/telltale.lua $(SHARE)/telltale/lua/telltale.lua
+	install -m 644 docs/telltale.1 $(SHARE)/man/man1/telltale.1
+	install -m 644 docs/completion/telltale.bash $(SHARE)/bash-completion/completions/telltale
+	install -m 644 docs/completion/_telltale $(SHARE)/zsh/site-functions/_telltale
+
+# The man page is made from the binary's --help (docs/man.sh): after a
+# change to the help, `make man` and commit docs/telltale.1 (tests/cli.sh
+# fails while it is stale).
+man: telltale
+	sh docs/man.sh ./telltale > docs/telltale.1.tmp && mv docs/telltale.1.tmp docs/telltale.1
 
 # Banned calls (as curl's checksrc): unbounded copies and friends.
 lint:

@@ -121,6 +121,11 @@ cli_case cookie-jar-per-scenario 0 "2 scenarios: 2 passed" -- "$BIN" run --paral
 if [ "$(basename "$BIN")" = telltale ] && [ "$(dirname "$BIN")" = "$(cd "$HERE/.." && pwd)" ]; then
     cli_case install 0 "" -- make -s -C "$HERE/.." install PREFIX="$TT_DIR/prefix"
     cli_case installed-runs 0 "1 scenarios: 1 passed" -- "$TT_DIR/prefix/bin/telltale" run "$C/good.lua"
+    for f in share/man/man1/telltale.1 share/telltale/lua/telltale.lua share/bash-completion/completions/telltale \
+        share/zsh/site-functions/_telltale; do
+        cli_case "installed-$(basename "$f")" 0 "" -- test -s "$TT_DIR/prefix/$f"
+    done
+    cli_case installed-man 0 "telltale - play real user flows" -- env MANPATH="$TT_DIR/prefix/share/man" MANWIDTH=100 man telltale
 fi
 
 # --vars-file FILE.json: an object of names to values; broken JSON is a usage error.
@@ -231,3 +236,95 @@ else
     fail "cli/progress-screen-done" "at the end, the status line must be gone" "$TT_DIR/screen.txt"
 fi
 tmux -L "$TMUX_SOCK" kill-server 2> /dev/null
+
+# ---- make test: every driver, then one total (tests/all.sh) ----
+mkdir -p "$TT_DIR/drivers"
+printf 'echo "3 passed, 0 failed"\n' > "$TT_DIR/drivers/good.sh"
+printf 'echo "serve: 2 passed, 1 failed"; exit 1\n' > "$TT_DIR/drivers/bad.sh"
+printf 'exit 3\n' > "$TT_DIR/drivers/broken.sh"
+cli_case all-total 1 "total: 5 passed, 2 failed" -- bash "$HERE/all.sh" "$TT_DIR/drivers/good.sh" "$TT_DIR/drivers/bad.sh" "$TT_DIR/drivers/broken.sh"
+cli_case all-green 0 "total: 3 passed, 0 failed" -- bash "$HERE/all.sh" "$TT_DIR/drivers/good.sh"
+# make test runs every driver through tests/all.sh, none outside it.
+if make -s -n -C "$HERE/.." test 2> /dev/null | grep -E '^bash tests/[a-z]+\.sh' | grep -v '^bash tests/all\.sh' > "$TT_DIR/make-test.out"; then
+    fail "cli/make-test-total" "make test runs a driver outside tests/all.sh" "$TT_DIR/make-test.out"
+else
+    pass "cli/make-test-total"
+fi
+for d in run.sh serve.sh oneshot.sh demo.sh; do
+    cli_case "make-test-runs-$d" 0 "tests/$d" -- bash -c "make -s -n -C '$HERE/..' test | sed -n '/tests\/all.sh/,\$p'"
+done
+
+# ---- help, the man page and shell completion: one source ----
+ROOT=$(cd "$HERE/.." && pwd)
+if sh "$ROOT/docs/man.sh" "$BIN" > "$TT_DIR/telltale.1" 2> "$TT_DIR/man.err" && diff -u "$ROOT/docs/telltale.1" "$TT_DIR/telltale.1" > "$TT_DIR/man.diff"; then
+    pass "cli/man-page-current"
+else
+    cat "$TT_DIR/man.err" >> "$TT_DIR/man.diff"
+    fail "cli/man-page-current" "docs/telltale.1 differs from the help it is made from: run make man" "$TT_DIR/man.diff"
+fi
+groff -man -ww -z "$ROOT/docs/telltale.1" > "$TT_DIR/groff.out" 2>&1
+if [ -s "$TT_DIR/groff.out" ]; then fail "cli/man-page-groff-clean" "groff -man -ww warns" "$TT_DIR/groff.out"; else pass "cli/man-page-groff-clean"; fi
+# Every option of every command's --help is in the page, said the same way.
+MANWIDTH=200 man -l "$ROOT/docs/telltale.1" 2> /dev/null | sed 's/^ *//' > "$TT_DIR/man.txt"
+missing=""
+for cmd in run check list wrap serve; do
+    while IFS= read -r line; do
+        opt=$(printf '%s\n' "$line" | sed -n 's/^ *\(-[a-z], \)\{0,1\}\(--[a-z-]*\).*/\2/p')
+        text=$(printf '%s\n' "$line" | sed -n 's/^ *\(-[a-z], \)\{0,1\}--[a-z-]*\( [A-Z][A-Z=_.]*\)\{0,1\}  *//p' | sed 's/  (run)$//')
+        [ -n "$opt" ] || continue
+        grep -q -- "^\(-[a-z], \)\{0,1\}$opt\b" "$TT_DIR/man.txt" || missing="$missing $cmd:$opt"
+        [ -n "$text" ] && ! grep -qF -- "$text" "$TT_DIR/man.txt" && missing="$missing $cmd:$opt(text)"
+    done < <("$BIN" "$cmd" --help | grep -E '^ +-')
+done
+if [ -z "$missing" ]; then pass "cli/man-page-has-every-option"; else fail "cli/man-page-has-every-option" "not in the man page:$missing"; fi
+cli_case man-page-exit-status 0 "130/143 interrupted by SIGINT/SIGTERM" -- cat "$TT_DIR/man.txt"
+cli_case man-page-failure-kinds 0 "a side effect was not observed before the deadline" -- cat "$TT_DIR/man.txt"
+
+# bash: source the completion, set COMP_WORDS/COMP_CWORD, read COMPREPLY.
+complete_bash() { # WORD... — the words typed, the last one being completed
+    (cd "$C" && bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _telltale; printf "%s\n" "${COMPREPLY[@]}"' \
+        _ "$ROOT/docs/completion/telltale.bash" "$@")
+}
+bash_completes() { # NAME 'EXPECTED (one line per candidate)' WORD...
+    local name=$1 want=$2 got
+    shift 2
+    got=$(complete_bash "$@" | sort)
+    if [ "$got" = "$(printf '%s\n' "$want" | sort)" ]; then pass "cli/bash-complete-$name"; else
+        printf 'typed: %s\nexpected:\n%s\ngot:\n%s\n' "$*" "$want" "$got" > "$TT_DIR/complete.out"
+        fail "cli/bash-complete-$name" "wrong candidates" "$TT_DIR/complete.out"
+    fi
+}
+bash_completes commands "$(printf 'run\ncheck\nlist\nwrap\nserve\nversion\nhelp')" "$BIN" ""
+bash_completes command-prefix "check" "$BIN" ch
+bash_completes run-option "--repeat" "$BIN" run --rep
+bash_completes check-options "$(printf -- '--var\n--vars-file\n--tag\n--help')" "$BIN" check --
+bash_completes scenario-files "good.lua" "$BIN" run go
+bash_completes scenario-files-only-lua "$(printf 'vars.lua')" "$BIN" run vars
+bash_completes option-file "$(printf 'vars.env\nvars.lua')" "$BIN" run --vars-file vars
+bash_completes option-no-value "" "$BIN" run --parallel ""
+bash_completes wrap-option "--timeout" "$BIN" wrap job --time
+bash_completes serve-option "--listen" "$BIN" serve --li
+
+# zsh: a real interactive zsh on a pseudo-terminal, a TAB typed.
+if command -v zsh > /dev/null; then
+    mkdir -p "$TT_DIR/zbin" && ln -sf "$BIN" "$TT_DIR/zbin/telltale"
+    zsh_completes() { # NAME 'TYPED' 'SHOWN'
+        (cd "$C" && timeout 20 zsh "$C/complete.zsh" "$ROOT/docs/completion" "$TT_DIR/zbin" "$2") > "$TT_DIR/zsh.out" 2>&1
+        if tr -d '\r' < "$TT_DIR/zsh.out" | grep -qF -- "$3"; then pass "cli/zsh-complete-$1"; else fail "cli/zsh-complete-$1" "TAB after '$2' did not give '$3'" "$TT_DIR/zsh.out"; fi
+    }
+    zsh_completes command "telltale ch" "telltale check "
+    zsh_completes run-option "telltale run --rep" "telltale run --repeat "
+    zsh_completes scenario-file "telltale run go" "telltale run good.lua "
+else
+    fail "cli/zsh-complete" "zsh is not installed (make deps)"
+fi
+
+# ---- the LuaLS definitions and the README declare the same functions ----
+cli_case definitions-match-readme 0 "functions, the same in both" -- python3 "$C/check_definitions.py" "$ROOT/README.md" "$ROOT/docs/telltale.lua"
+cli_case definitions-meta 0 "---@meta" -- head -n 1 "$ROOT/docs/telltale.lua"
+# Valid Lua: it loads and runs (it declares nothing to run, which check says).
+cli_case definitions-load 2 "declares no steps" -- "$BIN" check "$ROOT/docs/telltale.lua"
+# The checker catches drift both ways.
+sed 's/^function DbHandle:fresh(/function DbHandle:freshness(/' "$ROOT/docs/telltale.lua" > "$TT_DIR/drift.lua"
+cli_case definitions-drift 1 "h:fresh (DbHandle:fresh) has a syntax line but is not declared" -- python3 "$C/check_definitions.py" "$ROOT/README.md" "$TT_DIR/drift.lua"
+cli_case definitions-drift-back 1 "DbHandle:freshness is declared but no **syntax:** line" -- python3 "$C/check_definitions.py" "$ROOT/README.md" "$TT_DIR/drift.lua"
