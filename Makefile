@@ -14,11 +14,26 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) -iquote runner -iquot
               -DTELLTALE_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 
-# SANITIZE=1 builds into build-asan/ with AddressSanitizer + UBSan.
+# SANITIZE=1 builds into build-asan/ with AddressSanitizer + UBSan;
+# SANITIZE=thread into build-tsan/ with ThreadSanitizer (make tsan);
+# SANITIZE=fuzz into build-fuzz/: the engine objects for libFuzzer
+# harnesses (clang; make fuzz).
 ifeq ($(SANITIZE),1)
 BUILD := build-asan
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
+BIN := $(BUILD)/telltale
+else ifeq ($(SANITIZE),thread)
+BUILD := build-tsan
+ALL_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
+BIN := $(BUILD)/telltale
+else ifeq ($(SANITIZE),fuzz)
+BUILD := build-fuzz
+CC := clang
+FUZZ_SAN := address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ALL_CFLAGS += -fsanitize=fuzzer-no-link,$(FUZZ_SAN)
+LDFLAGS += -fsanitize=fuzzer,$(FUZZ_SAN) -Wno-unused-command-line-argument # pkg-config passes gcc -specs
 BIN := $(BUILD)/telltale
 else
 BUILD := build
@@ -31,11 +46,15 @@ LUALIB := $(sort $(wildcard lib/*.lua))
 
 # Debian packages: to build, to test, to run the demo.
 DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev libgnutls28-dev libmicrohttpd-dev
-DEPS_TEST := libcmocka-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
+DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
              dovecot-imapd dovecot-lmtpd postfix python3-psycopg2 \
-             prometheus prometheus-pushgateway python3-yaml groff-base man-db tmux zsh
+             prometheus prometheus-pushgateway python3-yaml chromium node-tap-parser \
+             groff-base man-db tmux zsh
+# Applications this project did not write, for tests/conformance.sh.
+DEPS_CONF := python3-django roundcube-core roundcube-sqlite3 php-cli php-sqlite3 \
+             wordpress php-mysql mariadb-server mariadb-client
 
-.PHONY: all unit deps demo demo-down test bench install man lint format clean
+.PHONY: all unit deps demo demo-down test bench install man lint format clean fuzzers fuzz fuzz-short tsan soak
 
 all: $(BIN) unit
 
@@ -50,6 +69,47 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(BUILD)/unit
 	@echo "  TEST  $@"
 	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(shell pkg-config --libs cmocka)
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) link the engine objects, built
+# with SANITIZE=fuzz; fuzz_vars also links main.c, renamed so that
+# libFuzzer's main stays the program's.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+fuzzers: $(FUZZ_BINS)
+
+$(BUILD)/fuzz/main_entry.o: runner/main.c | $(BUILD)
+	@mkdir -p $(BUILD)/fuzz
+	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Dmain=telltale_main -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_vars: $(BUILD)/fuzz/main_entry.o
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS)
+	@mkdir -p $(BUILD)/fuzz
+	@echo "  FUZZ  $@"
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIBS)
+
+# A few seconds of each harness over its committed corpus (make test),
+# or FUZZ_SECONDS of each (make fuzz).  Crashes land in build-fuzz/crashes/.
+fuzz-short:
+	$(MAKE) SANITIZE=fuzz fuzzers
+	nice -n 19 bash tests/fuzz/run.sh build-fuzz/fuzz 5
+
+fuzz:
+	$(MAKE) SANITIZE=fuzz fuzzers
+	nice -n 19 bash tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS)
+
+# ThreadSanitizer: build-tsan/telltale and its unit tests.
+tsan:
+	$(MAKE) SANITIZE=thread all
+
+# The e2e mail, database and HTTP cases in one process, SOAK_RUNS times
+# (make soak): any exit code but 0, or a signal, fails it.  make test runs
+# its exit-race check and 4 runs, under ASan.
+SOAK_RUNS ?= 1000
+soak: all
+	nice -n 19 bash tests/soak.sh ./telltale $(SOAK_RUNS)
 
 $(BIN): $(OBJS)
 	@echo "  LD    $@"
@@ -70,8 +130,11 @@ $(BUILD):
 
 -include $(wildcard $(BUILD)/*.d)
 
+# Roundcube's package would otherwise set up a database of its own (the
+# suite gives it one); the answer is only read when it is installed.
 deps:
-	@sh tests/lib/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+	@echo "roundcube-core roundcube/dbconfig-install boolean false" | debconf-set-selections 2>/dev/null || true
+	@sh tests/lib/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_CONF)
 
 # The whole suite, twice: the normal build, then under ASan + UBSan.  Every
 # driver runs (one failing does not stop the others), then tests/all.sh
@@ -80,13 +143,19 @@ test: deps
 	$(MAKE) all
 	$(MAKE) SANITIZE=1 all
 	bash tests/all.sh \
-	  'tests/run.sh ./telltale build/unit' \
-	  'tests/run.sh build-asan/telltale build-asan/unit' \
-	  'tests/serve.sh ./telltale' \
-	  'tests/serve.sh build-asan/telltale' \
-	  'tests/oneshot.sh ./telltale' \
-	  'tests/oneshot.sh build-asan/telltale' \
-	  'tests/demo.sh ./telltale'
+	  'bash tests/run.sh ./telltale build/unit' \
+	  'bash tests/run.sh build-asan/telltale build-asan/unit' \
+	  'bash tests/serve.sh ./telltale' \
+	  'bash tests/serve.sh build-asan/telltale' \
+	  'bash tests/oneshot.sh ./telltale' \
+	  'bash tests/oneshot.sh build-asan/telltale' \
+	  'bash tests/reports.sh ./telltale' \
+	  'bash tests/reports.sh build-asan/telltale' \
+	  'bash tests/demo.sh ./telltale' \
+	  'bash tests/conformance.sh ./telltale' \
+	  'bash tests/conformance.sh build-asan/telltale' \
+	  'bash tests/soak.sh build-asan/telltale 4' \
+	  '$(MAKE) fuzz-short'
 
 # The example scenarios against the demo app and its stack (left running;
 # make demo-down stops it).
@@ -137,4 +206,4 @@ format:
 	clang-format -i runner/*.c runner/*.h
 
 clean:
-	rm -rf build build-asan telltale
+	rm -rf build build-asan build-tsan build-fuzz telltale

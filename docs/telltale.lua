@@ -82,6 +82,7 @@ env = {}
 ---@field file string
 ---@field started_at number Unix seconds, when this scenario run started
 ---@field repeat_index integer which run of --repeat (1..N), in steps and teardowns
+---@field trace_id string this scenario run's W3C trace id, sent in traceparent
 
 ---@type telltale.Run
 run = {}
@@ -250,6 +251,7 @@ http = {}
 ---@field insecure boolean? skip TLS verification
 ---@field expect integer|integer[]? the statuses allowed (default: below 400)
 ---@field max_body telltale.Size? default --max-body
+---@field traceparent boolean? false: send no W3C trace context (default: a traceparent per request)
 
 ---@class telltale.Request: telltale.RequestOptions
 ---@field method string? default GET
@@ -495,10 +497,23 @@ function fs.fresh(path, max_age) end
 
 mail = {}
 
+---An OAuth 2.0 access token, or how to get one (refreshed before it expires).
+---@class telltale.OAuth2
+---@field access_token string?
+---@field token_url string?
+---@field client_id string?
+---@field client_secret string?
+---@field refresh_token string?
+---@field grant "client_credentials"?
+---@field scope string?
+---@field insecure boolean?
+
 ---@class telltale.MailboxOptions
 ---@field url string imaps://host:993/INBOX
 ---@field user string
----@field password string
+---@field password string? or oauth2
+---@field oauth2 telltale.OAuth2?
+---@field sasl "oauthbearer"|"xoauth2"?
 ---@field starttls boolean?
 ---@field ca string? a PEM file
 ---@field insecure boolean?
@@ -573,6 +588,8 @@ function mail.address(address) end
 ---@field starttls "required"|"optional"|"off"?
 ---@field user string?
 ---@field password string?
+---@field oauth2 telltale.OAuth2?
+---@field sasl "oauthbearer"|"xoauth2"?
 ---@field ca string?
 ---@field insecure boolean?
 ---@field from string
@@ -595,6 +612,8 @@ function mail.send(opts) end
 ---@field starttls "required"|"optional"|"off"|boolean?
 ---@field user string?
 ---@field password string?
+---@field oauth2 telltale.OAuth2?
+---@field sasl "oauthbearer"|"xoauth2"?
 ---@field ca string?
 ---@field insecure boolean?
 ---@field timeout telltale.Duration? default 5s

@@ -7,7 +7,7 @@ local methods = html._form_methods
 
 local check_submit = telltale.options("form:submit", {
   "follow:boolean|integer", "expect:integer|table", "timeout:duration", "headers:table", "button:string",
-  "extra:boolean", "insecure:boolean", "max_body:size",
+  "extra:boolean", "insecure:boolean", "max_body:size", "traceparent:boolean",
 })
 
 local function script_error(fmt, ...)
@@ -212,6 +212,7 @@ function methods:submit(fields, opts, ...)
   local req = {
     url = self.action, headers = headers, follow = opts.follow == nil and true or opts.follow,
     expect = opts.expect, timeout = opts.timeout, insecure = opts.insecure, max_body = opts.max_body,
+    traceparent = opts.traceparent,
   }
   local function set_default(name, value)
     for k in pairs(headers) do if type(k) == "string" and k:lower() == name:lower() then return end end

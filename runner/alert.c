@@ -82,6 +82,7 @@ void alert_format_json(const struct alert *a, struct buf *out) {
     put_string(out, "kind", a->kind);
     put_string(out, "message", a->message);
     put_string(out, "run_id", a->run_id);
+    put_string(out, "trace_id", a->trace_id);
     put_string(out, "artifacts_url", a->artifacts_url);
     buf_printf(out, ",\"failures\":%d", a->failures);
     put_string(out, "since", a->since ? since : NULL);

@@ -33,6 +33,7 @@ struct alert {
     const char *kind;          /* failure kind (or "missing"/"failed" for heartbeats), NULL on recovery */
     const char *message;       /* one line, or NULL */
     const char *run_id;        /* the run that changed the state, or NULL */
+    const char *trace_id;      /* its scenario's W3C trace id (the backend's traces), or NULL */
     const char *artifacts_url; /* link to the run's saved responses, or NULL */
     int failures;              /* consecutive failures */
     int64_t since;             /* Unix seconds: first failure of the incident */

@@ -14,7 +14,7 @@
 
 /* Scenario and step names are free text: keep letters, digits, '.', '-',
  * '_' and turn the rest into '_', so a name can never climb out of DIR. */
-static void safe_name(const char *in, char *out, size_t outlen) {
+void artifacts_safe_name(const char *in, char *out, size_t outlen) {
     size_t n = 0;
     for (; *in && n + 1 < outlen && n < 80; in++)
         out[n++] = (isalnum((unsigned char)*in) || *in == '-' || *in == '_' || *in == '.') ? *in : '_';
@@ -44,9 +44,9 @@ int artifacts_save(const void *owner, const char *dir, const char *scenario, con
     char sdir[4200], path[4400], sname[96], stepname[96], wname[96];
     struct pending *p;
 
-    safe_name(scenario, sname, sizeof sname);
-    safe_name(step, stepname, sizeof stepname);
-    safe_name(what, wname, sizeof wname);
+    artifacts_safe_name(scenario, sname, sizeof sname);
+    artifacts_safe_name(step, stepname, sizeof stepname);
+    artifacts_safe_name(what, wname, sizeof wname);
     if (make_dir(dir, f) != 0) return -1;
     snprintf(sdir, sizeof sdir, "%s/%s", dir, sname);
     if (make_dir(sdir, f) != 0) return -1;

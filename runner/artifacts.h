@@ -23,5 +23,8 @@ int artifacts_save(const void *owner, const char *dir, const char *scenario, con
  * owner's).  A file that cannot be written is reported on stderr: an
  * artifact must not fail the check itself. */
 void artifacts_flush(const void *owner);
+/* The file-name form of a scenario or step name, as artifacts_save uses
+ * it: the HTML report finds a scenario's directory with it. */
+void artifacts_safe_name(const char *in, char *out, size_t outlen);
 
 #endif

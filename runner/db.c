@@ -51,10 +51,10 @@ struct db_query {
     bool queued;
     uint64_t started_ms;
     int64_t duration_ms;
-    PGresult *result; /* the final one: columns, command status */
-    PGresult **rows;  /* one row each */
+    PGresult *result;     /* the final one: columns, command status */
+    struct db_row **rows; /* copied out of their single-row results, which are freed at once */
     size_t nrows, rows_alloc;
-    size_t bytes, max_bytes; /* of the rows' values so far, and the cap */
+    size_t bytes, max_bytes; /* memory the rows hold so far, and the cap */
     struct failure failure;
 };
 
@@ -95,8 +95,48 @@ struct db_query *db_query_new(const char *sql, int nparams, const char *const *p
     return q;
 }
 
+/* A row as held until it is converted: each value's length (or
+ * DB_ROW_NULL) then the values, each NUL-terminated, in one block.  A
+ * single-row PGresult costs some 3 KB; this costs what the row holds. */
+struct db_row {
+    uint32_t len[1]; /* [ncols], then the values */
+};
+
+#define DB_ROW_NULL UINT32_MAX
+
+static struct db_row *row_copy(const PGresult *r, size_t *size) {
+    int ncols = PQnfields(r);
+    size_t n = (size_t)(ncols ? ncols : 1) * sizeof(uint32_t);
+    struct db_row *row;
+    char *p;
+    for (int c = 0; c < ncols; c++) n += PQgetisnull(r, 0, c) ? 0 : (size_t)PQgetlength(r, 0, c) + 1;
+    row = xmalloc(n);
+    p = (char *)row + (size_t)(ncols ? ncols : 1) * sizeof(uint32_t);
+    for (int c = 0; c < ncols; c++) {
+        size_t len = (size_t)PQgetlength(r, 0, c);
+        if (PQgetisnull(r, 0, c)) {
+            row->len[c] = DB_ROW_NULL;
+            continue;
+        }
+        row->len[c] = (uint32_t)len;
+        memcpy(p, PQgetvalue(r, 0, c), len + 1);
+        p += len + 1;
+    }
+    *size = n;
+    return row;
+}
+
+const char *db_row_value(const struct db_row *row, int ncols, int col, size_t *len) {
+    const char *p = (const char *)row + (size_t)(ncols ? ncols : 1) * sizeof(uint32_t);
+    for (int c = 0; c < col; c++)
+        if (row->len[c] != DB_ROW_NULL) p += row->len[c] + 1;
+    if (row->len[col] == DB_ROW_NULL) return NULL;
+    *len = row->len[col];
+    return p;
+}
+
 static void drop_results(struct db_query *q) {
-    for (size_t i = 0; i < q->nrows; i++) PQclear(q->rows[i]);
+    for (size_t i = 0; i < q->nrows; i++) free(q->rows[i]);
     free(q->rows);
     q->rows = NULL;
     q->nrows = q->rows_alloc = 0;
@@ -116,7 +156,7 @@ void db_query_free(struct db_query *q) {
 
 PGresult *db_query_result(struct db_query *q) { return q->result; }
 
-size_t db_query_rows(const struct db_query *q, PGresult *const **rows) {
+size_t db_query_rows(const struct db_query *q, struct db_row *const **rows) {
     *rows = q->rows;
     return q->nrows;
 }
@@ -148,6 +188,7 @@ static void finish_query(struct db_query *q) {
 static enum failure_kind kind_for_sqlstate(const char *state) {
     if (!state) return FAILURE_NETWORK;
     if (strcmp(state, "57014") == 0) return FAILURE_TIMEOUT;  /* query_canceled: statement_timeout */
+    if (strcmp(state, "08P01") == 0) return FAILURE_SCRIPT;   /* protocol violation: a bind that does not fit */
     if (strncmp(state, "08", 2) == 0) return FAILURE_NETWORK; /* connection exception */
     if (strncmp(state, "28", 2) == 0) return FAILURE_NETWORK; /* invalid authorization */
     if (strncmp(state, "53", 2) == 0) return FAILURE_NETWORK; /* insufficient resources (too many connections) */
@@ -179,6 +220,8 @@ static void result_failure(struct db_query *q, const PGresult *r) {
     buf_free(&detail);
 }
 
+/* The connection failed under q: while connecting (phase connect or
+ * authentication) or once it served q (phase query). */
 static void conn_failure(struct db_query *q, struct db_conn *c, const char *what) {
     const char *msg = c->pg ? PQerrorMessage(c->pg) : "";
     char *clean = xstrdup(msg && *msg ? msg : "connection lost");
@@ -188,7 +231,7 @@ static void conn_failure(struct db_query *q, struct db_conn *c, const char *what
         bool auth = strstr(clean, "authentication") || strstr(clean, "password");
         failure_set(&q->failure, FAILURE_NETWORK, "%s %s: %s%s", what, c->pool->where,
                     auth ? "authentication failed: " : "", clean);
-        failure_set_phase(&q->failure, auth ? "authentication" : "connect");
+        failure_set_phase(&q->failure, c->state != CONN_CONNECTING ? "query" : auth ? "authentication" : "connect");
     }
     free(clean);
 }
@@ -393,21 +436,24 @@ static void take_result(struct db_conn *c, PGresult *r) {
     bool error = st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR;
     if (q && error) result_failure(q, r);
     if (q && c->state == CONN_QUERY && st == PGRES_SINGLE_TUPLE && q->failure.kind == FAILURE_NONE) {
-        for (int col = 0; col < PQnfields(r); col++) q->bytes += (size_t)PQgetlength(r, 0, col) + 1;
+        size_t size;
+        struct db_row *row = row_copy(r, &size);
+        PQclear(r);
+        q->bytes += size + sizeof row;
         if (q->bytes > q->max_bytes) {
             failure_set(&q->failure, FAILURE_SCRIPT,
                         "the result of \"%.80s%s\" passed the %zu-byte cap after %zu rows: select fewer rows or "
                         "columns (LIMIT), or raise --max-body",
                         q->sql, strlen(q->sql) > 80 ? "..." : "", q->max_bytes, q->nrows);
             c->oversized = true;
-            PQclear(r);
+            free(row);
             return;
         }
         if (q->nrows == q->rows_alloc) {
             q->rows_alloc = q->rows_alloc ? q->rows_alloc * 2 : 16;
             q->rows = xrealloc(q->rows, q->rows_alloc * sizeof *q->rows);
         }
-        q->rows[q->nrows++] = r;
+        q->rows[q->nrows++] = row;
         return;
     }
     if (q && c->state == CONN_QUERY && !error && !q->result && st != PGRES_SINGLE_TUPLE) {

@@ -22,6 +22,7 @@
 struct loop;
 struct db_pool;
 struct db_query;
+struct db_row;
 
 #define DB_DEFAULT_POOL 4
 #define DB_DEFAULT_CONNECT_TIMEOUT_MS 10000
@@ -39,8 +40,9 @@ int db_pool_open_connections(const struct db_pool *p);
 
 /* A query: sql with params[0..nparams) as text (NULL = SQL NULL), copied.
  * statement_timeout_ms bounds it on the server (0 = none); max_bytes caps
- * the rows it may return (their values' sizes): past it, the query fails
- * and its connection is closed, so a runaway SELECT never fills memory. */
+ * the memory its rows may hold (values, lengths, a pointer each): past it,
+ * the query fails and its connection is closed, so a runaway SELECT never
+ * fills memory. */
 struct db_query *db_query_new(const char *sql, int nparams, const char *const *params, bool write,
                               int64_t statement_timeout_ms, size_t max_bytes, db_done_fn *done, void *data);
 /* Queue q on the pool; done is called once on the loop thread, unless
@@ -49,12 +51,15 @@ void db_submit(struct db_pool *p, struct db_query *q);
 /* Abandon q: dequeued, or, if running, its connection is closed (the
  * server's statement_timeout ends the statement there). */
 void db_cancel(struct db_query *q);
-/* After done: the final result (NULL on failure: its columns, its command
- * status) and the rows, one result each (they arrive in single-row mode,
- * so the cap is checked as they come); the failure (kind NONE on
- * success).  The query owns them all. */
+/* After done: the final result (NULL on failure: its columns and their
+ * types, its command status) and the rows (they arrive in single-row mode,
+ * so the cap is checked as they come, and each is copied out of its
+ * PGresult); the failure (kind NONE on success).  The query owns them all. */
 PGresult *db_query_result(struct db_query *q);
-size_t db_query_rows(const struct db_query *q, PGresult *const **rows);
+size_t db_query_rows(const struct db_query *q, struct db_row *const **rows);
+/* Value col of a row of ncols columns (the final result's PQnfields):
+ * NUL-terminated, its length in *len; NULL for SQL NULL. */
+const char *db_row_value(const struct db_row *row, int ncols, int col, size_t *len);
 const struct failure *db_query_failure(const struct db_query *q);
 /* What q is doing now, for timeout messages. */
 void db_query_describe(const struct db_query *q, struct buf *out);

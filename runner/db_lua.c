@@ -19,6 +19,7 @@
 #include "json.h"
 #include "opts.h"
 #include "redact.h"
+#include "trace.h"
 #include "sched.h"
 #include "xalloc.h"
 
@@ -51,8 +52,16 @@ static const char *param_text(lua_State *L, int idx, int n) {
         if (json_is_null(L, idx)) return NULL;
         break;
     case LUA_TBOOLEAN: return lua_toboolean(L, idx) ? "true" : "false";
-    case LUA_TNUMBER:
-    case LUA_TSTRING: return lua_tostring(L, idx);
+    case LUA_TNUMBER: return lua_tostring(L, idx);
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        /* libpq sends text parameters as C strings: the rest would be lost. */
+        if (strlen(s) != len)
+            luaL_error(L, "query parameter $%d contains a NUL byte (at offset %d): PostgreSQL text cannot hold one", n,
+                       (int)strlen(s));
+        return s;
+    }
     case LUA_TTABLE: {
         char err[200];
         struct buf b;
@@ -215,7 +224,7 @@ static void push_value(lua_State *L, Oid type, const char *s, size_t len) {
 
 /* rows: a list of {column = value}, plus rows.columns and rows.affected;
  * the final result r has the columns and the status, rows[] the rows. */
-static void push_rows(lua_State *L, PGresult *r, PGresult *const *rows, size_t nrows) {
+static void push_rows(lua_State *L, PGresult *r, struct db_row *const *rows, size_t nrows) {
     int ncols = PQnfields(r);
     const char *affected = PQcmdTuples(r);
     lua_createtable(L, (int)nrows, 2); /* rows */
@@ -230,15 +239,15 @@ static void push_rows(lua_State *L, PGresult *r, PGresult *const *rows, size_t n
         lua_setfield(L, -2, "affected");                 /* rows */
     }
     for (size_t i = 0; i < nrows; i++) {
-        const PGresult *row = rows[i];
         lua_createtable(L, 0, ncols); /* rows, row */
         for (int c = 0; c < ncols; c++) {
-            if (PQgetisnull(row, 0, c))
+            size_t len = 0;
+            const char *v = db_row_value(rows[i], ncols, c, &len);
+            if (!v)
                 json_push_null(L); /* rows, row, null */
             else
-                push_value(L, PQftype(row, c), PQgetvalue(row, 0, c),
-                           (size_t)PQgetlength(row, 0, c)); /* rows, row, v */
-            lua_setfield(L, -2, PQfname(row, c));           /* rows, row */
+                push_value(L, PQftype(r, c), v, len); /* rows, row, v */
+            lua_setfield(L, -2, PQfname(r, c));       /* rows, row */
         }
         lua_rawseti(L, -2, (lua_Integer)i + 1); /* rows */
     }
@@ -263,12 +272,12 @@ static void op_describe(void *data, struct buf *out) { db_query_describe(((struc
 /* --trace: the statement, its parameters and how long it took. */
 static void trace(struct op *op) {
     const struct failure *f = db_query_failure(op->q);
-    char *clean;
+    char label[300], prefix[100];
     if (!op->trace) return;
-    clean = redact_text(op->trace);
-    fprintf(stderr, "[%s/%s] SQL %lldms %s: %s\n", task_scenario(op->task), task_step(op->task),
-            (long long)db_query_duration_ms(op->q), f->kind == FAILURE_NONE ? "ok" : failure_kind_name(f->kind), clean);
-    free(clean);
+    snprintf(label, sizeof label, "%s/%s", task_scenario(op->task), task_step(op->task));
+    snprintf(prefix, sizeof prefix, "SQL %lldms %s: ", (long long)db_query_duration_ms(op->q),
+             f->kind == FAILURE_NONE ? "ok" : failure_kind_name(f->kind));
+    trace_print(label, prefix, op->trace, strlen(op->trace));
 }
 
 static int query_continue(lua_State *L, int status, lua_KContext ctx) {
@@ -282,7 +291,7 @@ static int query_continue(lua_State *L, int status, lua_KContext ctx) {
         op_free(op);
         return core_raise_failure(L, &copy);
     }
-    PGresult *const *rows;
+    struct db_row *const *rows;
     size_t nrows = db_query_rows(op->q, &rows);
     push_rows(L, db_query_result(op->q), rows, nrows);
     op_free(op);

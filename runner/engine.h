@@ -22,6 +22,8 @@ struct options {
     int64_t run_timeout_ms;    /* --timeout for the whole run; 0 = none */
     int64_t teardown_grace_ms; /* teardown deadline after SIGINT/SIGTERM */
     size_t max_body;           /* cap on a response body, bytes */
+    size_t max_memory;         /* --max-memory: cap on one scenario's Lua memory, bytes; 0 = the default */
+    bool unsafe_lua;           /* --unsafe-lua: the standard libraries whole, no sandbox */
     bool fail_fast;
     bool verbose;
     bool trace;
@@ -33,13 +35,20 @@ struct options {
     const char *prom_file_path;  /* --prom-file: metrics for node_exporter */
     const char *pushgateway_url; /* --pushgateway: metrics pushed after the run */
     const char *artifacts_dir;
+    const char *html_path;           /* --html: a report a person opens */
+    const char *tap_path;            /* --tap: TAP version 14 */
+    bool nagios;                     /* --nagios: plugin output on stdout, exit 0/1/2/3 */
+    int64_t warning_ms, critical_ms; /* --warning, --critical: scenario durations; 0 = none */
 };
+
+struct script_lib;
 
 struct engine {
     const struct options *opt;
     struct loop *loop;
     struct http *http; /* the libcurl multi driver; NULL for check/list */
     char run_id[40];
+    struct script_lib *lib; /* lib/NAME.lua compiled once for every scenario state (script.c's) */
 };
 
 #endif

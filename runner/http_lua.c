@@ -31,8 +31,10 @@
 #include "json.h"
 #include "loop.h"
 #include "opts.h"
+#include "random.h"
 #include "redact.h"
 #include "sched.h"
+#include "trace.h"
 #include "url.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -67,6 +69,8 @@ struct request {
     struct buf sent; /* this hop's request headers, for the artifact */
     int expect[16];  /* allowed statuses; nexpect = 0 means "< 400" */
     int nexpect;
+    bool traceparent; /* send W3C trace context, a new span per hop */
+    char span_id[17]; /* this hop's span, "" when none is sent */
 };
 
 static int client_gc(lua_State *L) {
@@ -139,7 +143,6 @@ static void request_describe(void *data, struct buf *out) {
 static int trace_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *userp) {
     struct request *r = userp;
     const char *prefix;
-    char *clean;
     (void)easy;
     if (type == CURLINFO_HEADER_OUT) buf_append(&r->sent, data, size);
     if (!task_engine(r->task)->opt->trace) return 0;
@@ -164,15 +167,9 @@ static int trace_cb(CURL *easy, curl_infotype type, char *data, size_t size, voi
         }
     }
     if ((type == CURLINFO_DATA_IN || type == CURLINFO_DATA_OUT) && size > 2048) size = 2048;
-    clean = redact_textn(data, size);
-    for (char *line = clean, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        size_t n = strlen(line);
-        if (n && line[n - 1] == '\r') line[n - 1] = '\0';
-        fprintf(stderr, "[%s/%s] %s%s\n", task_scenario(r->task), task_step(r->task), prefix, line);
-    }
-    free(clean);
+    char label[300];
+    snprintf(label, sizeof label, "%s/%s", task_scenario(r->task), task_step(r->task));
+    trace_print(label, prefix, data, size);
     return 0;
 }
 
@@ -254,8 +251,8 @@ static void parse_expect(lua_State *L, int opts, struct request *r) {
     {"headers", OPT_TABLE, false}, {"query", OPT_TABLE, false}, {"body", OPT_STRING | OPT_NUMBER, false},              \
         {"json", OPT_ANY, false}, {"form", OPT_TABLE, false}, {"multipart", OPT_TABLE, false},                         \
         {"timeout", OPT_DURATION, false}, {"follow", OPT_BOOLEAN | OPT_INTEGER, false},                                \
-        {"insecure", OPT_BOOLEAN, false}, {"expect", OPT_INTEGER | OPT_TABLE, false}, {                                \
-        "max_body", OPT_SIZE, false                                                                                    \
+        {"insecure", OPT_BOOLEAN, false}, {"expect", OPT_INTEGER | OPT_TABLE, false}, {"max_body", OPT_SIZE, false}, { \
+        "traceparent", OPT_BOOLEAN, false                                                                              \
     }
 static const struct opts_spec request_opts[] = {
     {"method", OPT_STRING, false}, {"url", OPT_STRING, false}, REQUEST_BODY_OPTS, {NULL, 0, false}};
@@ -274,6 +271,18 @@ static bool header_is(const char *line, const char *const *names) {
  * a browser sends on no GET); a hop to another origin does not carry the
  * scenario's credentials (curl's CURLOPT_UNRESTRICTED_AUTH off: browsers drop
  * them too). */
+/* W3C trace context: the scenario run's trace id and a new span id for this
+ * hop, so the backend's traces of a failing canary can be found from the
+ * report.  Sampled (flags 01): a canary's requests are few and worth it. */
+static struct curl_slist *add_traceparent(struct request *r, struct curl_slist *headers) {
+    char line[80];
+    r->span_id[0] = '\0';
+    if (!r->traceparent || !*task_trace_id(r->task)) return headers;
+    random_hex_id(r->span_id, 8);
+    snprintf(line, sizeof line, "traceparent: 00-%s-%s-01", task_trace_id(r->task), r->span_id);
+    return curl_slist_append(headers, line);
+}
+
 static void build_headers(struct request *r, bool drop_body, bool drop_credentials) {
     static const char *const body_headers[] = {
         "content-type", "content-length", "content-encoding", "content-language", "content-location", "origin", NULL};
@@ -284,6 +293,7 @@ static void build_headers(struct request *r, bool drop_body, bool drop_credentia
             continue;
         headers = curl_slist_append(headers, h->data);
     }
+    headers = add_traceparent(r, headers);
     /* libcurl adds "Expect: 100-continue" to large POSTs; servers that ignore
      * it cost a second of waiting. */
     headers = curl_slist_append(headers, "Expect:");
@@ -467,6 +477,10 @@ static void configure(lua_State *L, int opts, struct request *r, struct client *
         while (lua_next(L, -2)) {                         /* ..., h, k, v */
             if (lua_type(L, -2) != LUA_TSTRING || !lua_isstring(L, -1))
                 luaL_error(L, "headers must map names to strings");
+            /* A line break would end the header and start another (or the
+             * body): request smuggling, never what the scenario meant. */
+            if (strpbrk(lua_tostring(L, -2), "\r\n:") || strpbrk(lua_tostring(L, -1), "\r\n"))
+                luaL_error(L, "header '%s' has a line break (or a ':' in its name)", lua_tostring(L, -2));
             add_header(r, lua_tostring(L, -2), lua_tostring(L, -1));
             lua_pop(L, 1); /* ..., h, k */
         }
@@ -497,6 +511,12 @@ static void configure(lua_State *L, int opts, struct request *r, struct client *
     if (timeout_ms > 0 && timeout_ms < remaining) r->timeout_ms = timeout_ms;
     r->started_ms = loop_clock_ms();
     parse_expect(L, opts, r);
+    /* A traceparent the scenario set itself is left alone. */
+    static const char *const traceparent[] = {"traceparent", NULL};
+    r->traceparent = lua_getfield(L, opts, "traceparent") == LUA_TNIL || lua_toboolean(L, -1); /* ..., tp */
+    lua_pop(L, 1);                                                                             /* ... */
+    for (struct curl_slist *h = r->given; h && r->traceparent; h = h->next)
+        if (header_is(h->data, traceparent)) r->traceparent = false;
 
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 0L);
@@ -640,6 +660,27 @@ static int next_hop(struct request *r, long status, const char *location, struct
     return http_start(task_engine(r->task)->http, &r->x, f);
 }
 
+/* This hop into the step's result, for the reports' request timings. */
+static void record_request(struct request *r, long status) {
+    struct request_record rec = {.url = r->url, .status = status};
+    curl_off_t dns = 0, connect = 0, tls = 0, pre = 0, start = 0, total = 0;
+    curl_easy_getinfo(r->x.easy, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+    curl_easy_getinfo(r->x.easy, CURLINFO_CONNECT_TIME_T, &connect);
+    curl_easy_getinfo(r->x.easy, CURLINFO_APPCONNECT_TIME_T, &tls);
+    curl_easy_getinfo(r->x.easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+    curl_easy_getinfo(r->x.easy, CURLINFO_STARTTRANSFER_TIME_T, &start);
+    curl_easy_getinfo(r->x.easy, CURLINFO_TOTAL_TIME_T, &total);
+    memcpy(rec.method, r->method, sizeof rec.method);
+    memcpy(rec.span_id, r->span_id, sizeof rec.span_id);
+    rec.dns_ms = (double)dns / 1000.0;
+    rec.connect_ms = connect > dns ? (double)(connect - dns) / 1000.0 : 0;
+    rec.tls_ms = tls > connect ? (double)(tls - connect) / 1000.0 : 0;
+    rec.ttfb_ms = start > pre ? (double)(start - pre) / 1000.0 : 0;
+    rec.total_ms = (double)total / 1000.0;
+    uint64_t now = loop_clock_ms(), took = (uint64_t)(total / 1000);
+    task_record_request(r->task, &rec, now > took ? now - took : 0);
+}
+
 static int request_fail(lua_State *L, struct request *r, struct failure *f) {
     request_free(r);
     return core_raise_failure(L, f);
@@ -680,6 +721,7 @@ static int request_continue(lua_State *L, int status, lua_KContext ctx) {
     (void)status;
 
     if (r->x.result != CURLE_OK) {
+        record_request(r, 0);
         http_transfer_failure(&r->x, r->method, &f);
         add_chain(r, &f);
         return request_fail(L, r, &f);
@@ -687,6 +729,7 @@ static int request_continue(lua_State *L, int status, lua_KContext ctx) {
     curl_easy_getinfo(r->x.easy, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_getinfo(r->x.easy, CURLINFO_EFFECTIVE_URL, &final_url);
     save_artifact(r, code);
+    record_request(r, code);
     /* libcurl resolves a relative Location even when it does not follow. */
     curl_easy_getinfo(r->x.easy, CURLINFO_REDIRECT_URL, &location);
     if (r->follow >= 0 && is_redirect(code) && location) {

@@ -24,7 +24,9 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "oauth.h"
 #include "redact.h"
+#include "trace.h"
 #include "xalloc.h"
 
 #define MAX_MESSAGES 2000 /* kept per mailbox; the oldest go first */
@@ -127,16 +129,11 @@ static void entry_free(struct mail_entry *e) {
 /* --trace lines of a mailbox, redacted, on stderr like HTTP's. */
 static void print_trace(struct mail_box *b) {
     struct buf text;
-    char *clean;
+    char label[600];
     buf_init(&text, 0);
     mail_trace_take(b->trace, &text);
-    clean = text.len ? redact_textn(text.data, text.len) : NULL;
-    for (char *line = clean, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        fprintf(stderr, "[imap %s@%s:%d] %s\n", b->ep.user, b->ep.host, b->ep.port, line);
-    }
-    free(clean);
+    snprintf(label, sizeof label, "imap %s@%s:%d", b->ep.user, b->ep.host, b->ep.port);
+    if (text.len) trace_print(label, "", text.data, text.len);
     buf_free(&text);
 }
 
@@ -549,10 +546,14 @@ static void push_capabilities(mailimap *imap, struct strlist *out) {
     }
 }
 
-/* LOGIN; a refusal is told apart from a connection that failed. */
-static int imap_login(mailimap *imap, const struct mail_endpoint *ep, struct mail_guard *g, struct failure *f,
-                      bool *refused) {
-    int rc = mailimap_login(imap, ep->user, ep->password);
+/* LOGIN, or AUTHENTICATE with an OAuth token; a refusal is told apart
+ * from a connection that failed.  Returns 0, -1 (f filled), or -2 when
+ * no OAuth token could be had for now (the token endpoint unreachable). */
+static int imap_login(mailimap *imap, const struct mail_endpoint *ep, struct mail_guard *g, int64_t timeout_ms,
+                      struct net_cancel *cancel, struct failure *f, bool *refused) {
+    int rc;
+    if (ep->oauth) return mailwire_imap_oauth(imap, ep, g, timeout_ms, cancel, refused, f);
+    rc = mailimap_login(imap, ep->user, ep->password);
     *refused = false;
     if (rc == MAILIMAP_NO_ERROR) return 0;
     if (mailwire_guard_failure(g, ep->host, ep->port, "authentication", f)) return -1;
@@ -563,6 +564,19 @@ static int imap_login(mailimap *imap, const struct mail_endpoint *ep, struct mai
         failure_set(f, FAILURE_NETWORK, "IMAP connection to %s:%d failed during LOGIN", ep->host, ep->port);
     failure_set_phase(f, "authentication");
     return -1;
+}
+
+/* LOGOUT, then libetpan closes and frees the stream: the cancel must stop
+ * pointing at it first, or a cancel from the loop thread (an abandoned
+ * probe, the exit) reaches freed memory.  A session cancelled already
+ * just closes, without the courtesy. */
+static void imap_logout(mailimap *imap, struct net_cancel *cancel) {
+    bool cancelled;
+    mailwire_forget(cancel);
+    pthread_mutex_lock(&cancel->lock);
+    cancelled = cancel->cancelled;
+    pthread_mutex_unlock(&cancel->lock);
+    if (!cancelled) mailimap_logout(imap);
 }
 
 int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct net_cancel *cancel,
@@ -577,10 +591,10 @@ int mail_imap_probe(const struct mail_endpoint *ep, int64_t timeout_ms, struct n
     if (imap_open(imap, ep, timeout_ms, cancel, probe_trace, &guard, out, f, &fatal) != 0) goto cleanup;
     push_capabilities(imap, &out->capabilities);
     if (ep->user) {
-        if (imap_login(imap, ep, &guard, f, &refused) != 0) goto cleanup;
+        if (imap_login(imap, ep, &guard, timeout_ms, cancel, f, &refused) != 0) goto cleanup;
         out->authenticated = true;
     }
-    mailimap_logout(imap); /* its answer does not matter */
+    imap_logout(imap, cancel);
     rc = 0;
 cleanup:
     mailwire_forget(cancel);
@@ -633,8 +647,12 @@ static int session(struct mail_box *b, mailimap *imap, uint32_t *last, bool *fir
         failure_clear(&f);
         return -1;
     }
-    if (imap_login(imap, &b->ep, &b->guard, &f, &refused) != 0) {
-        if (refused) {
+    int login = imap_login(imap, &b->ep, &b->guard, NETWORK_TIMEOUT_S * 1000, &b->cancel, &f, &refused);
+    if (login != 0) {
+        /* A token endpoint that cannot be reached before the first
+         * session is a canary that cannot work: say so now, not at the
+         * deadline; later, it is an outage to ride out like any other. */
+        if (refused || (login == -2 && *first_session)) {
             set_fatal(b, &f);
             return 1;
         }
@@ -645,7 +663,7 @@ static int session(struct mail_box *b, mailimap *imap, uint32_t *last, bool *fir
     if (mailimap_select(imap, b->folder) != MAILIMAP_NO_ERROR) {
         failure_set(&f, FAILURE_NETWORK, "cannot select IMAP folder '%s' at %s:%d", b->folder, b->ep.host, b->ep.port);
         set_fatal(b, &f);
-        mailimap_logout(imap);
+        imap_logout(imap, &b->cancel);
         return 1;
     }
     idle = b->idle && mailimap_has_idle(imap);
@@ -668,7 +686,7 @@ static int session(struct mail_box *b, mailimap *imap, uint32_t *last, bool *fir
         if (stopping(b)) break;
         if (fetch_new(b, imap, last) != 0 || serve_requests(b, imap) != 0 || serve_backfill(b, imap) != 0) goto lost;
     }
-    mailimap_logout(imap);
+    imap_logout(imap, &b->cancel);
     return 0;
 lost:
     if (mailwire_guard_failure(&b->guard, b->ep.host, b->ep.port, NULL, &f)) {
@@ -690,7 +708,7 @@ static void *worker(void *arg) {
         mailimap *imap = mailimap_new(0, NULL);
         int rc = session(b, imap, &last, &first_session, &backoff);
         session_free(b, imap);
-        if (rc >= 0) break;
+        if (rc >= 0 || stopping(b)) break; /* a wake-up spent on the session: no backoff sleep */
         wait_for(b, -1, backoff);
         backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
     }
@@ -713,6 +731,9 @@ static void box_key(const struct mail_box_config *cfg, struct buf *key) {
                             tls[ep->tls], ep->insecure ? "insecure" : "verify"};
     memset(digest, 0, sizeof digest);
     if (ep->password) gnutls_hash_fast(GNUTLS_DIG_SHA256, ep->password, strlen(ep->password), digest);
+    /* With OAuth the source's digest stands for the credentials: the same
+     * client and grant share a session, a different refresh token never. */
+    if (ep->oauth) buf_printf(key, "oauth:%s:%d/", oauth_source_digest(ep->oauth), (int)ep->sasl);
     buf_printf(key, "%d", ep->port);
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
         buf_printf(key, "/%zu:%s", strlen(fields[i]), fields[i]);
@@ -868,14 +889,18 @@ void mail_boxes_free(void) {
     while (boxes) {
         struct mail_box *b = boxes;
         boxes = b->next;
+        /* Cancel first, stop after: a worker told to stop logs out, and
+         * LOGOUT frees the stream the cancel points at.  Cancelled before
+         * it can see `stop`, the worker's session is over before that (a
+         * connect or a command in progress fails at once) and it only
+         * closes.  The issue-12 exit crash was the other order. */
+        net_cancel_fire(&b->cancel);
         pthread_mutex_lock(&b->lock);
         b->stop = true;
         pthread_mutex_unlock(&b->lock);
-        /* One byte wakes the worker; a full pipe means it is awake already.
-         * A connect or a command in progress is interrupted. */
+        /* One byte wakes the worker; a full pipe means it is awake already. */
         ssize_t woke = write(b->wake[1], "x", 1);
         (void)woke;
-        net_cancel_fire(&b->cancel);
         pthread_join(b->thread, NULL);
         loop_unpost(b->loop, &b->post); /* other boxes' workers still post */
         net_cancel_free(&b->cancel);
@@ -893,15 +918,18 @@ void mail_boxes_free(void) {
         free(b->want_delete);
         free(b->status);
         failure_clear(&b->fatal);
-        free(b->key);
-        mail_endpoint_free(&b->ep);
-        free(b->folder);
+        /* The trace's last lines (LOGOUT) name the endpoint and folder:
+         * printed before those are freed. */
         if (b->trace) {
             print_trace(b);
             mail_trace_free(b->trace);
             free(b->trace);
         }
+        free(b->key);
+        mail_endpoint_free(&b->ep);
+        free(b->folder);
         pthread_mutex_destroy(&b->lock);
         free(b);
     }
+    oauth_sources_free(); /* after the boxes, which held theirs */
 }

@@ -20,8 +20,10 @@
 #include "engine.h"
 #include "loop.h"
 #include "mail.h"
+#include "oauth.h"
 #include "opts.h"
 #include "redact.h"
+#include "trace.h"
 #include "sched.h"
 #include "smtp.h"
 #include "worker_lua.h"
@@ -51,8 +53,9 @@ enum scheme { SCHEME_IMAP, SCHEME_SMTP };
 /* The options of each entry point, checked before anything is read. */
 #define ENDPOINT_OPTS                                                                                                  \
     {"url", OPT_STRING, false}, {"user", OPT_STRING, false}, {"password", OPT_STRING, false},                          \
-        {"starttls", OPT_BOOLEAN | OPT_STRING, false}, {"ca", OPT_STRING, false}, {                                    \
-        "insecure", OPT_BOOLEAN, false                                                                                 \
+        {"starttls", OPT_BOOLEAN | OPT_STRING, false}, {"ca", OPT_STRING, false}, {"insecure", OPT_BOOLEAN, false},    \
+        {"oauth2", OPT_TABLE, false}, {                                                                                \
+        "sasl", OPT_STRING, false                                                                                      \
     }
 static const struct opts_spec mailbox_opts[] = {
     ENDPOINT_OPTS, {"poll", OPT_DURATION, false}, {"idle", OPT_BOOLEAN, false}, {NULL, 0, false}};
@@ -70,6 +73,58 @@ static const struct opts_spec send_opts[] = {ENDPOINT_OPTS,
                                              {"raw", OPT_STRING, false},
                                              {NULL, 0, false}};
 
+/* oauth2 = { ... }: an access token, or how to get one. */
+static const struct opts_spec oauth2_opts[] = {
+    {"access_token", OPT_STRING, false},  {"token_url", OPT_STRING, false},     {"client_id", OPT_STRING, false},
+    {"client_secret", OPT_STRING, false}, {"refresh_token", OPT_STRING, false}, {"grant", OPT_STRING, false},
+    {"scope", OPT_STRING, false},         {"insecure", OPT_BOOLEAN, false},     {NULL, 0, false}};
+
+static const char *field_string(lua_State *L, int idx, const char *key) {
+    const char *v;
+    lua_getfield(L, idx, key); /* ..., v */
+    v = lua_tostring(L, -1);   /* a string (checked): it stays alive in the table */
+    lua_pop(L, 1);             /* ... */
+    return v;
+}
+
+/* The oauth2 table at idx (its keys and types already checked) into cfg;
+ * NULL, or why it cannot work (a string pushed on the stack). */
+static const char *check_oauth2(lua_State *L, int idx, const char *fname, struct oauth_config *cfg) {
+    char problem[300];
+    const char *grant, *why;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->access_token = field_string(L, idx, "access_token");
+    cfg->token_url = field_string(L, idx, "token_url");
+    cfg->client_id = field_string(L, idx, "client_id");
+    cfg->client_secret = field_string(L, idx, "client_secret");
+    cfg->refresh_token = field_string(L, idx, "refresh_token");
+    cfg->scope = field_string(L, idx, "scope");
+    grant = field_string(L, idx, "grant");
+    lua_getfield(L, idx, "insecure"); /* ..., insecure */
+    cfg->insecure = lua_toboolean(L, -1);
+    lua_pop(L, 1); /* ... */
+    if (cfg->access_token) {
+        if (cfg->token_url || cfg->client_id || cfg->client_secret || cfg->refresh_token || grant || cfg->scope)
+            return lua_pushfstring(L,
+                                   "%s: oauth2.access_token is a token already minted: give it alone, or a grant "
+                                   "(token_url, client_id, ...) without it",
+                                   fname);
+        cfg->grant = OAUTH_GRANT_NONE;
+    } else if (!grant || strcmp(grant, "refresh_token") == 0) {
+        cfg->grant = OAUTH_GRANT_REFRESH_TOKEN;
+    } else if (strcmp(grant, "client_credentials") == 0) {
+        cfg->grant = OAUTH_GRANT_CLIENT_CREDENTIALS;
+        if (cfg->refresh_token)
+            return lua_pushfstring(L, "%s: oauth2 has a refresh_token and grant = \"client_credentials\": which?",
+                                   fname);
+    } else {
+        return lua_pushfstring(L, "%s: oauth2.grant must be \"refresh_token\" or \"client_credentials\", got \"%s\"",
+                               fname, grant);
+    }
+    why = oauth_config_problem(cfg, problem, sizeof problem);
+    return why ? lua_pushfstring(L, "%s: %s", fname, why) : NULL;
+}
+
 /* The url and connection options of mail.mailbox/send/probe (table at 1)
  * into ep (owned: mail_endpoint_free).  Raises on misuse, having read
  * every option before allocating anything. */
@@ -78,11 +133,22 @@ static enum scheme check_endpoint(lua_State *L, const char *fname, bool smtp_ok,
     const char *url = opt_string(L, "url", NULL), *error = NULL, *tls;
     const char *ca = opt_string(L, "ca", NULL);
     const char *user = opt_string(L, "user", NULL), *password = opt_string(L, "password", NULL);
+    const char *sasl = opt_string(L, "sasl", NULL);
+    struct oauth_config oauth;
+    bool has_oauth = false;
     char *scheme = NULL, *host = NULL, *port = NULL;
     enum scheme kind = SCHEME_IMAP;
     bool implicit = false;
-    CURLU *u = curl_url();
+    CURLU *u;
 
+    /* Raises: before anything is allocated. */
+    if (lua_getfield(L, 1, "oauth2") == LUA_TTABLE) { /* 1, oauth2 */
+        lua_pushfstring(L, "%s oauth2", fname);       /* 1, oauth2, what */
+        opts_check_at(L, -2, lua_tostring(L, -1), oauth2_opts, 1);
+        lua_pop(L, 1); /* 1, oauth2 */
+    }
+    lua_pop(L, 1); /* 1 */
+    u = curl_url();
     memset(ep, 0, sizeof *ep);
     if (!url) {
         error = lua_pushfstring(L, "%s needs a 'url' like %s", fname,
@@ -132,10 +198,29 @@ static enum scheme check_endpoint(lua_State *L, const char *fname, bool smtp_ok,
     ep->insecure = lua_toboolean(L, -1);
     lua_pop(L, 1); /* 1 */
     ep->ca_file = ca ? xstrdup(ca) : NULL;
-    if (user && !password) error = lua_pushfstring(L, "%s: 'user' needs a 'password'", fname);
+    if (lua_getfield(L, 1, "oauth2") == LUA_TTABLE) { /* 1, ..., oauth2 */
+        const char *why = check_oauth2(L, lua_gettop(L), fname, &oauth);
+        has_oauth = true;
+        if (why && !error) error = why;
+    }
+    if (has_oauth && password)
+        error = lua_pushfstring(L, "%s: give 'password' or 'oauth2', not both", fname);
+    else if (has_oauth && !user)
+        error = lua_pushfstring(L, "%s: 'oauth2' needs a 'user' (the mailbox's address)", fname);
+    else if (user && !password && !has_oauth)
+        error = lua_pushfstring(L, "%s: 'user' needs a 'password' or 'oauth2'", fname);
+    if (sasl && !has_oauth)
+        error = lua_pushfstring(L, "%s: 'sasl' chooses how an oauth2 token is sent: it needs 'oauth2'", fname);
+    else if (sasl && strcmp(sasl, "xoauth2") == 0)
+        ep->sasl = MAIL_SASL_XOAUTH2;
+    else if (sasl && strcmp(sasl, "oauthbearer") == 0)
+        ep->sasl = MAIL_SASL_OAUTHBEARER;
+    else if (sasl)
+        error = lua_pushfstring(L, "%s: sasl must be \"xoauth2\" or \"oauthbearer\", got \"%s\"", fname, sasl);
     ep->user = user ? xstrdup(user) : NULL;
     ep->password = password ? xstrdup(password) : NULL;
     if (password) redact_add_secret(password);
+    if (has_oauth && !error) ep->oauth = oauth_source_get(&oauth);
 
 cleanup:
     curl_free(scheme);
@@ -171,7 +256,7 @@ static int mail_mailbox(lua_State *L) {
     check_endpoint(L, "mail.mailbox", false, true, &cfg.ep);
     if (!cfg.ep.user) {
         mail_endpoint_free(&cfg.ep);
-        return luaL_error(L, "mail.mailbox needs 'user' and 'password'");
+        return luaL_error(L, "mail.mailbox needs 'user' and 'password' (or 'oauth2')");
     }
     lua_getglobal(L, "run");           /* 1, run */
     lua_getfield(L, -1, "started_at"); /* 1, run, t */
@@ -455,13 +540,7 @@ static void call_free(void *data) {
         struct buf text;
         buf_init(&text, 0);
         mail_trace_take(c->job->trace, &text);
-        char *clean = text.len ? redact_textn(text.data, text.len) : NULL;
-        for (char *line = clean, *next; line && *line; line = next) {
-            next = strchr(line, '\n');
-            if (next) *next++ = '\0';
-            fprintf(stderr, "[%s] %s %s\n", c->label, c->scheme == SCHEME_IMAP ? "imap" : "smtp", line);
-        }
-        free(clean);
+        if (text.len) trace_print(c->label, c->scheme == SCHEME_IMAP ? "imap " : "smtp ", text.data, text.len);
         buf_free(&text);
     }
     smtp_job_free(c->job);

@@ -16,6 +16,7 @@
 
 #include "loop.h"
 #include "net.h"
+#include "redact.h"
 #include "xalloc.h"
 
 #define TRACE_CHUNK_MAX 600 /* of a message body: enough to see what was sent */
@@ -37,6 +38,7 @@ void mail_endpoint_copy(struct mail_endpoint *dst, const struct mail_endpoint *s
     dst->ca_file = src->ca_file ? xstrdup(src->ca_file) : NULL;
     dst->user = src->user ? xstrdup(src->user) : NULL;
     dst->password = src->password ? xstrdup(src->password) : NULL;
+    dst->oauth = oauth_source_ref(src->oauth);
 }
 
 void mail_endpoint_free(struct mail_endpoint *ep) {
@@ -44,6 +46,7 @@ void mail_endpoint_free(struct mail_endpoint *ep) {
     free(ep->ca_file);
     free(ep->user);
     free(ep->password);
+    oauth_source_unref(ep->oauth);
     memset(ep, 0, sizeof *ep);
 }
 
@@ -51,6 +54,315 @@ void mail_probe_result_free(struct mail_probe_result *r) {
     free(r->greeting);
     strlist_free(&r->capabilities);
     memset(r, 0, sizeof *r);
+}
+
+/* ---- OAuth 2.0 ---- */
+
+static const char base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *base64_encode(const char *data, size_t len) {
+    struct buf out;
+    buf_init(&out, 0);
+    for (size_t i = 0; i < len; i += 3) {
+        const unsigned char *d = (const unsigned char *)data + i;
+        unsigned v = (unsigned)d[0] << 16 | (i + 1 < len ? (unsigned)d[1] << 8 : 0) | (i + 2 < len ? d[2] : 0);
+        char quad[4] = {base64_alphabet[v >> 18 & 63], base64_alphabet[v >> 12 & 63],
+                        i + 1 < len ? base64_alphabet[v >> 6 & 63] : '=', i + 2 < len ? base64_alphabet[v & 63] : '='};
+        buf_append(&out, quad, 4);
+    }
+    return buf_take(&out);
+}
+
+/* Lenient: characters outside the alphabet (padding, line ends) are skipped. */
+static void base64_decode(const char *text, size_t len, struct buf *out) {
+    unsigned v = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *at = text[i] ? strchr(base64_alphabet, text[i]) : NULL;
+        if (!at) continue;
+        v = (v << 6 | (unsigned)(at - base64_alphabet)) & 0xffffff;
+        bits += 6;
+        if (bits >= 8) {
+            char c = (char)(v >> (bits - 8) & 0xff);
+            buf_append(out, &c, 1);
+            bits -= 8;
+        }
+    }
+}
+
+enum mail_sasl mailwire_sasl_choose(enum mail_sasl forced, bool has_oauthbearer, bool has_xoauth2) {
+    if (forced != MAIL_SASL_AUTO) return forced;
+    return has_oauthbearer ? MAIL_SASL_OAUTHBEARER : has_xoauth2 ? MAIL_SASL_XOAUTH2 : MAIL_SASL_AUTO;
+}
+
+const char *mailwire_sasl_name(enum mail_sasl mech) {
+    return mech == MAIL_SASL_OAUTHBEARER ? "OAUTHBEARER" : "XOAUTH2";
+}
+
+/* OAUTHBEARER: a GS2 header naming the user (',' and '=' escaped), then
+ * host, port and the bearer token, separated by ^A. */
+char *mailwire_sasl_initial(enum mail_sasl mech, const char *user, const char *host, int port, const char *token) {
+    struct buf raw;
+    char *b64;
+    buf_init(&raw, 0);
+    if (mech == MAIL_SASL_OAUTHBEARER) {
+        buf_puts(&raw, "n,a=");
+        for (const char *p = user; *p; p++) buf_puts(&raw, *p == ',' ? "=2C" : *p == '=' ? "=3D" : (char[2]){*p, 0});
+        buf_printf(&raw, ",\001host=%s\001port=%d\001auth=Bearer %s\001\001", host, port, token);
+    } else {
+        buf_printf(&raw, "user=%s\001auth=Bearer %s\001\001", user, token);
+    }
+    b64 = base64_encode(raw.data, raw.len);
+    buf_free(&raw);
+    return b64;
+}
+
+void mailwire_sasl_error(const char *challenge, size_t len, struct buf *out) {
+    static const char *const fields[] = {"status", "schemes", "scope"};
+    struct buf json, value;
+    size_t shown = 0;
+    buf_init(&json, 0);
+    buf_init(&value, 0);
+    base64_decode(challenge, len, &json);
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        buf_reset(&value);
+        if (!oauth_json_field(json.data ? json.data : "", json.len, fields[i], &value)) continue;
+        buf_printf(out, "%s%s %.100s", shown++ ? ", " : "", fields[i], buf_str(&value));
+    }
+    if (!shown && len) buf_printf(out, "%.200s", challenge);
+    buf_free(&json);
+    buf_free(&value);
+}
+
+/* One try of a SASL exchange: send the initial response, and return 0
+ * when the server accepted it, 1 when it refused the token (its words and
+ * the decoded error challenge appended to why), -1 when the session
+ * failed otherwise (f filled). */
+typedef int sasl_try_fn(void *ctx, enum mail_sasl mech, const char *initial, struct buf *why, struct failure *f);
+
+static int oauth_login(const struct mail_endpoint *ep, const char *proto, enum mail_sasl mech, int64_t timeout_ms,
+                       struct net_cancel *cancel, sasl_try_fn *try_fn, void *ctx, bool *refused, struct failure *f) {
+    char *token = NULL, *initial = NULL;
+    struct buf why;
+    int rc = -1, attempt;
+    *refused = false;
+    buf_init(&why, 0);
+    /* A refused token is replaced once: it may have expired early, or been
+     * revoked since it was cached; a fresh one refused too is final. */
+    for (attempt = 0; attempt < 2; attempt++) {
+        char *stale = token;
+        enum oauth_result got = oauth_token(ep->oauth, stale, timeout_ms, cancel, &token, f);
+        free(stale);
+        if (got != OAUTH_OK) {
+            *refused = got == OAUTH_REFUSED;
+            rc = *refused ? -1 : -2;
+            goto cleanup;
+        }
+        free(initial);
+        initial = mailwire_sasl_initial(mech, ep->user, ep->host, ep->port, token);
+        redact_add_secret(initial);
+        buf_reset(&why);
+        int tried = try_fn(ctx, mech, initial, &why, f);
+        if (tried <= 0) {
+            rc = tried;
+            goto cleanup;
+        }
+        if (!oauth_source_refreshable(ep->oauth)) break;
+    }
+    failure_set(f, FAILURE_NETWORK, "%s server %s:%d refused the OAuth token for %s (%s%s): %s", proto, ep->host,
+                ep->port, ep->user, mailwire_sasl_name(mech), attempt > 0 ? ", a freshly fetched one too" : "",
+                why.len ? buf_str(&why) : "no reason given");
+    failure_set_phase(f, "authentication");
+    *refused = true;
+cleanup:
+    free(token);
+    free(initial);
+    buf_free(&why);
+    return rc;
+}
+
+/* libetpan exports these without installing their header
+ * (mailsmtp_private.h): the path its own AUTH commands take.  _private
+ * logs what it sends as private data, so a trace shows "[redacted]"; and
+ * unlike mailsmtp_oauth2_authenticate it has no 512-byte command buffer,
+ * which a Microsoft token (a JWT of 1-2 kB) would overflow. */
+int mailsmtp_send_command_private(mailsmtp *session, char *command);
+int mailsmtp_read_response(mailsmtp *session);
+
+/* Write text and flush; a secret is logged as private data (privacy is
+ * looked at when the buffer is flushed, so public data goes out first). */
+static int stream_send(mailstream *s, const char *text, bool secret) {
+    int rc = 0;
+    if (secret) mailstream_set_privacy(s, 0);
+    if (mailstream_write(s, text, strlen(text)) < 0 || mailstream_flush(s) < 0) rc = -1;
+    if (secret) mailstream_set_privacy(s, 1);
+    return rc;
+}
+
+/* After an error challenge the client must answer before the verdict
+ * comes: RFC 7628 3.2.3 (a single ^A) for OAUTHBEARER, an empty line
+ * for XOAUTH2. */
+static const char *sasl_abort_line(enum mail_sasl mech) { return mech == MAIL_SASL_OAUTHBEARER ? "AQ==\r\n" : "\r\n"; }
+
+struct imap_sasl {
+    mailimap *imap;
+    const struct mail_endpoint *ep;
+    struct mail_guard *g;
+    bool sasl_ir; /* RFC 4959: the initial response on the command line */
+};
+
+static int imap_try(void *ctx, enum mail_sasl mech, const char *initial, struct buf *why, struct failure *f) {
+    struct imap_sasl *c = ctx;
+    mailimap *imap = c->imap;
+    struct mailimap_response *resp = NULL;
+    struct buf challenge, line;
+    bool sent = c->sasl_ir;
+    int rc = -1;
+    buf_init(&challenge, 0);
+    buf_init(&line, 0);
+    buf_printf(&line, "AUTHENTICATE %s%s", mailwire_sasl_name(mech), c->sasl_ir ? " " : "\r\n");
+    if (mailimap_send_current_tag(imap) != MAILIMAP_NO_ERROR || stream_send(imap->imap_stream, buf_str(&line), false))
+        goto lost;
+    buf_reset(&line);
+    buf_printf(&line, "%s\r\n", initial);
+    if (c->sasl_ir && stream_send(imap->imap_stream, buf_str(&line), true) != 0) goto lost;
+    for (int round = 0;; round++) {
+        const char *got = mailimap_read_line(imap);
+        if (!got) goto lost;
+        if (got[0] != '+') break;
+        if (round >= 3) goto lost; /* a server that only ever challenges */
+        if (!sent) {
+            if (stream_send(imap->imap_stream, buf_str(&line), true) != 0) goto lost;
+            sent = true;
+            continue;
+        }
+        got += strspn(got + 1, " ") + 1;
+        mailwire_sasl_error(got, strcspn(got, "\r\n"), &challenge);
+        if (stream_send(imap->imap_stream, sasl_abort_line(mech), true) != 0) goto lost;
+    }
+    if (mailimap_parse_response(imap, &resp) != MAILIMAP_NO_ERROR) goto lost;
+    if (resp->rsp_resp_done->rsp_type != MAILIMAP_RESP_DONE_TYPE_TAGGED) goto lost; /* BYE */
+    struct mailimap_resp_cond_state *st = resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state;
+    if (st->rsp_type == MAILIMAP_RESP_COND_STATE_OK) {
+        imap->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+        rc = 0;
+    } else {
+        buf_printf(why, "%s %s", st->rsp_type == MAILIMAP_RESP_COND_STATE_NO ? "NO" : "BAD",
+                   st->rsp_text && st->rsp_text->rsp_text ? st->rsp_text->rsp_text : "");
+        if (challenge.len) buf_printf(why, " (%s)", buf_str(&challenge));
+        rc = 1;
+    }
+    goto cleanup;
+lost:
+    if (!mailwire_guard_failure(c->g, c->ep->host, c->ep->port, "authentication", f)) {
+        failure_set(f, FAILURE_NETWORK, "IMAP connection to %s:%d failed during AUTHENTICATE", c->ep->host,
+                    c->ep->port);
+        failure_set_phase(f, "authentication");
+    }
+cleanup:
+    if (resp) mailimap_response_free(resp);
+    buf_free(&challenge);
+    buf_free(&line);
+    return rc;
+}
+
+/* The mechanism for a server, or a failure naming what it offers. */
+static int pick(const struct mail_endpoint *ep, const char *proto, bool bearer, bool xoauth2, enum mail_sasl *mech,
+                struct failure *f) {
+    *mech = mailwire_sasl_choose(ep->sasl, bearer, xoauth2);
+    if (*mech != MAIL_SASL_AUTO) return 0;
+    failure_set(f, FAILURE_NETWORK, "%s server %s:%d offers neither AUTH=OAUTHBEARER nor AUTH=XOAUTH2%s", proto,
+                ep->host, ep->port,
+                strcmp(proto, "SMTP") == 0 ? " (many servers offer AUTH only after STARTTLS)"
+                                           : " (set sasl = \"xoauth2\" to try anyway)");
+    failure_set_phase(f, "authentication");
+    return -1;
+}
+
+int mailwire_imap_oauth(mailimap *imap, const struct mail_endpoint *ep, struct mail_guard *g, int64_t timeout_ms,
+                        struct net_cancel *cancel, bool *refused, struct failure *f) {
+    struct imap_sasl c = {imap, ep, g, mailimap_has_extension(imap, "SASL-IR") != 0};
+    enum mail_sasl mech;
+    *refused = false;
+    if (pick(ep, "IMAP", mailimap_has_authentication(imap, "OAUTHBEARER"), mailimap_has_authentication(imap, "XOAUTH2"),
+             &mech, f) != 0)
+        return *refused = true, -1;
+    return oauth_login(ep, "IMAP", mech, timeout_ms, cancel, imap_try, &c, refused, f);
+}
+
+struct smtp_sasl {
+    mailsmtp *smtp;
+    const struct mail_endpoint *ep;
+    struct mail_guard *g;
+};
+
+/* The first line of the server's last reply, code first. */
+static void smtp_reply(mailsmtp *smtp, int code, struct buf *out) {
+    const char *r = smtp->response ? smtp->response : "";
+    buf_printf(out, "%d %.*s", code, (int)strcspn(r, "\r\n"), r);
+}
+
+static int smtp_try(void *ctx, enum mail_sasl mech, const char *initial, struct buf *why, struct failure *f) {
+    struct smtp_sasl *c = ctx;
+    struct buf command, challenge;
+    int code, rc = -1;
+    buf_init(&command, 0);
+    buf_init(&challenge, 0);
+    /* The mechanism in clear (the trace shows it), the response private. */
+    buf_printf(&command, "AUTH %s ", mailwire_sasl_name(mech));
+    if (stream_send(c->smtp->stream, command.data, false) == 0) {
+        buf_reset(&command);
+        buf_printf(&command, "%s\r\n", initial);
+        code = mailsmtp_send_command_private(c->smtp, command.data) == -1 ? 0 : mailsmtp_read_response(c->smtp);
+    } else {
+        code = 0;
+    }
+    for (int round = 0; code == 334 && round < 3; round++) { /* an error challenge */
+        mailwire_sasl_error(c->smtp->response ? c->smtp->response : "",
+                            c->smtp->response ? strcspn(c->smtp->response, "\r\n") : 0, &challenge);
+        buf_reset(&command);
+        buf_puts(&command, sasl_abort_line(mech));
+        code = mailsmtp_send_command_private(c->smtp, command.data) == -1 ? 0 : mailsmtp_read_response(c->smtp);
+    }
+    if (code == 235) {
+        rc = 0;
+    } else if (code > 0) {
+        smtp_reply(c->smtp, code, why);
+        if (challenge.len) buf_printf(why, " (%s)", buf_str(&challenge));
+        rc = 1;
+    } else if (!mailwire_guard_failure(c->g, c->ep->host, c->ep->port, "authentication", f)) {
+        failure_set(f, FAILURE_NETWORK, "SMTP connection to %s:%d failed during AUTH", c->ep->host, c->ep->port);
+        failure_set_phase(f, "authentication");
+    }
+    buf_free(&command);
+    buf_free(&challenge);
+    return rc;
+}
+
+bool mailwire_smtp_offers(mailsmtp *smtp, const char *mech) {
+    /* libetpan keeps the EHLO reply as lines of text without the codes. */
+    size_t n = strlen(mech);
+    for (const char *line = smtp->response; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        if (strncasecmp(line, "AUTH", 4) != 0 || (line[4] != ' ' && line[4] != '=')) continue;
+        for (const char *p = line + 5; *p && *p != '\n';) {
+            size_t len = strcspn(p, " \r\n");
+            if (len == n && strncasecmp(p, mech, n) == 0) return true;
+            p += len;
+            p += strspn(p, " \r");
+        }
+    }
+    return false;
+}
+
+int mailwire_smtp_oauth(mailsmtp *smtp, const struct mail_endpoint *ep, struct mail_guard *g, int64_t timeout_ms,
+                        struct net_cancel *cancel, bool *refused, struct failure *f) {
+    struct smtp_sasl c = {smtp, ep, g};
+    enum mail_sasl mech;
+    *refused = false;
+    if (pick(ep, "SMTP", mailwire_smtp_offers(smtp, "OAUTHBEARER"), mailwire_smtp_offers(smtp, "XOAUTH2"), &mech, f) !=
+        0)
+        return *refused = true, -1;
+    return oauth_login(ep, "SMTP", mech, timeout_ms, cancel, smtp_try, &c, refused, f);
 }
 
 /* ---- trace ---- */
@@ -95,8 +407,12 @@ static const char *credential_start(const char *line, size_t len, bool *starts_a
         size_t n = strlen(words[w]);
         for (size_t i = 0; i + n <= len; i++)
             if (strncasecmp(line + i, words[w], n) == 0) {
+                const char *after = line + i + n, *mech_end;
                 *starts_auth = w == 1;
-                return line + i + n - 1;
+                if (w == 0) return after - 1;
+                /* AUTHENTICATE's mechanism is no secret; what follows is. */
+                mech_end = memchr(after, ' ', len - (size_t)(after - line));
+                return mech_end ? mech_end : line + len;
             }
     }
     return NULL;

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "failure.h"
 #include "net.h"
+#include "oauth.h"
 #include "result.h"
 
 enum mail_tls {
@@ -24,6 +25,15 @@ enum mail_tls {
     MAIL_TLS_IMPLICIT  /* smtps:// and imaps://: TLS from the first byte */
 };
 
+/* The SASL mechanism for an OAuth 2.0 token. */
+enum mail_sasl {
+    MAIL_SASL_AUTO,       /* OAUTHBEARER when the server offers it, else XOAUTH2 */
+    MAIL_SASL_XOAUTH2,    /* Google's and Microsoft's */
+    MAIL_SASL_OAUTHBEARER /* RFC 7628 */
+};
+
+struct mail_guard;
+
 struct mail_endpoint {
     char *host;
     int port;
@@ -32,9 +42,41 @@ struct mail_endpoint {
     char *ca_file; /* PEM bundle to trust instead of the system store; NULL = system */
     char *user;    /* NULL: no authentication */
     char *password;
+    struct oauth_source *oauth; /* instead of a password; a reference (copy: ref, free: unref) */
+    enum mail_sasl sasl;        /* with oauth */
 };
 void mail_endpoint_copy(struct mail_endpoint *dst, const struct mail_endpoint *src);
 void mail_endpoint_free(struct mail_endpoint *ep);
+
+/* ---- OAuth 2.0 (SASL XOAUTH2 and OAUTHBEARER) ---- */
+
+/* The mechanism to use: the forced one, else OAUTHBEARER when offered,
+ * else XOAUTH2 when offered; MAIL_SASL_AUTO when neither is. */
+enum mail_sasl mailwire_sasl_choose(enum mail_sasl forced, bool has_oauthbearer, bool has_xoauth2);
+const char *mailwire_sasl_name(enum mail_sasl mech); /* "XOAUTH2", "OAUTHBEARER" */
+
+/* The client's first message for mech, base64 (malloc'd): XOAUTH2 as
+ * Google documents it, OAUTHBEARER as RFC 7628 section 3.1. */
+char *mailwire_sasl_initial(enum mail_sasl mech, const char *user, const char *host, int port, const char *token);
+
+/* Sign in with ep->oauth's token: IMAP AUTHENTICATE (SASL-IR when the
+ * server has it) or SMTP AUTH, the mechanism as ep->sasl says or the
+ * server offers.  The token is fetched (or taken from the cache) first,
+ * and replaced once when the server refuses it.  Returns 0; -1 with f
+ * filled (kind network; *refused when the server or the token endpoint
+ * said no, phase "authentication": trying again is pointless); -2 when
+ * no token could be had for now (the endpoint unreachable; f says so). */
+int mailwire_imap_oauth(mailimap *imap, const struct mail_endpoint *ep, struct mail_guard *g, int64_t timeout_ms,
+                        struct net_cancel *cancel, bool *refused, struct failure *f);
+int mailwire_smtp_oauth(mailsmtp *smtp, const struct mail_endpoint *ep, struct mail_guard *g, int64_t timeout_ms,
+                        struct net_cancel *cancel, bool *refused, struct failure *f);
+/* Whether the SMTP server's EHLO listed mech among its AUTH mechanisms. */
+bool mailwire_smtp_offers(mailsmtp *smtp, const char *mech);
+
+/* A server's SASL error challenge (base64 of a JSON object, RFC 7628
+ * 3.2.2) in words appended to out ("status 401, schemes bearer, scope
+ * mail"); the raw text when it is not such JSON. */
+void mailwire_sasl_error(const char *challenge, size_t len, struct buf *out);
 
 /* A protocol dialogue, collected by the worker and printed by the loop
  * thread.  Client lines carrying credentials (LOGIN, AUTH and the

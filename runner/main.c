@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,11 +21,16 @@
 #include "mail.h"
 #include "metrics.h"
 #include "worker.h"
+#include "random.h"
 #include "redact.h"
 #include "report_console.h"
+#include "report_html.h"
 #include "report_json.h"
 #include "report_junit.h"
+#include "report_nagios.h"
+#include "report_tap.h"
 #include "run.h"
+#include "sandbox.h"
 #include "sched.h"
 #include "script.h"
 #include "serve.h"
@@ -58,6 +62,13 @@ enum {
     OPT_NO_COLOR,
     OPT_PROM_FILE,
     OPT_PUSHGATEWAY,
+    OPT_MAX_MEMORY,
+    OPT_UNSAFE_LUA,
+    OPT_HTML,
+    OPT_TAP,
+    OPT_NAGIOS,
+    OPT_WARNING,
+    OPT_CRITICAL,
     OPT_REPEAT
 };
 
@@ -72,10 +83,17 @@ static const struct option long_options[] = {
     {"repeat", required_argument, NULL, OPT_REPEAT},
     {"junit", required_argument, NULL, OPT_JUNIT},
     {"json", required_argument, NULL, OPT_JSON},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"tap", required_argument, NULL, OPT_TAP},
+    {"nagios", no_argument, NULL, OPT_NAGIOS},
+    {"warning", required_argument, NULL, OPT_WARNING},
+    {"critical", required_argument, NULL, OPT_CRITICAL},
     {"prom-file", required_argument, NULL, OPT_PROM_FILE},
     {"pushgateway", required_argument, NULL, OPT_PUSHGATEWAY},
     {"artifacts", required_argument, NULL, OPT_ARTIFACTS},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+    {"unsafe-lua", no_argument, NULL, OPT_UNSAFE_LUA},
     {"trace", no_argument, NULL, OPT_TRACE},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"verbose", no_argument, NULL, 'v'},
@@ -101,12 +119,21 @@ static const struct {
      "  --repeat N           run the selection N times in a row, in one process (flakiness check)"},
     {OPT_JUNIT, CMD_RUN, "  --junit FILE         write a JUnit XML report"},
     {OPT_JSON, CMD_RUN, "  --json FILE          write a JSON report"},
+    {OPT_HTML, CMD_RUN, "  --html FILE          write an HTML report (one self-contained file)"},
+    {OPT_TAP, CMD_RUN, "  --tap FILE           write a TAP version 14 report"},
+    {OPT_NAGIOS, CMD_RUN,
+     "  --nagios             be a Nagios/Icinga plugin: status line and perfdata on stdout, exit 0/1/2/3"},
+    {OPT_WARNING, CMD_RUN, "  --warning D          with --nagios: WARNING when a scenario takes longer than D"},
+    {OPT_CRITICAL, CMD_RUN, "  --critical D         with --nagios: CRITICAL when a scenario takes longer than D"},
     {OPT_PROM_FILE, CMD_RUN,
      "  --prom-file FILE     write Prometheus metrics for node_exporter's textfile collector (atomically)"},
     {OPT_PUSHGATEWAY, CMD_RUN,
      "  --pushgateway URL    push Prometheus metrics to a Pushgateway (URL/metrics/job/telltale)"},
     {OPT_ARTIFACTS, CMD_RUN, "  --artifacts DIR      save every response under DIR/<scenario>/"},
     {OPT_MAX_BODY, CMD_RUN, "  --max-body SIZE      cap on a response body, e.g. 512k, 10M (default 10M)"},
+    {OPT_MAX_MEMORY, CMD_ALL, "  --max-memory SIZE    cap on one scenario's Lua memory, e.g. 64M, 1G (default 256M)"},
+    {OPT_UNSAFE_LUA, CMD_ALL,
+     "  --unsafe-lua         open Lua's standard libraries whole (os.execute, io, debug...): trusted suites only"},
     {'v', CMD_RUN, "  -v, --verbose        show every step with timings and logs"},
     {OPT_TRACE, CMD_RUN, "  --trace              log every request and response to stderr (secrets redacted)"},
     {OPT_NO_COLOR, CMD_RUN, "  --no-color           no colour (also: NO_COLOR set, or stdout not a terminal)"},
@@ -221,12 +248,22 @@ static int vars_from_json(struct options *opt, const char *path, const struct bu
     while (rc == 0 && lua_next(L, -2)) {
         struct buf kv;
         buf_init(&kv, 0);
-        if (lua_type(L, -2) != LUA_TSTRING || !(lua_isstring(L, -1) || lua_isboolean(L, -1))) {
+        size_t klen = 0, vlen = 0;
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &klen) : NULL;
+        const char *value = lua_isstring(L, -1) ? lua_tolstring(L, -1, &vlen) : NULL;
+        if (!key || !(lua_isstring(L, -1) || lua_isboolean(L, -1))) {
             fprintf(stderr, "telltale: --vars-file %s: values must be strings, numbers or booleans\n", path);
             rc = EXIT_USAGE;
+        } else if (!valid_var_name(key, klen)) {
+            /* "A=B" would set A, and so would "A\u0000B": refused, not misread */
+            fprintf(stderr, "telltale: --vars-file %s: '%s' is not a name (letters, digits and _)\n", path, key);
+            rc = EXIT_USAGE;
+        } else if (value && strlen(value) != vlen) {
+            fprintf(stderr, "telltale: --vars-file %s: the value of %s contains a NUL byte\n", path, key);
+            rc = EXIT_USAGE;
         } else {
-            const char *v = lua_isboolean(L, -1) ? (lua_toboolean(L, -1) ? "true" : "false") : lua_tostring(L, -1);
-            buf_printf(&kv, "%s=%s", lua_tostring(L, -2), v);
+            const char *v = lua_isboolean(L, -1) ? (lua_toboolean(L, -1) ? "true" : "false") : value;
+            buf_printf(&kv, "%s=%s", key, v);
             rc = add_var(opt, buf_str(&kv));
         }
         buf_free(&kv);
@@ -245,6 +282,12 @@ static int add_vars_file(struct options *opt, const char *path) {
     buf_init(&text, 0);
     if (read_file(path, &text) != 0) {
         fprintf(stderr, "telltale: cannot read --vars-file %s: %s\n", path, strerror(errno));
+        buf_free(&text);
+        return EXIT_USAGE;
+    }
+    if (text.len && memchr(text.data, '\0', text.len)) {
+        /* lines are C strings: what follows a NUL would be dropped silently */
+        fprintf(stderr, "telltale: --vars-file %s: contains a NUL byte (not a text file?)\n", path);
         buf_free(&text);
         return EXIT_USAGE;
     }
@@ -320,13 +363,6 @@ static int collect(const char *path, struct strlist *out, int top) {
 }
 
 /* ---- commands ---- */
-
-static void make_run_id(char *out, size_t len) {
-    unsigned char bytes[6];
-    if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
-        for (size_t i = 0; i < sizeof bytes; i++) bytes[i] = (unsigned char)(rand() ^ getpid());
-    snprintf(out, len, "%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5]);
-}
 
 /* A selection that matched nothing runs nothing: that is not a pass. */
 static int no_match(const struct options *opt, size_t nfiles) {
@@ -407,11 +443,20 @@ static int cmd_check(struct engine *e, const struct strlist *files, bool list) {
 static int write_reports(const struct options *opt, const struct run_result *r) {
     struct failure f = {0};
     int rc = 0;
+    report_console_summary(opt, r);
     if (opt->json_path && report_json_write(opt->json_path, r, &f) != 0) {
         fprintf(stderr, "telltale: %s\n", f.message);
         rc = -1;
     }
     if (opt->junit_path && report_junit_write(opt->junit_path, r, &f) != 0) {
+        fprintf(stderr, "telltale: %s\n", f.message);
+        rc = -1;
+    }
+    if (opt->html_path && report_html_write(opt->html_path, r, opt->artifacts_dir, &f) != 0) {
+        fprintf(stderr, "telltale: %s\n", f.message);
+        rc = -1;
+    }
+    if (opt->tap_path && report_tap_write(opt->tap_path, r, &f) != 0) {
         fprintf(stderr, "telltale: %s\n", f.message);
         rc = -1;
     }
@@ -476,19 +521,34 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
             break;
         }
         case OPT_TIMEOUT:
-        case OPT_GRACE: {
-            int64_t ms;
-            if (duration_parse(optarg, &ms, err, sizeof err) != 0)
-                return usage_error(c == OPT_TIMEOUT ? "invalid --timeout: %s" : "invalid --grace: %s", err);
+        case OPT_GRACE:
+        case OPT_WARNING:
+        case OPT_CRITICAL: {
+            int64_t ms = 0;
+            bool bad = duration_parse(optarg, &ms, err, sizeof err) != 0;
+            if (!bad && (c == OPT_WARNING || c == OPT_CRITICAL) && ms <= 0)
+                bad = snprintf(err, sizeof err, "expected a duration above 0, got '%s'", optarg) > 0;
+            if (bad) {
+                char msg[300];
+                snprintf(msg, sizeof msg, "invalid --%s: %s", long_options[longindex].name, err);
+                return usage_error("%s", msg);
+            }
             if (c == OPT_TIMEOUT)
                 opt->run_timeout_ms = ms;
-            else
+            else if (c == OPT_GRACE)
                 opt->teardown_grace_ms = ms;
+            else if (c == OPT_WARNING)
+                opt->warning_ms = ms;
+            else
+                opt->critical_ms = ms;
             break;
         }
         case OPT_FAIL_FAST: opt->fail_fast = true; break;
         case OPT_JUNIT: opt->junit_path = optarg; break;
         case OPT_JSON: opt->json_path = optarg; break;
+        case OPT_HTML: opt->html_path = optarg; break;
+        case OPT_TAP: opt->tap_path = optarg; break;
+        case OPT_NAGIOS: opt->nagios = true; break;
         case OPT_PROM_FILE: opt->prom_file_path = optarg; break;
         case OPT_PUSHGATEWAY: opt->pushgateway_url = optarg; break;
         case OPT_ARTIFACTS: opt->artifacts_dir = optarg; break;
@@ -496,6 +556,12 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
             if (size_parse(optarg, &opt->max_body) != 0 || opt->max_body == 0)
                 return usage_error("invalid --max-body '%s': expected a size like 512k or 10M", optarg);
             break;
+        case OPT_MAX_MEMORY:
+            /* Below 1M the libraries themselves would not load. */
+            if (size_parse(optarg, &opt->max_memory) != 0 || opt->max_memory < 1024 * 1024)
+                return usage_error("invalid --max-memory '%s': expected a size of at least 1M, like 64M or 1G", optarg);
+            break;
+        case OPT_UNSAFE_LUA: opt->unsafe_lua = true; break;
         case OPT_TRACE: opt->trace = true; break;
         case OPT_NO_COLOR: opt->color = false; break;
         case 'v': opt->verbose = true; break;
@@ -512,7 +578,60 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
     return 0;
 }
 
+/* ---- --nagios ---- */
+
+static bool nagios_done; /* the plugin output is on stdout */
+
+/* The plugin output of a finished run; returns the plugin's exit code. */
+static int nagios_report(const struct options *opt, const struct run_result *r, int run_rc) {
+    struct nagios_limits lim = {opt->warning_ms, opt->critical_ms, opt->verbose};
+    struct buf out;
+    buf_init(&out, 0);
+    int state = (int)report_nagios_format(&out, r, run_rc, &lim);
+    fputs(buf_str(&out), stdout);
+    fflush(stdout);
+    buf_free(&out);
+    nagios_done = true;
+    return state;
+}
+
+/* --nagios anywhere among the options (getopt's unique prefixes too): the
+ * usage errors found before the option is parsed must exit 3 as well. */
+static bool wants_nagios(int argc, char **argv) {
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strlen(argv[i]) >= 4 && strncmp(argv[i], "--nagios", strlen(argv[i])) == 0) return true;
+    return false;
+}
+
+static int telltale_main(int argc, char **argv);
+
+/* Nagios reads stdout's first line and the exit code, nothing else: a run
+ * that could not happen says why there, as UNKNOWN (3), not usage (2). */
+static int nagios_main(int argc, char **argv) {
+    struct buf why, line;
+    int rc, captured = report_nagios_capture_stderr();
+    rc = telltale_main(argc, argv);
+    buf_init(&why, 0);
+    if (captured == 0) report_nagios_release_stderr(&why);
+    if (nagios_done || rc == EXIT_PASSED) {
+        buf_free(&why);
+        return rc;
+    }
+    buf_init(&line, 0);
+    report_nagios_unknown(&line, why.len ? buf_str(&why) : "could not run (see the plugin's stderr)");
+    fputs(buf_str(&line), stdout);
+    buf_free(&line);
+    buf_free(&why);
+    return NAGIOS_UNKNOWN;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 2 && strcmp(argv[1], "wrap") != 0 && strcmp(argv[1], "serve") != 0 && wants_nagios(argc, argv))
+        return nagios_main(argc, argv);
+    return telltale_main(argc, argv);
+}
+
+static int telltale_main(int argc, char **argv) {
     struct options opt = {0};
     struct engine engine = {0};
     struct strlist files = {0};
@@ -535,20 +654,34 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "serve") == 0) return serve_main(argc, argv);
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "check") != 0 && strcmp(cmd, "list") != 0)
         return usage_error("unknown command '%s' (expected run, check, list or version)", cmd);
+    if (strcmp(cmd, "run") == 0) {
+        /* Before anything else: a SIGTERM in the first milliseconds must
+         * wait for the run's watchdog (and give a report), not kill us. */
+        sigset_t stop;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGTERM);
+        sigprocmask(SIG_BLOCK, &stop, NULL);
+    }
 
     signal(SIGPIPE, SIG_IGN);
     opt.parallel = DEFAULT_PARALLEL;
     opt.repeat = 1;
     opt.max_body = DEFAULT_MAX_BODY;
+    opt.max_memory = SANDBOX_DEFAULT_MAX_MEMORY;
     opt.teardown_grace_ms = DEFAULT_GRACE_MS;
     opt.color = isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
     help_cmd = cmd;
     opt.check_only = strcmp(cmd, "run") != 0;
     rc = parse_options(argc, argv, cmd, &opt);
+    if (rc == 0 && (opt.warning_ms || opt.critical_ms) && !opt.nagios)
+        rc = usage_error("%s are thresholds of --nagios, which was not given", "--warning and --critical");
     if (rc != 0) goto out;
-    /* The status line needs a terminal that understands "erase line", and
-     * --trace's lines on stderr would run into it. */
-    opt.progress = isatty(STDOUT_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0 && !opt.trace;
+    /* The status line needs a terminal that understands "erase line";
+     * --trace's lines on stderr would run into it, and --nagios's stdout
+     * is for Nagios. */
+    opt.progress =
+        isatty(STDOUT_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0 && !opt.trace && !opt.nagios;
     if (optind >= argc) {
         rc = usage_error("%s needs at least one scenario file or directory", cmd);
         goto out;
@@ -563,7 +696,7 @@ int main(int argc, char **argv) {
     if (rc != 0) goto out;
 
     engine.opt = &opt;
-    make_run_id(engine.run_id, sizeof engine.run_id);
+    random_hex_id(engine.run_id, 6);
     engine.loop = loop_new();
     if (!engine.loop) {
         fprintf(stderr, "telltale: cannot create the event loop: %s\n", strerror(errno));
@@ -579,12 +712,12 @@ int main(int argc, char **argv) {
 
     if (strcmp(cmd, "run") == 0) {
         struct run_result result;
-        rc = run_scenarios(&engine, &files, &result);
-        if (result.nscenarios == 0 && !result.interrupted_by) {
+        rc = run_scenarios(&engine, &files, write_reports, &result);
+        if (result.nscenarios == 0 && !result.interrupted_by)
             rc = no_match(&opt, files.len);
-        } else {
-            report_console_summary(&opt, &result);
+        else {
             if (write_reports(&opt, &result) != 0 && rc == EXIT_PASSED) rc = EXIT_INTERNAL;
+            if (opt.nagios) rc = nagios_report(&opt, &result, rc);
         }
         result_run_free(&result);
     } else {
@@ -594,8 +727,11 @@ int main(int argc, char **argv) {
 out:
     db_pools_free();
     mail_boxes_free();
-    worker_join_all(); /* after the drivers abandoned theirs, before the loop goes */
-    http_free(engine.http);
+    /* After the drivers abandoned theirs, before the loop goes.  A job
+     * whose thread will not end in time keeps libcurl and the TLS library
+     * under it (as in serve): the process is ending anyway. */
+    if (worker_join_all() == 0) http_free(engine.http);
+    script_lib_free(&engine);
     loop_free(engine.loop);
     strlist_free(&files);
     strlist_free(&opt.vars);

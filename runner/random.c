@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -43,6 +45,17 @@ void random_bytes(void *out, size_t len) {
         memcpy(p, &v, k);
         p += k, len -= k;
     }
+}
+
+void random_hex_id(char *out, size_t nbytes) {
+    unsigned char b[32];
+    bool zero = true;
+    if (nbytes > sizeof b) nbytes = sizeof b;
+    random_bytes(b, nbytes);
+    for (size_t i = 0; i < nbytes; i++) zero = zero && b[i] == 0;
+    if (zero && nbytes) b[nbytes - 1] = 1;
+    for (size_t i = 0; i < nbytes; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
+    out[2 * nbytes] = '\0';
 }
 
 uint64_t random_below(uint64_t n) {

@@ -32,12 +32,10 @@ static void erase_status(void) {
     status_shown = false;
 }
 
-/* Text from a scenario, a server or an error, made safe for a terminal:
- * redacted, capped, invalid UTF-8 replaced, and every control character
- * shown instead of obeyed (ESC as \e, others as \xNN, C1 controls as
- * \u0080..), so a response body cannot recolour, move the cursor, retitle
- * the window or overwrite the line (\r) to forge a PASS.  Newlines start a
- * new line under indent.  Caller frees. */
+/* Text from a scenario, a server or an error, made safe for a terminal
+ * (utf8_append_terminal): redacted, capped, and every control character
+ * shown instead of obeyed.  Newlines start a new line under indent.
+ * Caller frees. */
 static char *terminal_safe(const char *text, size_t max, const char *indent) {
     char *clean = redact_text(text ? text : "");
     struct buf utf, out;
@@ -45,22 +43,7 @@ static char *terminal_safe(const char *text, size_t max, const char *indent) {
     buf_init(&out, 0);
     utf8_append_capped(&utf, clean, strlen(clean), max);
     while (utf.len && utf.data[utf.len - 1] == '\n') utf.data[--utf.len] = '\0'; /* no empty last line */
-    for (const unsigned char *p = (const unsigned char *)buf_str(&utf); *p; p++) {
-        if (*p == '\n') {
-            buf_printf(&out, "\n%s", indent);
-        } else if (*p == '\t') {
-            buf_puts(&out, "\t");
-        } else if (*p == 0x1b) {
-            buf_puts(&out, "\\e");
-        } else if (*p < 0x20 || *p == 0x7f) {
-            buf_printf(&out, "\\x%02x", *p);
-        } else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
-            buf_printf(&out, "\\u%04x", p[1]);
-            p++;
-        } else {
-            buf_append(&out, p, 1);
-        }
-    }
+    utf8_append_terminal(&out, buf_str(&utf), utf.len, indent);
     buf_free(&utf);
     free(clean);
     return buf_take(&out);
@@ -123,6 +106,7 @@ void report_console_step(const struct options *opt, const struct scenario_result
 }
 
 void report_console_scenario(const struct options *opt, const struct scenario_result *r) {
+    if (opt->nagios) return; /* stdout is the plugin's status line */
     char d[32];
     const char *mark, *colour;
     switch (r->status) {
@@ -267,6 +251,7 @@ static void repeat_summary(const struct options *opt, const struct run_result *r
 }
 
 void report_console_summary(const struct options *opt, const struct run_result *r) {
+    if (opt->nagios) return;
     size_t counts[4] = {0};
     char d[32];
     for (size_t i = 0; i < r->nscenarios; i++) {

@@ -64,6 +64,30 @@ static void failure_obj(struct buf *b, const struct failure *f) {
     buf_puts(b, "}");
 }
 
+static void requests(struct buf *b, const struct step_result *s) {
+    buf_puts(b, "[");
+    for (size_t i = 0; i < s->nrequests; i++) {
+        const struct request_record *q = &s->requests[i];
+        buf_puts(b, i ? ",{" : "{");
+        key(b, "method");
+        str(b, q->method);
+        buf_puts(b, ",");
+        key(b, "url");
+        str(b, q->url);
+        buf_printf(b,
+                   ",\"status\":%ld,\"offset_ms\":%lld,\"timings\":{\"dns\":%.3f,\"connect\":%.3f,\"tls\":%.3f,"
+                   "\"ttfb\":%.3f,\"total\":%.3f},",
+                   q->status, (long long)q->offset_ms, q->dns_ms, q->connect_ms, q->tls_ms, q->ttfb_ms, q->total_ms);
+        key(b, "span_id");
+        if (q->span_id[0])
+            str(b, q->span_id);
+        else
+            buf_puts(b, "null");
+        buf_puts(b, "}");
+    }
+    buf_puts(b, "]");
+}
+
 static void steps(struct buf *b, const struct step_result *s, size_t n) {
     buf_puts(b, "[");
     for (size_t i = 0; i < n; i++) {
@@ -82,6 +106,10 @@ static void steps(struct buf *b, const struct step_result *s, size_t n) {
             str(b, s[i].logs.items[j]);
         }
         buf_puts(b, "],");
+        buf_printf(b, "\"offset_ms\":%lld,", (long long)s[i].offset_ms);
+        key(b, "requests");
+        requests(b, &s[i]);
+        buf_puts(b, ",");
         key(b, "failure");
         failure_obj(b, &s[i].failure);
         buf_puts(b, "}");
@@ -116,6 +144,12 @@ static void scenario(struct buf *b, const struct scenario_result *s) {
         buf_puts(b, "null");
     }
     buf_printf(b, ",\"duration_ms\":%lld,\"repeat\":%d,", (long long)s->duration_ms, s->repeat);
+    key(b, "trace_id");
+    if (s->trace_id[0])
+        str(b, s->trace_id);
+    else
+        buf_puts(b, "null");
+    buf_puts(b, ",");
     key(b, "steps");
     steps(b, s->steps, s->nsteps);
     buf_puts(b, ",");

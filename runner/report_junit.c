@@ -126,7 +126,9 @@ static void testsuite(struct buf *b, const struct scenario_result *s, size_t id,
                when, tests, failures, errors, skipped, secs(s->duration_ms));
     buf_puts(b, "    <properties>\n      <property name=\"file\" value=\"");
     xml(b, s->file);
-    buf_puts(b, "\"/>\n    </properties>\n");
+    buf_puts(b, "\"/>\n");
+    if (s->trace_id[0]) buf_printf(b, "      <property name=\"trace_id\" value=\"%s\"/>\n", s->trace_id);
+    buf_puts(b, "    </properties>\n");
     if (s->status == SCENARIO_ERROR) {
         buf_puts(b, "    <testcase name=\"load");
         run_suffix(b, s, repeat);

@@ -49,9 +49,20 @@ void result_format_time(int64_t unix_ms, char *out, size_t outlen) {
              tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(unix_ms % 1000));
 }
 
+void result_step_add_request(struct step_result *sr, const struct request_record *rec) {
+    size_t n = sr->nrequests;
+    /* Capacity doubles at each power of two: no realloc per request. */
+    if ((n & (n - 1)) == 0) sr->requests = xrealloc(sr->requests, (n ? n * 2 : 1) * sizeof *sr->requests);
+    sr->requests[n] = *rec;
+    sr->requests[n].url = xstrdup(rec->url ? rec->url : "");
+    sr->nrequests++;
+}
+
 static void step_free(struct step_result *s) {
     free(s->name);
     strlist_free(&s->logs);
+    for (size_t i = 0; i < s->nrequests; i++) free(s->requests[i].url);
+    free(s->requests);
     failure_clear(&s->failure);
 }
 

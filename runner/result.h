@@ -19,6 +19,17 @@ void strlist_push(struct strlist *l, const char *s); /* copies s */
 void strlist_free(struct strlist *l);
 
 enum step_status { STEP_PASSED, STEP_FAILED, STEP_SKIPPED };
+
+/* One HTTP request a step made (each hop of a redirect chain is one), with
+ * libcurl's phase timings: what the HTML report draws as a waterfall. */
+struct request_record {
+    char method[16];
+    char *url;         /* owned; redacted by the report writers, as all text */
+    long status;       /* 0: no response (network failure) */
+    int64_t offset_ms; /* start, since the scenario started */
+    double dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms;
+    char span_id[17]; /* the traceparent span sent, "" if none */
+};
 enum scenario_status { SCENARIO_PASSED, SCENARIO_FAILED, SCENARIO_ERROR, SCENARIO_SKIPPED };
 
 struct step_result {
@@ -27,7 +38,10 @@ struct step_result {
     int64_t duration_ms;
     int attempts;
     struct strlist logs;
-    struct failure failure; /* kind FAILURE_NONE unless failed */
+    struct failure failure;          /* kind FAILURE_NONE unless failed */
+    int64_t offset_ms;               /* first attempt's start, since the scenario started */
+    struct request_record *requests; /* in the order they finished, every attempt's */
+    size_t nrequests;
 };
 
 struct scenario_result {
@@ -42,6 +56,7 @@ struct scenario_result {
     struct step_result *teardown;
     size_t nteardown;
     struct failure failure; /* the first failure: what the console shows */
+    char trace_id[33];      /* W3C trace id of this run (32 hex digits), "" if it never started */
     int repeat;             /* which run of the selection (--repeat), from 1 */
     size_t selection_index; /* the file's place in the selection: the same in every run */
 };
@@ -60,6 +75,8 @@ const char *step_status_name(enum step_status s);
 const char *scenario_status_name(enum scenario_status s);
 /* Format Unix ms as ISO-8601 UTC with milliseconds: 2026-11-29T00:25:42.123Z */
 void result_format_time(int64_t unix_ms, char *out, size_t outlen);
+/* Append a copy of rec (its url copied) to sr->requests. */
+void result_step_add_request(struct step_result *sr, const struct request_record *rec);
 void result_scenario_free(struct scenario_result *s);
 void result_run_free(struct run_result *r);
 

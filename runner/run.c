@@ -5,7 +5,12 @@
  * the teardowns start → the scenario finishes (finish_scenario) → the next
  * scenario starts.  A signal or the run deadline sets `stopping`: running
  * steps are killed with `aborted`, their teardowns still run under a short
- * grace deadline, and nothing new starts. */
+ * grace deadline, and nothing new starts.
+ *
+ * Signals reach us through sched's watchdog thread (a pipe the loop reads).
+ * When Lua holds the loop thread and will not let go (sched explains when),
+ * the watchdog calls abandon_run on its own thread: the reports are written
+ * from what is known, the stuck step failed, and the process exits. */
 #include "run.h"
 
 #include <errno.h>
@@ -14,13 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "duration.h"
 #include "engine.h"
 #include "loop.h"
+#include "random.h"
 #include "report_console.h"
 #include "sched.h"
 #include "script.h"
@@ -37,8 +42,11 @@ struct run {
     bool stopping;  /* no new scenarios, kill running steps */
     bool hard_stop; /* second signal: skip remaining teardowns too */
     bool any_failed;
-    int signal;           /* first signal received */
-    uint64_t deadline_ms; /* --timeout, or UINT64_MAX */
+    int signal; /* first signal received */
+    run_report_fn *report;
+    uint64_t deadline_ms;  /* --timeout, or UINT64_MAX */
+    int64_t started_at_ms; /* wall clock, for the report */
+    uint64_t started_ms;   /* monotonic */
     struct loop_io sigio;
     struct loop_timer run_timer;
     struct loop_timer progress_timer; /* redraws the status line */
@@ -189,8 +197,10 @@ static void run_teardown(struct scen *sc) {
         }
     }
     sr->attempts = 1;
+    sr->offset_ms = (int64_t)(now - sc->started_ms);
     task_set_label(sc->task, sc->def.name, td->name);
     task_set_log_sink(sc->task, &sr->logs);
+    task_set_request_sink(sc->task, sr, sc->started_ms);
     task_call(sc->task, td->fn_ref, sc->ctx_ref, item_deadline(sc, budget, reason, false), on_teardown_done, sc);
 }
 
@@ -256,9 +266,10 @@ static void run_step(struct scen *sc) {
     }
     const struct step_def *sd = &sc->def.steps[sc->step];
     struct step_result *sr = &sc->result->steps[sc->step];
-    sr->attempts++;
+    if (sr->attempts++ == 0) sr->offset_ms = (int64_t)(loop_now(sc->run->engine->loop) - sc->started_ms);
     task_set_label(sc->task, sc->def.name, sd->name);
     task_set_log_sink(sc->task, &sr->logs);
+    task_set_request_sink(sc->task, sr, sc->started_ms);
     task_call(sc->task, sd->fn_ref, sc->ctx_ref, item_deadline(sc, sd->timeout_ms, "its timeout", true), on_step_done,
               sc);
 }
@@ -315,10 +326,14 @@ static void start_scenario(struct run *run, size_t index) {
         r->teardown[i].name = xstrdup(sc->def.teardowns[sc->def.nteardowns - 1 - i].name);
     }
 
+    random_hex_id(r->trace_id, 16);
+    task_set_trace_id(sc->task, r->trace_id);
     L = task_lua(sc->task);
     lua_getglobal(L, "run");                                  /* run */
     lua_pushnumber(L, (lua_Number)r->started_at_ms / 1000.0); /* run, t */
     lua_setfield(L, -2, "started_at");                        /* run */
+    lua_pushstring(L, r->trace_id);                           /* run, id */
+    lua_setfield(L, -2, "trace_id");                          /* run */
     lua_pushinteger(L, r->repeat);                            /* run, k */
     lua_setfield(L, -2, "repeat_index");                      /* run */
     lua_pop(L, 1);                                            /* */
@@ -333,9 +348,9 @@ static void start_scenario(struct run *run, size_t index) {
 
 /* Rounds of --repeat run one after another: the next round starts when
  * the last scenario of this one has ended, so that no scenario ever runs
- * alongside another run of itself (they would share unique()'s tokens'
- * prefix, a mailbox, rows), and each round is the whole selection as a
- * separate `telltale run` would run it. */
+ * alongside another run of itself (they would share a mailbox, rows), and
+ * each round is the whole selection as a separate `telltale run` would
+ * run it. */
 static void start_next(struct run *run) {
     const struct options *opt = run->engine->opt;
     while (!run->stopping && run->active < (size_t)opt->parallel && run->next < run->njobs) {
@@ -379,23 +394,24 @@ static void stop_all(struct run *run, enum failure_kind kind, const char *why) {
 
 static void on_signal(struct loop *loop, struct loop_io *io, unsigned events) {
     struct run *run = io->data;
-    struct signalfd_siginfo si;
+    unsigned char signo;
     char why[64];
     (void)loop;
     (void)events;
     report_console_progress_clear(); /* the messages below start a line of their own */
-    while (read(io->fd, &si, sizeof si) == (ssize_t)sizeof si) {
+    while (read(io->fd, &signo, 1) == 1) {
         if (run->signal) {
             run->hard_stop = true;
             fprintf(stderr, "telltale: second signal: abandoning teardowns\n");
         } else {
-            run->signal = (int)si.ssi_signo;
+            run->signal = signo;
             fprintf(stderr, "telltale: %s received: stopping, running teardowns (press again to abandon them)\n",
-                    si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+                    signo == SIGINT ? "SIGINT" : "SIGTERM");
         }
-        snprintf(why, sizeof why, "interrupted by %s", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+        snprintf(why, sizeof why, "interrupted by %s", signo == SIGINT ? "SIGINT" : "SIGTERM");
         stop_all(run, FAILURE_ABORTED, why);
     }
+    sched_signals_handled();
 }
 
 static void on_run_timeout(struct loop *loop, struct loop_timer *timer) {
@@ -440,13 +456,18 @@ static void on_progress(struct loop *loop, struct loop_timer *timer) {
     loop_timer_start(loop, timer, now + PROGRESS_INTERVAL_MS);
 }
 
+static void abandon_run(struct task *t, const char *why, int signo, void *data);
+
+/* SIGINT and SIGTERM stay blocked (main blocked them before anything else,
+ * so one sent in the first milliseconds waits for us); the watchdog thread
+ * takes them. */
 static int watch_signals(struct run *run, sigset_t *old) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     if (sigprocmask(SIG_BLOCK, &set, old) != 0) return -1;
-    run->sigio.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    run->sigio.fd = sched_watchdog_start(abandon_run, run);
     if (run->sigio.fd < 0) return -1;
     run->sigio.fn = on_signal;
     run->sigio.data = run;
@@ -466,7 +487,78 @@ static int exit_code(const struct run *run) {
     return error ? EXIT_USAGE : failed ? EXIT_FAILED : EXIT_PASSED;
 }
 
-int run_scenarios(struct engine *engine, const struct strlist *files, struct run_result *out) {
+/* The run_result of what is known now; results move into out. */
+static void collect_results(struct run *run, uint64_t started, struct run_result *out) {
+    out->duration_ms = (int64_t)(loop_clock_ms() - started);
+    out->interrupted_by = run->signal;
+    out->repeat = run->engine->opt->repeat > 1 ? run->engine->opt->repeat : 1;
+    out->scenarios = xcalloc(run->njobs ? run->njobs : 1, sizeof *out->scenarios);
+    for (size_t i = 0; i < run->njobs; i++) {
+        if (run->included[i])
+            out->scenarios[out->nscenarios++] = run->results[i];
+        else
+            result_scenario_free(&run->results[i]);
+    }
+}
+
+/* The watchdog's way out, on its thread, with the loop thread held inside
+ * t's Lua (or at its exit): the step that would not stop fails, the other
+ * running scenarios' current steps are aborted, the reports are written
+ * and the process exits.  Nothing is freed: the process ends. */
+static void abandon_run(struct task *t, const char *why, int signo, void *data) {
+    struct run *run = data;
+    struct run_result out = {0};
+    struct failure f = {0};
+    const char *stuck = NULL;
+    int code;
+    for (size_t i = 0; i < run->njobs; i++)
+        if (run->running[i] && run->running[i]->task == t) stuck = run->running[i]->def.name;
+    if (!stuck && t) stuck = task_scenario(t); /* closing its state, after its report */
+    for (size_t i = 0; i < run->njobs; i++) {
+        struct scen *sc = run->running[i];
+        struct scenario_result *r;
+        struct step_result *sr;
+        if (!sc) continue;
+        r = sc->result;
+        sr = !sc->in_teardown ? (sc->step < r->nsteps ? &r->steps[sc->step] : NULL)
+                              : (sc->step < r->nteardown ? &r->teardown[sc->step] : NULL);
+        if (sc->task == t) {
+            failure_set(&f, signo ? FAILURE_ABORTED : FAILURE_TIMEOUT, "%s %s", sc->in_teardown ? "teardown" : "step",
+                        why);
+            failure_set_phase(&f, "running Lua code");
+        } else {
+            failure_set(&f, FAILURE_ABORTED, "the run was ended: scenario %s would not stop", stuck ? stuck : "?");
+        }
+        if (sr) {
+            sr->status = STEP_FAILED;
+            sr->duration_ms = (int64_t)(loop_clock_ms() - sc->item_started_ms);
+            failure_copy(&sr->failure, &f);
+        }
+        if (r->failure.kind == FAILURE_NONE) failure_copy(&r->failure, &f);
+        failure_clear(&f);
+        r->duration_ms = (int64_t)(loop_clock_ms() - sc->started_ms);
+        r->status = SCENARIO_FAILED;
+        run->any_failed = true;
+        report_console_scenario(run->engine->opt, r);
+    }
+    if (signo && !run->signal) run->signal = signo;
+    code = exit_code(run);
+    if (signo)
+        fprintf(stderr,
+                "telltale: %s received twice while scenario %s ran Lua code that cannot be interrupted: ending "
+                "the run\n",
+                signo == SIGINT ? "SIGINT" : "SIGTERM", stuck ? stuck : "?");
+    else
+        fprintf(stderr, "telltale: scenario %s would not stop: ending the run\n", stuck ? stuck : "?");
+    snprintf(out.run_id, sizeof out.run_id, "%s", run->engine->run_id);
+    out.started_at_ms = run->started_at_ms;
+    collect_results(run, run->started_ms, &out);
+    if (run->report && run->report(run->engine->opt, &out) != 0 && code == EXIT_PASSED) code = EXIT_INTERNAL;
+    fflush(NULL);
+    _exit(code);
+}
+
+int run_scenarios(struct engine *engine, const struct strlist *files, run_report_fn *report, struct run_result *out) {
     struct run run = {0};
     sigset_t old;
     int code;
@@ -474,6 +566,7 @@ int run_scenarios(struct engine *engine, const struct strlist *files, struct run
 
     run.engine = engine;
     run.files = files;
+    run.report = report;
     run.njobs = files->len * (size_t)(engine->opt->repeat > 1 ? engine->opt->repeat : 1);
     run.results = xcalloc(run.njobs ? run.njobs : 1, sizeof *run.results);
     run.included = xcalloc(run.njobs ? run.njobs : 1, sizeof *run.included);
@@ -493,6 +586,8 @@ int run_scenarios(struct engine *engine, const struct strlist *files, struct run
     out->started_at_ms = wall_ms();
     loop_update_time(engine->loop);
     started = loop_now(engine->loop);
+    run.started_at_ms = out->started_at_ms;
+    run.started_ms = started;
     run.deadline_ms = UINT64_MAX;
     loop_timer_init(&run.run_timer, on_run_timeout, &run);
     if (engine->opt->run_timeout_ms > 0) {
@@ -517,22 +612,14 @@ int run_scenarios(struct engine *engine, const struct strlist *files, struct run
     loop_timer_stop(engine->loop, &run.run_timer);
     loop_timer_stop(engine->loop, &run.progress_timer);
     report_console_progress_clear();
-    if (run.sigio.fd >= 0) {
-        loop_io_set(engine->loop, &run.sigio, 0);
-        close(run.sigio.fd);
-    }
+    if (run.sigio.fd >= 0) loop_io_set(engine->loop, &run.sigio, 0);
+    /* Signals that come from here on wait, blocked, until the process
+     * exits: the reports are being written. */
+    sched_watchdog_stop();
     sigprocmask(SIG_SETMASK, &old, NULL);
 
     code = exit_code(&run);
-    out->duration_ms = (int64_t)(loop_clock_ms() - started);
-    out->interrupted_by = run.signal;
-    out->scenarios = xcalloc(run.njobs ? run.njobs : 1, sizeof *out->scenarios);
-    for (size_t i = 0; i < run.njobs; i++) {
-        if (run.included[i])
-            out->scenarios[out->nscenarios++] = run.results[i];
-        else
-            result_scenario_free(&run.results[i]);
-    }
+    collect_results(&run, started, out);
     free(run.results);
     free(run.included);
     free(run.running);

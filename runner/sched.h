@@ -7,7 +7,8 @@
  * The deadline cancels, it does not just measure: when it passes, whatever
  * operation the coroutine is parked on is cancelled, the coroutine is
  * abandoned, and the caller gets a `timeout` failure naming the phase it was
- * in.  A Lua loop that never yields is stopped by a count hook.
+ * in.  A Lua loop that never yields is stopped by a count hook, and Lua the
+ * hook cannot reach (a __gc metamethod, a long C call) by the watchdog.
  *
  * Operations that wait (sleep, HTTP, ...) follow one recipe in their
  * lua_CFunction:  validate arguments (raise on misuse) → start the operation
@@ -55,6 +56,14 @@ const char *task_step(const struct task *t);
 /* Where log() lines of the running call go (not owned); NULL drops them. */
 void task_set_log_sink(struct task *t, struct strlist *logs);
 void task_log(struct task *t, const char *line);
+/* Where the running call's HTTP requests are recorded (not owned; NULL
+ * drops them), and the monotonic ms their offsets count from. */
+void task_set_request_sink(struct task *t, struct step_result *sr, uint64_t base_ms);
+/* Record rec (copied) with its start at started_ms (monotonic). */
+void task_record_request(struct task *t, struct request_record *rec, uint64_t started_ms);
+/* The scenario run's W3C trace id, 32 hex digits (copied; "" for none). */
+void task_set_trace_id(struct task *t, const char *trace_id);
+const char *task_trace_id(const struct task *t);
 struct engine *task_engine(const struct task *t);
 lua_State *task_lua(const struct task *t);
 const char *task_file(const struct task *t);
@@ -90,5 +99,25 @@ void task_wake(struct task *t);
  * when called outside a step. */
 uint64_t task_deadline_ms(lua_State *L);
 int64_t task_remaining_ms(lua_State *L);
+
+/* Replace pcall, xpcall and coroutine.resume in L's globals by versions
+ * that re-raise what they caught once the running call is past its
+ * deadline, interrupted, or over its memory cap. */
+void task_guard_protected_calls(lua_State *L);
+
+/* The watchdog thread, for the length of a run.  It receives SIGINT and
+ * SIGTERM (the caller has them blocked in every thread) and writes each
+ * one's number, one byte, to the returned fd for the loop to read; the
+ * running Lua is interrupted until sched_signals_handled().  It watches
+ * the Lua running on the loop thread: past the call's deadline it sets the
+ * count hook again, and when that Lua still runs 2 s later — or 200 ms
+ * after a second signal — it calls fn on its own thread, with the loop
+ * thread held (it cannot leave Lua nor log): fn writes the reports and
+ * exits the process; it must not return.  Returns -1 with errno set when
+ * the thread cannot start. */
+typedef void sched_abandon_fn(struct task *t, const char *why, int signo, void *data);
+int sched_watchdog_start(sched_abandon_fn *fn, void *data);
+void sched_watchdog_stop(void);
+void sched_signals_handled(void);
 
 #endif

@@ -26,6 +26,7 @@
 #include "loop.h"
 #include "opts.h"
 #include "redact.h"
+#include "sandbox.h"
 #include "sched.h"
 #include "xalloc.h"
 
@@ -154,8 +155,44 @@ static int script_teardown(lua_State *L) {
 
 /* ---- the state ---- */
 
+/* lib/NAME.lua as bytecode, one entry per embed_files entry: compiled by the
+ * first state that requires it, then loaded by every other one.  A run of
+ * thousands of scenarios would otherwise parse the same library thousands
+ * of times (most of a small scenario's cost). */
+struct script_lib {
+    struct buf code[64];
+};
+
+static int dump_to_buf(lua_State *L, const void *p, size_t len, void *ud) {
+    (void)L;
+    return buf_append(ud, p, len) == BUF_OK ? 0 : 1;
+}
+
+/* Pushes the chunk of ef, compiling it only the first time. */
+static int load_lib_chunk(lua_State *L, struct engine *e, const struct embed_file *ef, const char *chunk) {
+    size_t i = (size_t)(ef - embed_files);
+    struct buf *code;
+    if (i >= sizeof e->lib->code / sizeof e->lib->code[0])
+        return luaL_loadbufferx(L, (const char *)ef->data, ef->len, chunk, "t");
+    if (!e->lib) e->lib = xcalloc(1, sizeof *e->lib);
+    code = &e->lib->code[i];
+    if (code->len > 0) return luaL_loadbufferx(L, code->data, code->len, chunk, "b");
+    if (luaL_loadbufferx(L, (const char *)ef->data, ef->len, chunk, "t") != LUA_OK) return LUA_ERRSYNTAX;
+    buf_init(code, 0);
+    if (lua_dump(L, dump_to_buf, code, 0) != 0) buf_reset(code); /* compile again next time */
+    return LUA_OK;
+}
+
+void script_lib_free(struct engine *engine) {
+    if (!engine->lib) return;
+    for (size_t i = 0; i < sizeof engine->lib->code / sizeof engine->lib->code[0]; i++) buf_free(&engine->lib->code[i]);
+    free(engine->lib);
+    engine->lib = NULL;
+}
+
 static int load_embedded(lua_State *L) {
     const struct embed_file *ef = lua_touserdata(L, lua_upvalueindex(1));
+    struct engine *e = lua_touserdata(L, lua_upvalueindex(2));
     const char *dir = getenv("TELLTALE_LIB");
     char chunk[128];
     snprintf(chunk, sizeof chunk, "=[telltale %s]", ef->name);
@@ -163,7 +200,7 @@ static int load_embedded(lua_State *L) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.lua", dir, ef->name);
         if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
-    } else if (luaL_loadbufferx(L, (const char *)ef->data, ef->len, chunk, "t") != LUA_OK) {
+    } else if (load_lib_chunk(L, e, ef, chunk) != LUA_OK) {
         return lua_error(L);
     }
     lua_call(L, 0, 1);
@@ -171,14 +208,15 @@ static int load_embedded(lua_State *L) {
 }
 
 /* Each lib/NAME.lua becomes package.preload["telltale.NAME"]. */
-static void preload_lib(lua_State *L) {
+static void preload_lib(lua_State *L, struct engine *e) {
     lua_getglobal(L, "package");    /* package */
     lua_getfield(L, -1, "preload"); /* package, preload */
     for (const struct embed_file *ef = embed_files; ef->name; ef++) {
         char name[96];
         snprintf(name, sizeof name, "telltale.%s", ef->name);
         lua_pushlightuserdata(L, (void *)ef);  /* package, preload, ef */
-        lua_pushcclosure(L, load_embedded, 1); /* package, preload, loader */
+        lua_pushlightuserdata(L, e);           /* package, preload, ef, e */
+        lua_pushcclosure(L, load_embedded, 2); /* package, preload, loader */
         lua_setfield(L, -2, name);             /* package, preload */
     }
     lua_pop(L, 2); /* */
@@ -258,10 +296,11 @@ static void set_run(lua_State *L, const struct engine *e, const struct scenario_
     lua_setglobal(L, "run");      /* */
 }
 
-static void open_libs(lua_State *L, const struct engine *e, const struct scenario_def *def) {
+static void open_libs(lua_State *L, struct engine *e, const struct scenario_def *def) {
     static const luaL_Reg decl[] = {
         {"scenario", script_scenario}, {"step", script_step}, {"teardown", script_teardown}, {NULL, NULL}};
-    luaL_openlibs(L);
+    sandbox_open_libs(L, e->opt->unsafe_lua);
+    task_guard_protected_calls(L);
     core_open(L);
     luaL_requiref(L, "http", luaopen_http, 1); /* http */
     luaL_requiref(L, "json", luaopen_json, 1); /* http, json */
@@ -277,7 +316,7 @@ static void open_libs(lua_State *L, const struct engine *e, const struct scenari
     set_vars(L, e->opt);
     set_run(L, e, def);
     set_package_path(L, def->file);
-    preload_lib(L);
+    preload_lib(L, e);
 }
 
 static char *default_name(const char *file) {
@@ -291,7 +330,8 @@ static char *default_name(const char *file) {
 
 int script_load(struct engine *engine, const char *file, struct task **task_out, struct scenario_def *def,
                 struct failure *f) {
-    lua_State *L = luaL_newstate();
+    size_t cap = engine->opt->max_memory ? engine->opt->max_memory : SANDBOX_DEFAULT_MAX_MEMORY;
+    lua_State *L = sandbox_newstate(cap);
     struct task *t;
     struct strlist needed;
     int status;

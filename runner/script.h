@@ -49,6 +49,8 @@ struct scenario_def {
 int script_load(struct engine *engine, const char *file, struct task **task, struct scenario_def *def,
                 struct failure *f);
 void script_def_free(struct scenario_def *def);
+/* Free the compiled library script_load keeps in engine->lib. */
+void script_lib_free(struct engine *engine);
 /* Does def carry one of tags?  An empty list selects everything. */
 bool script_def_has_tag(const struct scenario_def *def, const struct strlist *tags);
 

@@ -33,8 +33,10 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "buf.h"
 #include "clock.h"
 #include "failure.h"
+#include "json.h"
 #include "random.h"
 #include "redact.h"
 #include "serve_alert.h"
@@ -46,6 +48,8 @@
 #include "spawn.h"
 #include "worker.h"
 #include "xalloc.h"
+
+#define ALERT_TAIL_BYTES 1024 /* of a failed job's output, in its heartbeat alert */
 
 #define EXIT_OK 0
 #define EXIT_USAGE 2
@@ -110,6 +114,7 @@ static void finished(struct serve *s, struct serve_scenario *sc, int st) {
         o.message = buf_str(&msg);
         o.step = NULL;
         o.run_id = NULL;
+        o.trace_id = NULL;
         sc->last_duration_ms = (int64_t)(loop_now(s->loop) - sc->started_mono);
         serve_run_free_steps(sc);
     }
@@ -210,6 +215,38 @@ static void heartbeat_result(struct serve *s, struct serve_heartbeat *h, const s
     serve_record(s, "heartbeat", h->conf.name, &h->conf.alerts, h->conf.failures_before_alert, h->conf.renotify_ms, o);
 }
 
+/* What a /fail ping's body (wrap's JSON) says of the job: its exit code,
+ * signal or timeout, and the last lines of its output, appended to msg so
+ * the alert tells on-call what the job printed before it failed. */
+static void describe_job_failure(const struct serve_ping *p, struct buf *msg) {
+    char err[128];
+    lua_State *L;
+    if (p->body_len == 0 || !(L = luaL_newstate())) return;
+    if (json_decode(L, p->body, p->body_len, err, sizeof err) == 0 && lua_istable(L, -1)) { /* job */
+        if (lua_getfield(L, -1, "timed_out") == LUA_TBOOLEAN && lua_toboolean(L, -1))       /* job, t */
+            buf_puts(msg, "; timed out");
+        lua_pop(L, 1);                                    /* job */
+        if (lua_getfield(L, -1, "signal") == LUA_TNUMBER) /* job, sig */
+            buf_printf(msg, "; killed by signal %d", (int)lua_tointeger(L, -1));
+        else if (lua_getfield(L, -2, "exit_code") == LUA_TNUMBER) /* job, sig, code */
+            buf_printf(msg, "; exit code %d", (int)lua_tointeger(L, -1));
+        lua_settop(L, 1);                                /* job */
+        if (lua_getfield(L, -1, "error") == LUA_TSTRING) /* job, error */
+            buf_printf(msg, "; %s", lua_tostring(L, -1));
+        lua_pop(L, 1);                                                                    /* job */
+        if (lua_getfield(L, -1, "output_tail") == LUA_TSTRING && lua_rawlen(L, -1) > 0) { /* job, tail */
+            size_t len;
+            const char *tail = lua_tolstring(L, -1, &len);
+            /* The end matters most: what it printed just before failing. */
+            size_t keep = len > ALERT_TAIL_BYTES ? ALERT_TAIL_BYTES : len;
+            while (keep > 0 && ((unsigned char)tail[len - keep] & 0xC0) == 0x80) keep--; /* a whole character */
+            buf_puts(msg, "; output ends:\n");
+            buf_append(msg, tail + len - keep, keep);
+        }
+    }
+    lua_close(L);
+}
+
 static void on_ping(struct loop *loop, void *data) {
     struct serve_ping *p = data;
     struct serve *s = p->serve;
@@ -232,12 +269,17 @@ static void on_ping(struct loop *loop, void *data) {
         buf_printf(&key, "heartbeat:%s", h->conf.name);
         state_get(&s->state, buf_str(&key))->last_ping = p->at_ms / 1000;
         buf_free(&key);
+        struct buf msg;
+        buf_init(&msg, 0);
         if (!o.ok) {
+            buf_puts(&msg, "the job reported failure (/fail ping)");
+            describe_job_failure(p, &msg);
             o.kind = "failed";
-            o.message = "the job reported failure (/fail ping)";
+            o.message = buf_str(&msg);
         }
         serve_log("heartbeat %s: %s ping", h->conf.name, types[p->type]);
         heartbeat_result(s, h, &o);
+        buf_free(&msg);
     }
     serve_publish(s);
 cleanup:

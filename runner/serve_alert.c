@@ -101,6 +101,7 @@ void serve_record(struct serve *s, const char *check, const char *name, const st
                       .kind = rec ? NULL : o->kind,
                       .message = rec ? NULL : o->message,
                       .run_id = o->run_id,
+                      .trace_id = o->trace_id,
                       .artifacts_url = o->artifacts_url,
                       .failures = d.failures,
                       .since = d.since,

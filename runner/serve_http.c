@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "serve_state.h"
 #include "xalloc.h"
@@ -67,7 +68,7 @@ static enum MHD_Result get_health(struct serve_http *h, struct MHD_Connection *c
     return text(c, status, msg);
 }
 
-static enum MHD_Result ping(struct serve_http *h, struct MHD_Connection *c, const char *rest) {
+static enum MHD_Result ping(struct serve_http *h, struct MHD_Connection *c, const char *rest, const struct buf *body) {
     struct serve *s = h->serve;
     enum serve_ping_type type = PING_SUCCESS;
     const char *slash = strchr(rest, '/');
@@ -87,7 +88,9 @@ static enum MHD_Result ping(struct serve_http *h, struct MHD_Connection *c, cons
     pthread_mutex_unlock(&s->mu);
     if (!known) return text(c, MHD_HTTP_NOT_FOUND, "no such heartbeat (declare it in the config's heartbeats)\n");
 
-    struct serve_ping *p = xcalloc(1, sizeof *p);
+    struct serve_ping *p = xcalloc(1, sizeof *p + body->len + 1);
+    memcpy(p->body, buf_str(body), body->len);
+    p->body_len = body->len;
     p->serve = s;
     p->type = type;
     p->at_ms = clock_wall_ms();
@@ -101,21 +104,23 @@ static enum MHD_Result ping(struct serve_http *h, struct MHD_Connection *c, cons
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls) {
     struct serve_http *h = cls;
-    static int first_call; /* its address marks a request seen once */
+    struct buf *body = *con_cls;
     (void)version;
-    (void)upload;
-    if (*con_cls == NULL) { /* headers only so far: wait for the body, if any */
-        *con_cls = &first_call;
+    if (!body) { /* headers only so far: wait for the body, if any */
+        body = xcalloc(1, sizeof *body);
+        buf_init(body, SERVE_PING_BODY_CAP);
+        *con_cls = body;
         return MHD_YES;
     }
-    if (*upload_size) { /* a ping's body (wrap sends JSON) is not needed: drop it */
+    if (*upload_size) { /* a fail ping's body says why (wrap's JSON); past the cap it is cut */
+        buf_append(body, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     if (strncmp(url, "/ping/", 6) == 0) {
         if (!get && strcmp(method, "POST") != 0) return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET or POST\n");
-        return ping(h, c, url + 6);
+        return ping(h, c, url + 6, body);
     }
     if (!get) return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET\n");
     if (strcmp(url, "/metrics") == 0) return get_metrics(h, c);
@@ -152,6 +157,17 @@ static int parse_addr(const char *addr, struct sockaddr_storage *ss, char *err, 
     return 0;
 }
 
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode why) {
+    struct buf *body = *con_cls;
+    (void)cls;
+    (void)c;
+    (void)why;
+    if (!body) return;
+    buf_free(body);
+    free(body);
+    *con_cls = NULL;
+}
+
 struct serve_http *serve_http_start(struct serve *s, const char *addr, loop_async_fn *on_ping, int *port, char *err,
                                     size_t errlen) {
     struct sockaddr_storage ss;
@@ -163,7 +179,8 @@ struct serve_http *serve_http_start(struct serve *s, const char *addr, loop_asyn
     h->serve = s;
     h->on_ping = on_ping;
     h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                                 MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+                                 MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (!h->daemon) {
         snprintf(err, errlen, "cannot listen on %s (address in use, or not this machine's?)", addr);
         free(h);

@@ -28,7 +28,11 @@ struct serve_ping {
     enum serve_ping_type type;
     int64_t at_ms; /* Unix ms it arrived */
     char name[128];
+    size_t body_len; /* the POST body (wrap's JSON: exit code, output tail), */
+    char body[];     /* at most SERVE_PING_BODY_CAP bytes, NUL-terminated */
 };
+
+#define SERVE_PING_BODY_CAP (32 * 1024)
 
 /* Listen on addr ("127.0.0.1:9464", "[::1]:9464", port 0 for any free
  * port).  Returns NULL with a message in err.  *port gets the bound port. */

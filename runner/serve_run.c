@@ -172,7 +172,8 @@ int serve_run_read_report(lua_State *L, struct serve_scenario *sc, struct serve_
     lua_getfield(L, 1, "scenarios");                                                  /* +1 */
     if (!lua_istable(L, -1) || lua_rawgeti(L, -1, 1) != LUA_TTABLE) goto cleanup;     /* +1: scenario */
     int sci = lua_gettop(L);
-    *result = field_str(L, sci, "status"); /* +1 */
+    o->trace_id = field_str(L, sci, "trace_id"); /* +1 */
+    *result = field_str(L, sci, "status");       /* +1 */
     if (!*result) goto cleanup;
     sc->last_duration_ms = field_int(L, sci, "duration_ms");
     if (lua_getfield(L, sci, "failure") == LUA_TTABLE) { /* +1 */

@@ -17,7 +17,7 @@ struct serve_scenario;
 /* What one run or heartbeat ping said; strings are borrowed. */
 struct serve_outcome {
     bool ok;
-    const char *file, *step, *kind, *message, *run_id, *artifacts_url;
+    const char *file, *step, *kind, *message, *run_id, *artifacts_url, *trace_id;
 };
 
 /* Start the run of sc (spawn.h: its own process group, nothing blocked); on success sc->pid, started_mono,

@@ -154,6 +154,9 @@ static void capabilities(mailsmtp *smtp, struct strlist *out) {
         if (smtp->esmtp & esmtp[i].flag) strlist_push(out, esmtp[i].name);
     for (size_t i = 0; i < sizeof auth / sizeof *auth; i++)
         if (smtp->auth & auth[i].flag) strlist_push(out, auth[i].name);
+    /* libetpan has no flags for the OAuth mechanisms. */
+    if (mailwire_smtp_offers(smtp, "XOAUTH2")) strlist_push(out, "AUTH=XOAUTH2");
+    if (mailwire_smtp_offers(smtp, "OAUTHBEARER")) strlist_push(out, "AUTH=OAUTHBEARER");
 }
 
 static int hello(mailsmtp *smtp, struct smtp_job *job) {
@@ -189,6 +192,13 @@ static int authenticate(mailsmtp *smtp, struct smtp_job *job) {
     const struct mail_endpoint *ep = &job->ep;
     const char *mech;
     if (!ep->user) return 0;
+    if (ep->oauth) {
+        bool refused;
+        if (mailwire_smtp_oauth(smtp, ep, &job->guard, job->timeout_ms, &job->cancel, &refused, &job->f) != 0)
+            return -1;
+        job->probe.authenticated = true;
+        return 0;
+    }
     if (smtp->auth & MAILSMTP_AUTH_PLAIN)
         mech = "PLAIN";
     else if (smtp->auth & MAILSMTP_AUTH_LOGIN)

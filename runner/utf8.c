@@ -61,3 +61,25 @@ void utf8_append_capped(struct buf *out, const char *s, size_t len, size_t max) 
     utf8_append_sanitized(out, s, n);
     if (n < len) buf_printf(out, "\xE2\x80\xA6 (%zu bytes, cut)", len);
 }
+
+void utf8_append_terminal(struct buf *out, const char *s, size_t len, const char *indent) {
+    for (size_t i = 0; i < len;) {
+        const unsigned char *p = (const unsigned char *)s + i;
+        size_t n = utf8_seq_len(s + i, len - i);
+        if (n == 0) {
+            buf_puts(out, REPLACEMENT);
+            n = 1;
+        } else if (*p == '\n') {
+            buf_printf(out, "\n%s", indent);
+        } else if (*p == 0x1b) {
+            buf_puts(out, "\\e");
+        } else if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+            buf_printf(out, "\\x%02x", *p);
+        } else if (n == 2 && p[0] == 0xC2 && p[1] <= 0x9F) {
+            buf_printf(out, "\\u%04x", p[1]);
+        } else {
+            buf_append(out, p, n);
+        }
+        i += n;
+    }
+}

@@ -28,4 +28,11 @@ size_t utf8_cut(const char *s, size_t len, size_t max);
  * sanitizing): capping a capped text again changes nothing. */
 void utf8_append_capped(struct buf *out, const char *s, size_t len, size_t max);
 
+/* Append s as a terminal should show it, not obey it: invalid bytes as
+ * U+FFFD, ESC as \e, other control characters as \xNN and C1 controls as
+ * \u0080.., so a response body or an error message cannot recolour, move
+ * the cursor, retitle the window or overwrite a line (\r) to forge a PASS.
+ * Tabs stay; each newline is followed by indent. */
+void utf8_append_terminal(struct buf *out, const char *s, size_t len, const char *indent);
+
 #endif

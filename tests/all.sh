@@ -16,17 +16,20 @@ summary=()
 
 for driver in "$@"; do
     echo "==== $driver"
-    # shellcheck disable=SC2086 # a driver line is words, as make wrote it
-    bash $driver 2>&1 | tee "$LOG"
+    bash -c "$driver" 2>&1 | tee "$LOG"
     code=${PIPESTATUS[0]}
     tally=$(grep -E '^([a-z-]+: )?[0-9]+ passed, [0-9]+ failed$' "$LOG" | tail -n 1 | sed 's/^[a-z-]*: //')
     if [ -n "$tally" ]; then
         read -r p _ f _ <<< "$tally"
-        [ "$code" != 0 ] && [ "$f" = 0 ] && f=1 # it failed after its tally
     else
-        p=0 f=1
-        tally="no tally, exit $code"
+        p=$(grep -c '^ok ' "$LOG")
+        f=$(grep -c '^FAIL ' "$LOG")
+        if [ "$p" = 0 ] && [ "$f" = 0 ]; then
+            if [ "$code" = 0 ]; then p=1; else f=1; fi
+        fi
+        tally="$p passed, $f failed (exit $code)"
     fi
+    [ "$code" != 0 ] && [ "$f" = 0 ] && f=1 && tally="$tally, but exit $code"
     total_passed=$((total_passed + p))
     total_failed=$((total_failed + f))
     summary+=("$(printf '%-48s %s' "$driver" "$tally")")

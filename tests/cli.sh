@@ -133,6 +133,13 @@ printf '{"FROM_FILE": "file value", "QUOTED": "a b"}' > "$TT_DIR/vars.json"
 cli_case vars-file-json 0 "1 passed" -- "$BIN" run --vars-file "$TT_DIR/vars.json" --var CLI=1 "$C/vars.lua"
 printf '{"FROM_FILE": ' > "$TT_DIR/bad.json"
 cli_case vars-file-bad-json 2 "--vars-file $TT_DIR/bad.json: invalid JSON" -- "$BIN" run --vars-file "$TT_DIR/bad.json" "$C/vars.lua"
+# A name that is not one, or a NUL byte, is refused: "A=B" would have set A.
+printf '{"FROM_FILE=x": "y"}' > "$TT_DIR/eqname.json"
+cli_case vars-file-json-bad-name 2 "'FROM_FILE=x' is not a name" -- "$BIN" run --vars-file "$TT_DIR/eqname.json" "$C/vars.lua"
+printf '{"FROM_FILE": "a\\u0000b"}' > "$TT_DIR/nulvalue.json"
+cli_case vars-file-json-nul 2 "the value of FROM_FILE contains a NUL byte" -- "$BIN" run --vars-file "$TT_DIR/nulvalue.json" "$C/vars.lua"
+printf 'FROM_FILE=x\n\0QUOTED=y\n' > "$TT_DIR/nul.env"
+cli_case vars-file-nul 2 "contains a NUL byte" -- "$BIN" run --vars-file "$TT_DIR/nul.env" "$C/vars.lua"
 
 # --timeout that keeps a scenario from starting is a failure, not a pass.
 mkdir -p "$TT_DIR/cut"
@@ -242,8 +249,10 @@ mkdir -p "$TT_DIR/drivers"
 printf 'echo "3 passed, 0 failed"\n' > "$TT_DIR/drivers/good.sh"
 printf 'echo "serve: 2 passed, 1 failed"; exit 1\n' > "$TT_DIR/drivers/bad.sh"
 printf 'exit 3\n' > "$TT_DIR/drivers/broken.sh"
-cli_case all-total 1 "total: 5 passed, 2 failed" -- bash "$HERE/all.sh" "$TT_DIR/drivers/good.sh" "$TT_DIR/drivers/bad.sh" "$TT_DIR/drivers/broken.sh"
-cli_case all-green 0 "total: 3 passed, 0 failed" -- bash "$HERE/all.sh" "$TT_DIR/drivers/good.sh"
+printf 'echo "ok   a"; echo "ok   b"; echo "fuzz: no crash"\n' > "$TT_DIR/drivers/oks.sh"
+cli_case all-total 1 "total: 7 passed, 2 failed" -- bash "$HERE/all.sh" "bash $TT_DIR/drivers/good.sh" "bash $TT_DIR/drivers/bad.sh" \
+    "bash $TT_DIR/drivers/broken.sh" "bash $TT_DIR/drivers/oks.sh"
+cli_case all-green 0 "total: 4 passed, 0 failed" -- bash "$HERE/all.sh" "bash $TT_DIR/drivers/good.sh" "true"
 # make test runs every driver through tests/all.sh, none outside it.
 if make -s -n -C "$HERE/.." test 2> /dev/null | grep -E '^bash tests/[a-z]+\.sh' | grep -v '^bash tests/all\.sh' > "$TT_DIR/make-test.out"; then
     fail "cli/make-test-total" "make test runs a driver outside tests/all.sh" "$TT_DIR/make-test.out"

@@ -80,7 +80,7 @@ run_case() {
     cat "$err" >> "$out"
 
     if [ "$code" != "$expect_exit" ]; then fail "$name" "exit code $code, expected $expect_exit" "$out"; return; fi
-    if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$err"; then
+    if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer' "$err"; then
         fail "$name" "sanitizer report" "$err"; return
     fi
     if [ -n "$within" ]; then
@@ -121,7 +121,7 @@ cli_case() { # NAME EXPECTED_EXIT EXPECTED_TEXT -- COMMAND...
     shift 4
     "$@" > "$TT_DIR/cli.out" 2>&1; code=$?
     if [ "$code" != "$want" ]; then fail "cli/$name" "exit $code, expected $want" "$TT_DIR/cli.out"; return; fi
-    if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$TT_DIR/cli.out"; then
+    if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer' "$TT_DIR/cli.out"; then
         fail "cli/$name" "sanitizer report" "$TT_DIR/cli.out"; return
     fi
     if [ -n "$text" ] && ! grep -qF -- "$text" "$TT_DIR/cli.out"; then

@@ -143,11 +143,12 @@ if wait_for 10 '[ "$(lines "$D/recv/hook.log" "\"event\":\"failing\"")" -ge 1 ] 
     pass "fail-alerts"
 else fail "fail-alerts" "no failing alert on both routes" "$LOG"; fi
 python3 - "$D/recv/hook.log" > "$D/check.out" 2>&1 <<'EOF'
-import json, sys
+import json, re, sys
 a = json.loads(open(sys.argv[1]).readline())
 assert a["event"] == "failing" and a["check"] == "scenario" and a["name"] == "flag", a
 assert a["step"] == "ok file present" and a["kind"] == "missing", a
 assert "does not exist" in a["message"] and len(a["run_id"]) >= 8, a
+assert re.fullmatch("[0-9a-f]{32}", a.get("trace_id") or ""), a  # the failing run's W3C trace id
 assert a["artifacts_url"] is None, a  # no artifacts_dir configured
 assert a["failures"] == 1 and a["since"] and a["time"], a
 EOF
@@ -187,8 +188,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/ping/no-su
 [ "$code" = 404 ] && pass "ping-unknown-404" || fail "ping-unknown-404" "status $code"
 kill "$PINGER" 2>/dev/null; wait "$PINGER" 2>/dev/null
 curl -s -o /dev/null -X POST -d '{"exit_code":1}' "http://127.0.0.1:$PORT/ping/nightly-export/start"
-curl -s -o /dev/null -X POST -d '{"exit_code":1}' "http://127.0.0.1:$PORT/ping/nightly-export/fail"
+curl -s -o /dev/null -X POST -d '{"exit_code":3,"signal":null,"timed_out":false,"output_tail":"exporting\nboom: disk full\n"}' \
+    "http://127.0.0.1:$PORT/ping/nightly-export/fail"
 if wait_for 5 '[ "$(lines "$D/exec.log" "\"kind\":\"failed\"")" -ge 1 ]'; then pass "heartbeat-fail"; else fail "heartbeat-fail" "no alert from the exec hook" "$LOG"; fi
+# The alert says how the job ended and what it printed last (wrap's fail ping body).
+grep '"kind":"failed"' "$D/exec.log" | head -1 | python3 -c 'import json,sys; m=json.loads(sys.stdin.read())["message"]; assert "exit code 3" in m and "boom: disk full" in m, m' \
+    > "$D/check.out" 2>&1 && pass "heartbeat-fail-exit-code-and-tail" || fail "heartbeat-fail-exit-code-and-tail" "message" "$D/check.out"
 curl -s -o /dev/null "http://127.0.0.1:$PORT/ping/nightly-export"
 if wait_for 5 '[ "$(lines "$D/exec.log" "\"event\":\"recovered\"")" -ge 1 ]'; then pass "heartbeat-recovered"; else fail "heartbeat-recovered" "no recovery" "$LOG"; fi
 # now silence: late after period + grace (3 s)
@@ -215,7 +220,7 @@ kill -TERM "$SERVE_PID"
 start=$(date +%s)
 wait "$SERVE_PID"; code=$?
 [ $code = 0 ] && grep -q "stopped" "$LOG" && pass "sigterm-exit" || fail "sigterm-exit" "exit $code" "$LOG"
-if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$LOG"; then fail "sanitizers-main" "report in the log" "$LOG"; else pass "sanitizers-main"; fi
+if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer' "$LOG"; then fail "sanitizers-main" "report in the log" "$LOG"; else pass "sanitizers-main"; fi
 
 # ---- webhook down: retried with backoff, counted, logged, never silent ----
 cat > "$D/down.lua" <<EOF
@@ -343,7 +348,7 @@ grep -q '"step":"s50"' "$D/recv/long.log" && ! grep -q 'ERROR: AddressSanitizer\
 
 # ---- overlap and a stalled scenario: skipped, counted, /health fails ----
 cat > "$D/slow.lua" <<EOF
-scenarios = { { path = "$S/slow.lua", every = "1s", timeout = "60s", vars = { SLEEP = 30, TEARDOWN_FILE = "$D/teardown" } } }
+scenarios = { { path = "$S/slow.lua", every = "1s", timeout = "60s", vars = { SLEEP = 30, TEARDOWN_URL = "$RECV/teardown" } } }
 state_file = "$D/slow-state.json"
 health_grace = "1s"
 run_grace = "3s"
@@ -363,7 +368,7 @@ start=$(date +%s)
 wait "$SERVE_PID"; code=$?
 took=$(($(date +%s) - start))
 [ $code = 0 ] && [ $took -le $((5 * SLOW)) ] && pass "sigterm-bounded (${took}s)" || fail "sigterm-bounded" "exit $code after ${took}s" "$LOG4"
-grep -q "teardown ran" "$D/teardown" 2>/dev/null && pass "sigterm-teardown" || fail "sigterm-teardown" "teardown did not run" "$LOG4"
+grep -q "teardown ran" "$D/recv/teardown.log" 2>/dev/null && pass "sigterm-teardown" || fail "sigterm-teardown" "teardown did not run" "$LOG4"
 [ "$(lines "$D/slow-state.json" '"incident":true')" = 0 ] && pass "sigterm-no-alert" || fail "sigterm-no-alert" "an aborted run opened an incident" "$D/slow-state.json"
 # ---- docker/deploy examples, run as written (paths and port moved into the test dir) ----
 DEP=$HERE/../docker/deploy
@@ -457,7 +462,7 @@ fi
 "$BIN" serve --help > "$D/help.out" 2>&1 && grep -q -- "--listen ADDR" "$D/help.out" && "$BIN" --help | grep -q "telltale serve CONFIG" \
     && pass "help" || fail "help" "serve --help" "$D/help.out"
 for l in "$LOG2" "$LOG3" "$LOG4" "$LOG5" "${LOG6:-$LOG5}" "$LOG7" "$LOG8"; do
-    if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$l"; then fail "sanitizers" "report in $l" "$l"; l=bad; break; fi
+    if grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer\|WARNING: ThreadSanitizer' "$l"; then fail "sanitizers" "report in $l" "$l"; l=bad; break; fi
 done
 [ "$l" != bad ] && pass "sanitizers"
 

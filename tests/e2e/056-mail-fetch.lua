@@ -6,6 +6,7 @@
 -- of FETCH).  Mail for another plus-address never matches, matched
 -- messages are saved as .eml with --artifacts, and msg:delete() expunges.
 -- test: args --trace --artifacts $TT_DIR/art056 --var SMTP=smtp://127.0.0.1:$TT_SMTP_PORT --var IMAP=imap://127.0.0.1:$TT_IMAP_PORT/INBOX --var MAIL_PASSWORD=$TT_MAIL_PASSWORD --var FIXTURES=$HERE/unit/mime
+-- test: stderr-lacks (null)@(null)
 -- test: exit 0
 -- test: stderr-has (UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER])
 -- test: stderr-has (UID INTERNALDATE RFC822.SIZE BODY.PEEK[])

@@ -1,13 +1,15 @@
 -- fs.fresh: a file written just now passes with its age and size; a missing
 -- file and one 2 hours old fail with kind missing, saying which and how old.
--- test: args --var "DIR=$TT_DIR"
+-- (--unsafe-lua: the case writes its own files and runs touch(1), which
+-- the sandbox does not allow.)
+-- test: args --unsafe-lua --var "DIR=$TT_DIR"
 -- test: exit 1
 -- test: stdout-has [missing] $TT_DIR/fs-stale.csv is 2h00m old, allowed 1h00m
 -- test: json r["scenarios"][0]["steps"][0]["status"] == "passed"
 -- test: json r["scenarios"][0]["steps"][1]["status"] == "passed"
 -- test: json r["scenarios"][0]["steps"][2]["failure"]["kind"] == "missing"
 -- test: json "size: 4 bytes" in r["scenarios"][0]["steps"][2]["failure"]["detail"]
--- test: json r["scenarios"][0]["steps"][2]["failure"]["where"].endswith("060-fs-fresh.lua:38")
+-- test: json r["scenarios"][0]["steps"][2]["failure"]["where"].endswith("060-fs-fresh.lua:40")
 local function write(path, text)
   local f = assert(io.open(path, "w"))
   f:write(text)

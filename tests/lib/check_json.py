@@ -35,6 +35,15 @@ def check_steps(steps, where):
         need(isinstance(s.get("attempts"), int), w + ".attempts")
         need(isinstance(s.get("logs"), list) and all(isinstance(x, str) for x in s["logs"]), w + ".logs")
         check_failure(s.get("failure"), w)
+        need(isinstance(s.get("offset_ms"), int) and s["offset_ms"] >= 0, w + ".offset_ms")
+        need(isinstance(s.get("requests"), list), w + ".requests must be a list")
+        for j, q in enumerate(s["requests"]):
+            qw = "%s.requests[%d]" % (w, j)
+            need(isinstance(q.get("method"), str) and isinstance(q.get("url"), str), qw + ".method/url")
+            need(isinstance(q.get("status"), int) and isinstance(q.get("offset_ms"), int), qw + ".status/offset_ms")
+            need(all(isinstance(q.get("timings", {}).get(k), (int, float)) for k in ("dns", "connect", "tls", "ttfb", "total")),
+                 qw + ".timings")
+            need(q.get("span_id") is None or re.match(r"^[0-9a-f]{16}$", q["span_id"]), qw + ".span_id")
         need((s["status"] == "failed") == (s.get("failure") is not None), w + ": failure set iff failed")
 
 
@@ -53,6 +62,7 @@ def check(r):
         need(s.get("status") in ("passed", "failed", "error", "skipped"), w + ".status")
         need(isinstance(s.get("duration_ms"), int), w + ".duration_ms")
         need(isinstance(s.get("repeat"), int) and 1 <= s["repeat"] <= r["repeat"], w + ".repeat must be 1..repeat")
+        need(s.get("trace_id") is None or re.match(r"^[0-9a-f]{32}$", s["trace_id"]), w + ".trace_id")
         check_steps(s.get("steps"), w + ".steps")
         check_steps(s.get("teardown"), w + ".teardown")
         check_failure(s.get("failure"), w)

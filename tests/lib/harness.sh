@@ -6,8 +6,9 @@
 # settings every run inherits.
 BIN=$(realpath "$1")
 SLOW=1
-case "$BIN" in *asan*) SLOW=3 ;; esac
+case "$BIN" in *asan* | *tsan*) SLOW=3 ;; esac
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$HERE/lsan.supp:print_suppressions=0}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$HERE/tsan.supp:second_deadlock_stack=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export NO_COLOR=1

@@ -5,6 +5,9 @@
 #                         TT_SUBMISSION_PORT (STARTTLS + AUTH required)
 #                         TT_MAIL_CA (the servers' self-signed certificate)
 #                         TT_MAIL_USER TT_MAIL_PASSWORD TT_MAIL_DOMAIN
+#                         TT_OAUTH_PORT TT_OAUTH_URL (tests/mail/oauth_server.py:
+#                         /token, /introspect, /revoke, /count) and its
+#                         client: TT_OAUTH_CLIENT_ID TT_OAUTH_CLIENT_SECRET
 #   mail_send TO SUBJECT BODYFILE|-   submit one message over SMTP
 #   mail_restart_dovecot  drop every IMAP connection; same ports afterwards
 #   mail_stop             stop both; no process of this run is left
@@ -16,42 +19,28 @@ TT_MAIL_PASSWORD=mail-s3cr3t-pa55
 TT_MAIL_DOMAIN=example.test
 # Mailboxes belong to an unprivileged system user; Dovecot switches to it.
 TT_MAIL_OWNER=nobody
+TT_OAUTH_CLIENT_ID=telltale-test-client
+TT_OAUTH_CLIENT_SECRET=client-s3cr3t-0auth
 
 # mail_fill TEMPLATE — the template with this run's values, on stdout.
 mail_fill() {
     sed -e "s#@DIR@#$TT_DIR/mail#g" -e "s#@RUN@#${TT_DIR##*/}#g" \
         -e "s#@SMTP_PORT@#$TT_SMTP_PORT#g" -e "s#@IMAP_PORT@#$TT_IMAP_PORT#g" \
         -e "s#@IMAPS_PORT@#$TT_IMAPS_PORT#g" -e "s#@DOMAIN@#$TT_MAIL_DOMAIN#g" \
-        -e "s#@SUBMISSION_PORT@#$TT_SUBMISSION_PORT#g" \
+        -e "s#@SUBMISSION_PORT@#$TT_SUBMISSION_PORT#g" -e "s#@OAUTH_PORT@#$TT_OAUTH_PORT#g" \
         -e "s#@USER@#$TT_MAIL_USER#g" -e "s#@PASSWORD@#$TT_MAIL_PASSWORD#g" \
         -e "s#@UID@#$(id -u "$TT_MAIL_OWNER")#g" -e "s#@GID@#$(id -g "$TT_MAIL_OWNER")#g" "$1"
 }
 
-# The packages enable system-wide instances (on systemd, dovecot.socket even
-# holds 143/993).  Ours never use those ports, but a test machine should not
-# serve mail on them either.  Checks before acting, so a second call is cheap.
-mail_system_services_off() {
-    if [ -d /run/systemd/system ]; then
-        for u in dovecot.socket dovecot.service postfix.service; do
-            if systemctl is-enabled --quiet "$u" 2>/dev/null || systemctl is-active --quiet "$u" 2>/dev/null; then
-                systemctl disable --now --quiet "$u" || echo "mail: could not stop and disable $u" >&2
-            fi
-        done
-        return 0
-    fi
-    # No systemd (containers): only stop what the default pid files show running.
-    if [ -f /run/dovecot/master.pid ] && kill -0 "$(cat /run/dovecot/master.pid)" 2>/dev/null; then
-        service dovecot stop > /dev/null 2>&1 || echo "mail: could not stop the system dovecot" >&2
-    fi
-    if [ -f /var/spool/postfix/pid/master.pid ] && kill -0 "$(sed 1q /var/spool/postfix/pid/master.pid)" 2>/dev/null; then
-        service postfix stop > /dev/null 2>&1 || postfix stop > /dev/null 2>&1 \
-            || echo "mail: could not stop the system postfix" >&2
-    fi
-}
+# The packages may run system-wide instances too: ours share nothing with
+# them (own base_dir, state_dir, instance_name, queue and data directories,
+# listeners on free 127.0.0.1 ports, LMTP over a private socket), so they
+# are left alone — a test never stops, disables or reconfigures a service
+# of the machine.
 
 # mail_logs — what a failing test needs to see: the end of both logs.
 mail_logs() {
-    for f in "$TT_DIR"/mail/dovecot-start.log "$TT_DIR"/mail/dovecot.log \
+    for f in "$TT_DIR"/mail/dovecot-start.log "$TT_DIR"/mail/dovecot.log "$TT_DIR"/mail/oauth.log \
         "$TT_DIR"/mail/postfix-start.log "$TT_DIR"/mail/postfix.log; do
         [ -s "$f" ] || continue
         echo "---- $f" >&2
@@ -102,11 +91,12 @@ mail_stop_dovecot() { mail_stop_session "$TT_DIR/mail/run/master.pid"; }
 mail_start() {
     local root=${HERE:?mail.sh needs HERE, the tests/ directory} m="$TT_DIR/mail"
     mail_stop # a second mail_start in the same TT_DIR replaces the first
-    mail_system_services_off
     TT_SMTP_PORT=$(free_port)
     TT_IMAP_PORT=$(free_port)
     TT_IMAPS_PORT=$(free_port)
     TT_SUBMISSION_PORT=$(free_port)
+    TT_OAUTH_PORT=$(free_port)
+    TT_OAUTH_URL="http://127.0.0.1:$TT_OAUTH_PORT"
     TT_MAIL_CA="$m/tls/cert.pem"
     mkdir -p "$m/tls" "$m/home/$TT_MAIL_USER" "$m/postfix/etc" "$m/postfix/queue"
     # The mail user's imap processes and Postfix's lmtp client walk down here.
@@ -118,6 +108,7 @@ mail_start() {
         -keyout "$m/tls/key.pem" -out "$m/tls/cert.pem" > /dev/null 2>&1 \
         || { echo "mail: openssl could not make a test certificate" >&2; return 1; }
     mail_fill "$root/mail/dovecot.conf.in" > "$m/dovecot.conf"
+    mail_fill "$root/mail/dovecot-oauth2.conf.ext.in" > "$m/dovecot-oauth2.conf.ext"
     mail_fill "$root/mail/passwd.in" > "$m/passwd"
     # Read by Dovecot's auth process, which runs as the dovecot user.
     chgrp dovecot "$m/passwd" && chmod 640 "$m/passwd"
@@ -127,6 +118,9 @@ mail_start() {
     # past (a guard against half-written files): backdated, start takes 0.2 s
     # instead of 2.5 s.
     touch -d '-1 minute' "$m/postfix/etc/main.cf" "$m/postfix/etc/master.cf"
+    # Dovecot asks it about every token: up before Dovecot.
+    setsid python3 "$root/mail/oauth_server.py" "$TT_OAUTH_PORT" "$m/oauth.pid" < /dev/null > "$m/oauth.log" 2>&1 &
+    wait_for_port "$TT_OAUTH_PORT" "oauth_server.py" || { mail_logs; return 1; }
     mail_start_dovecot || return 1
     # "start" creates the queue's subdirectories with Postfix's own owners and
     # modes, and returns only when master has bound its listener.
@@ -135,13 +129,18 @@ mail_start() {
     wait_for_port "$TT_SMTP_PORT" "postfix (SMTP)" || { mail_logs; return 1; }
     wait_for_port "$TT_SUBMISSION_PORT" "postfix (submission)" || { mail_logs; return 1; }
     export TT_SMTP_PORT TT_IMAP_PORT TT_IMAPS_PORT TT_SUBMISSION_PORT TT_MAIL_CA TT_MAIL_USER TT_MAIL_PASSWORD \
-        TT_MAIL_DOMAIN
+        TT_MAIL_DOMAIN TT_OAUTH_PORT TT_OAUTH_URL TT_OAUTH_CLIENT_ID TT_OAUTH_CLIENT_SECRET
 }
 
 mail_stop() {
     mail_stop_session "$TT_DIR/mail/postfix/queue/pid/master.pid"
     mail_stop_dovecot
+    mail_stop_session "$TT_DIR/mail/oauth.pid"
 }
+
+# mail_kick USER — drop USER's IMAP connections (doveadm kick): every
+# mailbox of theirs reconnects and signs in again.
+mail_kick() { doveadm -c "$TT_DIR/mail/dovecot.conf" kick "$1" > /dev/null; }
 
 # mail_restart_dovecot — every IMAP session sees its connection drop; mail
 # that arrives meanwhile is deferred by Postfix and retried within ~2 s.

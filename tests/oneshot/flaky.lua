@@ -2,5 +2,5 @@
 -- through a success and then a failure.
 scenario { name = "oneshot-flaky" }
 step("maybe", function()
-  if vars.FAIL then fail("told to fail") end
+  if vars_get("FAIL") then fail("told to fail") end
 end)

@@ -1,0 +1,2 @@
+-- Does not load: UNKNOWN for Nagios.
+step("x", function() end
