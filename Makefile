@@ -48,7 +48,7 @@ LUALIB := $(sort $(wildcard lib/*.lua))
 DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev libgnutls28-dev libmicrohttpd-dev
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
              dovecot-imapd dovecot-lmtpd postfix python3-psycopg2 \
-             prometheus prometheus-pushgateway python3-yaml chromium node-tap-parser \
+             prometheus prometheus-pushgateway prometheus-alertmanager python3-yaml chromium node-tap-parser \
              groff-base man-db tmux zsh
 # Applications this project did not write, for tests/conformance.sh.
 DEPS_CONF := python3-django roundcube-core roundcube-sqlite3 php-cli php-sqlite3 \
@@ -71,19 +71,12 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(shell pkg-config --libs cmocka)
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c) link the engine objects, built
-# with SANITIZE=fuzz; fuzz_vars also links main.c, renamed so that
-# libFuzzer's main stays the program's.
+# with SANITIZE=fuzz.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
 fuzzers: $(FUZZ_BINS)
-
-$(BUILD)/fuzz/main_entry.o: runner/main.c | $(BUILD)
-	@mkdir -p $(BUILD)/fuzz
-	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Dmain=telltale_main -c $< -o $@
-
-$(BUILD)/fuzz/fuzz_vars: $(BUILD)/fuzz/main_entry.o
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS)
 	@mkdir -p $(BUILD)/fuzz
@@ -151,6 +144,8 @@ test: deps
 	  'bash tests/oneshot.sh build-asan/telltale' \
 	  'bash tests/reports.sh ./telltale' \
 	  'bash tests/reports.sh build-asan/telltale' \
+	  'bash tests/alertmanager.sh ./telltale' \
+	  'bash tests/alertmanager.sh build-asan/telltale' \
 	  'bash tests/demo.sh ./telltale' \
 	  'bash tests/conformance.sh ./telltale' \
 	  'bash tests/conformance.sh build-asan/telltale' \

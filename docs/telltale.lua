@@ -413,6 +413,84 @@ function HtmlDocument:links(pattern) end
 ---Free the parsed document now (also at garbage collection and `<close>`).
 function HtmlDocument:close() end
 
+-- ---- browser ----
+
+browser = {}
+
+---@alias telltale.FailOn "js_error"|"resource"
+
+---@class telltale.PageOptions
+---@field viewport { width: integer, height: integer }? default 1280×720
+---@field user_agent string?
+---@field locale string? e.g. "de-DE", also sent as Accept-Language
+---@field fail_on telltale.FailOn[]? fail the step on the first such event
+
+---@class telltale.WaitFor
+---@field selector string? a visible element matches it
+---@field text string? (in that element, or the page) shows this text
+---@field url string? the page's URL contains it
+---@field gone string? nothing visible matches it
+---@field timeout telltale.Duration? its own, catchable deadline
+
+---A page in headless Chromium, with its own browser context.
+---@class telltale.Page
+local Page = {}
+
+---@param opts? telltale.PageOptions
+---@return telltale.Page
+function browser.page(opts) end
+
+---Navigate and wait for that event of the new document.
+---@param url string
+---@param opts? { wait_until: "load"|"domcontentloaded"|"networkidle"? }
+function Page:visit(url, opts) end
+
+---Set an input's or textarea's value as typing does.
+---@param selector string
+---@param text string
+function Page:fill(selector, text) end
+
+---Scroll into view and click the element's centre; fails if hidden, disabled or covered.
+---@param selector string
+function Page:click(selector) end
+
+---Pick the <option> with that value (or text).
+---@param selector string
+---@param value string
+function Page:select(selector, value) end
+
+---One key to the focused element: "Enter", "Tab", "Escape", arrows, ... or one character.
+---@param key string
+function Page:press(key) end
+
+---@param conditions telltale.WaitFor
+function Page:wait_for(conditions) end
+
+---The element's visible text, trimmed.
+---@param selector string
+---@return string
+function Page:text(selector) end
+
+---@param selector string
+---@param name string
+---@return string?
+function Page:attr(selector, name) end
+
+---Evaluate a JavaScript expression (a promise is awaited).
+---@param js string
+---@return any
+function Page:eval(js) end
+
+---@return string
+function Page:url() end
+
+---A PNG of the viewport: written to path (returned), or returned as a string.
+---@param path? string
+---@return string
+function Page:screenshot(path) end
+
+function Page:close() end
+
 -- ---- PostgreSQL ----
 
 db = {}

@@ -44,6 +44,7 @@ const char *alert_route_type_name(enum alert_route_type t) {
     case ALERT_SLACK: return "slack";
     case ALERT_WEBHOOK: return "webhook";
     case ALERT_EXEC: return "exec";
+    case ALERT_ALERTMANAGER: return "alertmanager";
     }
     return "?";
 }
@@ -88,6 +89,7 @@ void alert_format_json(const struct alert *a, struct buf *out) {
     put_string(out, "since", a->since ? since : NULL);
     put_string(out, "time", when);
     put_string(out, "host", host);
+    put_string(out, "location", a->location);
     buf_puts(out, "}\n");
 }
 
@@ -119,6 +121,10 @@ void alert_format_slack(const struct alert *a, struct buf *out) {
     buf_puts(&text, " *");
     slack_escape(&text, a->name);
     buf_puts(&text, "*");
+    if (a->location) {
+        buf_puts(&text, " in ");
+        slack_escape(&text, a->location);
+    }
     if (a->event != ALERT_RECOVERED) {
         if (a->step) {
             buf_puts(&text, " at step `");
@@ -149,6 +155,56 @@ void alert_format_slack(const struct alert *a, struct buf *out) {
     buf_free(&text);
 }
 
+/* "key":"value" in an object being written: a comma unless first;
+ * value redacted and cut like every alert text; nothing when value is
+ * NULL or empty (Alertmanager, like Prometheus, treats an empty label as
+ * absent: leaving it out keeps the label set one thing). */
+static void put_member(struct buf *out, bool *first, const char *key, const char *value) {
+    if (!value || !*value) return;
+    if (!*first) buf_puts(out, ",");
+    *first = false;
+    json_write_string(out, key, strlen(key));
+    buf_puts(out, ":");
+    char *clean = redact_text(value);
+    size_t n = strlen(clean);
+    json_write_string(out, clean, n > ALERT_TEXT_MAX ? ALERT_TEXT_MAX : n);
+    free(clean);
+}
+
+void alert_format_alertmanager(const struct alert *a, const struct alert_route *r, struct buf *out) {
+    bool scenario = strcmp(a->check, "scenario") == 0, first = true;
+    char starts[32], ends[32];
+    struct buf summary;
+    int64_t end = a->time;
+    if (a->event != ALERT_RECOVERED)
+        end += ALERT_AM_ENDS_AFTER_RESENDS * (r->resend_ms / 1000 > 0 ? r->resend_ms / 1000 : 1);
+    format_iso(a->since ? a->since : a->time, starts, sizeof starts);
+    format_iso(end, ends, sizeof ends);
+    buf_init(&summary, 0);
+    buf_printf(&summary, "%s %s %s", a->check, a->name, a->event == ALERT_RECOVERED ? "recovered" : "failing");
+    if (a->event != ALERT_RECOVERED && a->step) buf_printf(&summary, " at step %s", a->step);
+    if (a->location) buf_printf(&summary, " in %s", a->location);
+
+    buf_puts(out, "[{\"labels\":{");
+    put_member(out, &first, "alertname", scenario ? "TelltaleScenarioFailing" : "TelltaleHeartbeatFailing");
+    put_member(out, &first, scenario ? "scenario" : "heartbeat", a->name);
+    put_member(out, &first, "step", a->step);
+    put_member(out, &first, "kind", a->kind);
+    put_member(out, &first, "location", a->location);
+    put_member(out, &first, "instance", a->instance);
+    for (char **l = r->labels; l && l[0]; l += 2) put_member(out, &first, l[0], l[1]);
+    buf_puts(out, "},\"annotations\":{");
+    first = true;
+    put_member(out, &first, "summary", buf_str(&summary));
+    put_member(out, &first, "message", a->message);
+    put_member(out, &first, "artifacts_url", a->artifacts_url);
+    put_member(out, &first, "run_id", a->run_id);
+    put_member(out, &first, "trace_id", a->trace_id);
+    put_member(out, &first, "file", a->file);
+    buf_printf(out, "},\"startsAt\":\"%s\",\"endsAt\":\"%s\"}]\n", starts, ends);
+    buf_free(&summary);
+}
+
 /* ---- delivery ---- */
 
 struct delivery {
@@ -163,6 +219,9 @@ struct delivery {
     bool in_flight; /* a worker runs an attempt now */
     bool ok;        /* outcome of the attempt (worker writes, loop reads after) */
     char error[600];
+    char *check;             /* ALERTMANAGER: "check:name", what a newer post supersedes */
+    bool superseded;         /* a newer post of check through this route exists: no retry */
+    bool *accepted;          /* ALERTMANAGER: per URL, it took the alert (worker writes) */
     struct loop_timer timer; /* backoff before the next attempt */
     struct delivery *prev, *next;
 };
@@ -180,6 +239,8 @@ static void unlink_delivery(struct delivery *d) {
 static void free_delivery(struct delivery *d) {
     alert_route_free(&d->route);
     free(d->payload);
+    free(d->check);
+    free(d->accepted);
     free(d);
 }
 
@@ -236,12 +297,50 @@ static void run_exec(struct delivery *d) {
         snprintf(d->error, sizeof d->error, "exec hook %s killed by signal %d", d->route.argv[0], WTERMSIG(status));
 }
 
+/* Worker thread: the alert to every member of the cluster that has not
+ * taken it yet (as Prometheus posts to every Alertmanager: they share
+ * notifications by gossip, not alerts). */
+static void run_alertmanager(struct delivery *d) {
+    struct buf url, errors;
+    buf_init(&url, 0);
+    buf_init(&errors, 0);
+    d->ok = true;
+    for (size_t i = 0; d->route.urls[i]; i++) {
+        struct failure f = {0};
+        const char *base = d->route.urls[i];
+        size_t len = strlen(base);
+        if (d->accepted[i]) continue;
+        while (len > 0 && base[len - 1] == '/') len--;
+        buf_reset(&url);
+        buf_printf(&url, "%.*s/api/v2/alerts", (int)len, base);
+        struct post_request req = {.method = "POST",
+                                   .url = buf_str(&url),
+                                   .content_type = "application/json",
+                                   .body = d->payload,
+                                   .body_len = d->payload_len,
+                                   .timeout_ms = (long)d->retry.timeout_ms,
+                                   .attempts = 1};
+        if (post_send(&req, &f) == 0) {
+            d->accepted[i] = true;
+        } else {
+            d->ok = false;
+            buf_printf(&errors, "%s%s", errors.len ? "; " : "", f.message ? f.message : "delivery failed");
+        }
+        failure_clear(&f);
+    }
+    snprintf(d->error, sizeof d->error, "%s", buf_str(&errors));
+    buf_free(&url);
+    buf_free(&errors);
+}
+
 static void run_attempt(void *arg) {
     struct delivery *d = arg;
     d->ok = false;
     d->error[0] = '\0';
     if (d->route.type == ALERT_EXEC) {
         run_exec(d);
+    } else if (d->route.type == ALERT_ALERTMANAGER) {
+        run_alertmanager(d);
     } else {
         struct failure f = {0};
         struct post_request req = {.method = "POST",
@@ -273,7 +372,7 @@ static void finish(struct delivery *d) {
 
 static void attempt_done(void *arg) {
     struct delivery *d = arg;
-    bool final = d->ok || d->attempt >= d->retry.attempts;
+    bool final = d->ok || d->attempt >= d->retry.attempts || d->superseded;
     char *err = d->ok ? NULL : redact_text(d->error);
     d->in_flight = false;
     if (!d->on_result) { /* cancelled while running: already reported */
@@ -295,6 +394,12 @@ static void no_free(void *arg) { (void)arg; }
 
 /* Returns 0, or -1 when no thread could be started (reported, d freed). */
 static int start_attempt(struct delivery *d) {
+    if (d->superseded) {
+        d->on_result(d->data, d->route.name, d->attempt, false, true,
+                     "superseded: a newer post of this alert replaced this retry");
+        finish(d);
+        return 0;
+    }
     d->attempt++;
     d->in_flight = true;
     if (!worker_start(d->loop, run_attempt, attempt_done, no_free, d)) {
@@ -306,26 +411,52 @@ static int start_attempt(struct delivery *d) {
     return 0;
 }
 
+/* A deep copy of the NULL-terminated list l (NULL stays NULL); its length
+ * into *n when l is not NULL and n is given. */
+static char **copy_list(char *const *l, size_t *n) {
+    size_t len = 0;
+    if (!l) return NULL;
+    while (l[len]) len++;
+    char **copy = xcalloc(len + 1, sizeof *copy);
+    for (size_t i = 0; i < len; i++) copy[i] = xstrdup(l[i]);
+    if (n) *n = len;
+    return copy;
+}
+
+/* d is the newest post of its check through its route: the older ones
+ * still waiting for a retry (or running one) make no further attempt. */
+static void supersede(struct delivery *d) {
+    for (struct delivery *o = deliveries; o; o = o->next)
+        if (o->check && strcmp(o->check, d->check) == 0 && strcmp(o->route.name, d->route.name) == 0)
+            o->superseded = true;
+}
+
 int alert_send(struct loop *loop, const struct alert_route *route, const struct alert *a,
                const struct alert_retry *retry, alert_result_fn *on_result, void *data) {
     struct delivery *d = xcalloc(1, sizeof *d);
     struct buf payload;
-    size_t argc = 0;
+    size_t n_urls = 0;
 
     d->loop = loop;
     d->route.name = xstrdup(route->name);
     d->route.type = route->type;
     d->route.url = route->url ? xstrdup(route->url) : NULL;
-    if (route->argv) {
-        while (route->argv[argc]) argc++;
-        d->route.argv = xcalloc(argc + 1, sizeof *d->route.argv);
-        for (size_t i = 0; i < argc; i++) d->route.argv[i] = xstrdup(route->argv[i]);
-    }
+    d->route.argv = copy_list(route->argv, NULL);
+    d->route.urls = copy_list(route->urls, &n_urls);
+    d->route.labels = copy_list(route->labels, NULL);
+    d->route.resend_ms = route->resend_ms;
     buf_init(&payload, 0);
-    if (route->type == ALERT_SLACK)
+    if (route->type == ALERT_SLACK) {
         alert_format_slack(a, &payload);
-    else
+    } else if (route->type == ALERT_ALERTMANAGER) {
+        alert_format_alertmanager(a, route, &payload);
+        d->accepted = xcalloc(n_urls + 1, sizeof *d->accepted);
+        d->check = xmalloc(strlen(a->check) + strlen(a->name) + 2);
+        snprintf(d->check, strlen(a->check) + strlen(a->name) + 2, "%s:%s", a->check, a->name);
+        supersede(d);
+    } else {
         alert_format_json(a, &payload);
+    }
     d->payload_len = payload.len;
     d->payload = buf_take(&payload);
     d->retry = *retry;
@@ -361,11 +492,17 @@ void alert_free_all(void) {
     while (deliveries) finish(deliveries);
 }
 
+static void free_list(char **l) {
+    if (l)
+        for (char **p = l; *p; p++) free(*p);
+    free(l);
+}
+
 void alert_route_free(struct alert_route *r) {
     free(r->name);
     free(r->url);
-    if (r->argv)
-        for (char **p = r->argv; *p; p++) free(*p);
-    free(r->argv);
+    free_list(r->argv);
+    free_list(r->urls);
+    free_list(r->labels);
     memset(r, 0, sizeof *r);
 }

@@ -6,8 +6,12 @@
  * a failure message holding quotes, newlines or a secret cannot break the
  * payload, inject fields into it, or leak.  Routes: a Slack-compatible
  * incoming webhook ({"text": ...}), a generic JSON webhook (the alert
- * object below) and an exec hook (the same object on stdin; argv run as
- * given, no shell).
+ * object below), an exec hook (the same object on stdin; argv run as
+ * given, no shell) and Alertmanager (a list of one alert POSTed to
+ * /api/v2/alerts of every URL of the cluster: stable labels, so that
+ * Alertmanager deduplicates the re-posts and the other locations' alerts;
+ * endsAt a few re-post intervals ahead while firing, so that the alert of
+ * a canary that died resolves by itself).
  *
  * Delivery runs on worker threads (a slow webhook never stalls the
  * scheduler); a failed attempt is retried after a backoff that doubles, and
@@ -38,16 +42,26 @@ struct alert {
     int failures;              /* consecutive failures */
     int64_t since;             /* Unix seconds: first failure of the incident */
     int64_t time;              /* Unix seconds: now */
+    const char *location;      /* the canary's `location`, or NULL */
+    const char *instance;      /* Alertmanager's `instance` label: serve's host name or `instance` */
 };
 
-enum alert_route_type { ALERT_SLACK, ALERT_WEBHOOK, ALERT_EXEC };
+enum alert_route_type { ALERT_SLACK, ALERT_WEBHOOK, ALERT_EXEC, ALERT_ALERTMANAGER };
 
 struct alert_route {
     char *name;
     enum alert_route_type type;
-    char *url;   /* SLACK, WEBHOOK */
-    char **argv; /* EXEC: NULL-terminated */
+    char *url;         /* SLACK, WEBHOOK */
+    char **argv;       /* EXEC: NULL-terminated */
+    char **urls;       /* ALERTMANAGER: every member of the cluster, NULL-terminated */
+    char **labels;     /* ALERTMANAGER: extra labels, name then value, NULL-terminated */
+    int64_t resend_ms; /* ALERTMANAGER: re-post a firing alert this often (endsAt: 4 of them ahead) */
 };
+
+/* endsAt of a firing Alertmanager alert: this many re-post intervals
+ * ahead, as Prometheus does, so that a missed re-post or two is harmless
+ * and a canary that stopped lets its alerts resolve by themselves. */
+#define ALERT_AM_ENDS_AFTER_RESENDS 4
 
 struct alert_retry {
     int attempts;       /* >= 1 */
@@ -63,6 +77,15 @@ const char *alert_route_type_name(enum alert_route_type t);
 void alert_format_json(const struct alert *a, struct buf *out);
 /* Append the Slack incoming-webhook payload ({"text": ...}) for a to out. */
 void alert_format_slack(const struct alert *a, struct buf *out);
+/* Append the Alertmanager payload for a through route r (its labels and
+ * resend_ms) to out: [{"labels":..., "annotations":..., "startsAt":...,
+ * "endsAt":...}].  Labels: alertname (TelltaleScenarioFailing or
+ * TelltaleHeartbeatFailing), scenario or heartbeat, step, kind, location,
+ * instance (each left out when unknown), then the route's own; the run's
+ * facts go in annotations, so the labels stay the same across re-posts.
+ * endsAt is a->time on recovery, else ALERT_AM_ENDS_AFTER_RESENDS
+ * re-posts ahead. */
+void alert_format_alertmanager(const struct alert *a, const struct alert_route *r, struct buf *out);
 
 /* Called on the loop thread after every attempt: ok, or error (one line,
  * redacted); final is true for the last call of this delivery. */
@@ -70,7 +93,12 @@ typedef void alert_result_fn(void *data, const char *route, int attempt, bool ok
 
 /* Deliver a through route, copying what it needs (a, route may go away).
  * Returns 0, or -1 if no worker thread could be started (on_result is then
- * called once, final, before returning). */
+ * called once, final, before returning).  An Alertmanager post goes to
+ * every URL of the route; an attempt that some refused is retried for
+ * those only, and the result names them.  A retry of an Alertmanager post
+ * that a newer post of the same check through the same route has
+ * replaced is not made (reported final: "superseded"): a stale "firing"
+ * arriving after a "resolved" would reopen the alert. */
 int alert_send(struct loop *loop, const struct alert_route *route, const struct alert *a,
                const struct alert_retry *retry, alert_result_fn *on_result, void *data);
 /* Deliveries waiting for their next attempt; serve waits for none of them

@@ -1,6 +1,8 @@
 /* core_lua.c — failures, durations and the scenario globals; see core_lua.h. */
 #include "core_lua.h"
 
+#include <ctype.h>
+
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,7 +308,48 @@ static const luaL_Reg telltale_funcs[] = {
     {NULL, NULL},
 };
 
+/* ---- header tables ---- */
+
+#define HEADERS_MT "telltale.headers"
+
+static int headers_index(lua_State *L) {
+    size_t len;
+    const char *key = luaL_checklstring(L, 2, &len);
+    char lower[256];
+    if (len >= sizeof lower) return 0;
+    for (size_t i = 0; i <= len; i++) lower[i] = (char)tolower((unsigned char)key[i]);
+    lua_pushstring(L, lower); /* t, key, lower */
+    lua_rawget(L, 1);         /* t, key, value */
+    return 1;
+}
+
+void core_headers_new(lua_State *L) {
+    lua_newtable(L); /* ..., headers */
+    luaL_setmetatable(L, HEADERS_MT);
+}
+
+void core_headers_add(lua_State *L, const char *name, size_t nlen, const char *value, size_t vlen) {
+    char lower[256];
+    if (nlen >= sizeof lower) nlen = sizeof lower - 1;
+    for (size_t i = 0; i < nlen; i++) lower[i] = (char)tolower((unsigned char)name[i]);
+    lower[nlen] = '\0';
+    if ((lua_pushstring(L, lower), lua_rawget(L, -2)) == LUA_TSTRING) { /* ..., headers, old */
+        lua_pushliteral(L, ", ");                                       /* ..., headers, old, sep */
+        lua_pushlstring(L, value, vlen);                                /* ..., headers, old, sep, v */
+        lua_concat(L, 3);                                               /* ..., headers, joined */
+    } else {
+        lua_pop(L, 1);                   /* ..., headers */
+        lua_pushlstring(L, value, vlen); /* ..., headers, v */
+    }
+    lua_setfield(L, -2, lower); /* ..., headers */
+}
+
 void core_open(lua_State *L) {
+    luaL_newmetatable(L, HEADERS_MT);    /* mt */
+    lua_pushcfunction(L, headers_index); /* mt, index */
+    lua_setfield(L, -2, "__index");      /* mt */
+    lua_pop(L, 1);                       /* */
+
     luaL_newmetatable(L, FAILURE_MT);       /* mt */
     lua_pushcfunction(L, failure_tostring); /* mt, fn */
     lua_setfield(L, -2, "__tostring");      /* mt */

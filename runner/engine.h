@@ -19,6 +19,7 @@ struct options {
     struct strlist tags;       /* --tag filters: a scenario runs if it has any */
     int parallel;              /* scenarios running at once */
     int repeat;                /* --repeat: run the selection this many times (1) */
+    int browsers;              /* browser pages open at once; 0 = the default (2) */
     int64_t run_timeout_ms;    /* --timeout for the whole run; 0 = none */
     int64_t teardown_grace_ms; /* teardown deadline after SIGINT/SIGTERM */
     size_t max_body;           /* cap on a response body, bytes */
@@ -34,6 +35,7 @@ struct options {
     const char *json_path;
     const char *prom_file_path;  /* --prom-file: metrics for node_exporter */
     const char *pushgateway_url; /* --pushgateway: metrics pushed after the run */
+    const char *location;        /* --location: a label on the metrics, a field of the JSON report */
     const char *artifacts_dir;
     const char *html_path;           /* --html: a report a person opens */
     const char *tap_path;            /* --tap: TAP version 14 */

@@ -868,6 +868,28 @@ static int http_cookies(lua_State *L) {
     return 1;
 }
 
+void http_lua_jar_push(lua_State *L) {
+    struct client *client = get_client(L);
+    struct curl_slist *jar = NULL;
+    lua_Integer n = 0;
+    curl_easy_getinfo(client->easy, CURLINFO_COOKIELIST, &jar);
+    lua_newtable(L); /* list */
+    for (struct curl_slist *l = jar; l; l = l->next) {
+        lua_pushstring(L, l->data); /* list, line */
+        lua_rawseti(L, -2, ++n);    /* list */
+    }
+    curl_slist_free_all(jar);
+}
+
+void http_lua_jar_add(lua_State *L, const char *line) {
+    CURL *easy = get_client(L)->easy;
+    /* The debug callback's data is the last request, gone by now: curl
+     * would report the cookie it adds to it.  The next request sets
+     * CURLOPT_VERBOSE again. */
+    curl_easy_setopt(easy, CURLOPT_VERBOSE, 0L);
+    curl_easy_setopt(easy, CURLOPT_COOKIELIST, line);
+}
+
 int luaopen_http(lua_State *L) {
     static const char *const methods[] = {"get", "post", "put", "patch", "delete", "head", "options", NULL};
     luaL_newmetatable(L, CLIENT_MT);             /* mt */

@@ -18,49 +18,23 @@
 #include "json.h"
 
 #define RESPONSE_MT "telltale.http.response"
-#define HEADERS_MT "telltale.http.headers"
 
 static void push_headers(lua_State *L, const struct buf *raw) {
     const char *p = buf_str(raw);
-    lua_newtable(L); /* ..., headers */
+    core_headers_new(L); /* ..., headers */
     while (*p) {
         const char *eol = strchr(p, '\n');
-        const char *colon = memchr(p, ':', eol ? (size_t)(eol - p) : strlen(p));
         size_t linelen = eol ? (size_t)(eol - p) : strlen(p);
+        const char *colon = memchr(p, ':', linelen);
         if (colon && strncmp(p, "HTTP/", 5) != 0) {
             const char *v = colon + 1, *vend = p + linelen;
-            char name[256];
-            size_t n = (size_t)(colon - p) < sizeof name - 1 ? (size_t)(colon - p) : sizeof name - 1;
-            for (size_t i = 0; i < n; i++) name[i] = (char)tolower((unsigned char)p[i]);
-            name[n] = '\0';
             while (v < vend && isspace((unsigned char)*v)) v++;
             while (vend > v && isspace((unsigned char)vend[-1])) vend--;
-            if (lua_getfield(L, -1, name) == LUA_TSTRING) { /* ..., headers, old */
-                lua_pushstring(L, ", ");                    /* ..., headers, old, sep */
-                lua_pushlstring(L, v, (size_t)(vend - v));  /* ..., headers, old, sep, v */
-                lua_concat(L, 3);                           /* ..., headers, joined */
-            } else {
-                lua_pop(L, 1);                             /* ..., headers */
-                lua_pushlstring(L, v, (size_t)(vend - v)); /* ..., headers, v */
-            }
-            lua_setfield(L, -2, name); /* ..., headers */
+            core_headers_add(L, p, (size_t)(colon - p), v, (size_t)(vend - v));
         }
         if (!eol) break;
         p = eol + 1;
     }
-    luaL_setmetatable(L, HEADERS_MT);
-}
-
-/* Header lookup is case-insensitive: resp.headers["Content-Type"] works. */
-static int headers_index(lua_State *L) {
-    size_t len;
-    const char *key = luaL_checklstring(L, 2, &len);
-    char lower[256];
-    if (len >= sizeof lower) return 0;
-    for (size_t i = 0; i <= len; i++) lower[i] = (char)tolower((unsigned char)key[i]);
-    lua_pushstring(L, lower); /* t, key, lower */
-    lua_rawget(L, 1);         /* t, key, value */
-    return 1;
 }
 
 static curl_off_t info_time_us(CURL *easy, CURLINFO what) {
@@ -245,12 +219,8 @@ static const luaL_Reg response_methods[] = {
     {"json", response_json}, {"text", response_text}, {"html", response_html}, {NULL, NULL}};
 
 void http_response_open(lua_State *L) {
-    luaL_newmetatable(L, HEADERS_MT);    /* mt */
-    lua_pushcfunction(L, headers_index); /* mt, index */
-    lua_setfield(L, -2, "__index");      /* mt */
-    lua_pop(L, 1);                       /* */
-    luaL_newmetatable(L, RESPONSE_MT);   /* mt */
-    luaL_newlib(L, response_methods);    /* mt, methods */
-    lua_setfield(L, -2, "__index");      /* mt */
-    lua_pop(L, 1);                       /* */
+    luaL_newmetatable(L, RESPONSE_MT); /* mt */
+    luaL_newlib(L, response_methods);  /* mt, methods */
+    lua_setfield(L, -2, "__index");    /* mt */
+    lua_pop(L, 1);                     /* */
 }

@@ -30,7 +30,6 @@
 #include "xalloc.h"
 
 #define MAILBOX_MT "telltale.mail.mailbox"
-#define HEADERS_MT "telltale.mail.headers"
 
 struct handle {
     struct mail_box *box;
@@ -296,32 +295,11 @@ static void set_str(lua_State *L, const char *key, const char *value) {
 /* msg.headers: lower-case names (looked up in any case), a repeated
  * header's values joined with ", " as resp.headers does. */
 static void push_headers(lua_State *L, const struct mail_message *m) {
-    lua_newtable(L); /* ..., headers */
+    core_headers_new(L); /* ..., headers */
     for (size_t i = 0; i < m->header_names.len; i++) {
-        const char *name = m->header_names.items[i];
-        if (lua_getfield(L, -1, name) == LUA_TSTRING) { /* ..., headers, old */
-            lua_pushstring(L, ", ");                    /* ..., headers, old, ", " */
-            lua_pushstring(L, m->header_values.items[i]);
-            lua_concat(L, 3); /* ..., headers, joined */
-        } else {
-            lua_pop(L, 1); /* ..., headers */
-            lua_pushstring(L, m->header_values.items[i]);
-        }
-        lua_setfield(L, -2, name); /* ..., headers */
+        const char *name = m->header_names.items[i], *value = m->header_values.items[i];
+        core_headers_add(L, name, strlen(name), value, strlen(value));
     }
-    luaL_setmetatable(L, HEADERS_MT);
-}
-
-/* Header lookup is case-insensitive: msg.headers["Message-ID"] works. */
-static int headers_index(lua_State *L) {
-    size_t len;
-    const char *key = luaL_checklstring(L, 2, &len);
-    char lower[256];
-    if (len >= sizeof lower) return 0;
-    for (size_t i = 0; i <= len; i++) lower[i] = (char)tolower((unsigned char)key[i]);
-    lua_pushstring(L, lower); /* t, key, lower */
-    lua_rawget(L, 1);         /* t, key, value */
-    return 1;
 }
 
 static void push_message(lua_State *L, const struct mail_entry *e) {
@@ -745,17 +723,13 @@ int luaopen_mail(lua_State *L) {
                                        {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"mailbox", mail_mailbox}, {"send", mail_send}, {"probe", mail_probe}, {NULL, NULL}};
-    luaL_newmetatable(L, HEADERS_MT);    /* hmt */
-    lua_pushcfunction(L, headers_index); /* hmt, index */
-    lua_setfield(L, -2, "__index");      /* hmt */
-    lua_pop(L, 1);                       /* */
-    luaL_newmetatable(L, MAILBOX_MT);    /* mt */
-    luaL_newlib(L, methods);             /* mt, methods */
-    lua_pushvalue(L, -1);                /* mt, methods, methods */
-    lua_setfield(L, -3, "__index");      /* mt, methods */
-    luaL_newlib(L, funcs);               /* mt, methods, mail */
-    lua_insert(L, -2);                   /* mt, mail, methods */
-    lua_setfield(L, -2, "_methods");     /* mt, mail: lib/mail.lua adds wait */
-    lua_remove(L, -2);                   /* mail */
+    luaL_newmetatable(L, MAILBOX_MT); /* mt */
+    luaL_newlib(L, methods);          /* mt, methods */
+    lua_pushvalue(L, -1);             /* mt, methods, methods */
+    lua_setfield(L, -3, "__index");   /* mt, methods */
+    luaL_newlib(L, funcs);            /* mt, methods, mail */
+    lua_insert(L, -2);                /* mt, mail, methods */
+    lua_setfield(L, -2, "_methods");  /* mt, mail: lib/mail.lua adds wait */
+    lua_remove(L, -2);                /* mail */
     return 1;
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "browser.h"
 #include "db.h"
 #include "duration.h"
 #include "engine.h"
@@ -20,6 +21,7 @@
 #include "loop.h"
 #include "mail.h"
 #include "metrics.h"
+#include "prom.h"
 #include "worker.h"
 #include "random.h"
 #include "redact.h"
@@ -35,6 +37,7 @@
 #include "script.h"
 #include "serve.h"
 #include "size.h"
+#include "vars.h"
 #include "wrap.h"
 #include "xalloc.h"
 
@@ -51,6 +54,7 @@ enum {
     OPT_VARS_FILE,
     OPT_TAG,
     OPT_PARALLEL,
+    OPT_BROWSERS,
     OPT_TIMEOUT,
     OPT_GRACE,
     OPT_FAIL_FAST,
@@ -69,6 +73,7 @@ enum {
     OPT_NAGIOS,
     OPT_WARNING,
     OPT_CRITICAL,
+    OPT_LOCATION,
     OPT_REPEAT
 };
 
@@ -77,6 +82,7 @@ static const struct option long_options[] = {
     {"vars-file", required_argument, NULL, OPT_VARS_FILE},
     {"tag", required_argument, NULL, OPT_TAG},
     {"parallel", required_argument, NULL, OPT_PARALLEL},
+    {"browsers", required_argument, NULL, OPT_BROWSERS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"grace", required_argument, NULL, OPT_GRACE},
     {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
@@ -90,6 +96,7 @@ static const struct option long_options[] = {
     {"critical", required_argument, NULL, OPT_CRITICAL},
     {"prom-file", required_argument, NULL, OPT_PROM_FILE},
     {"pushgateway", required_argument, NULL, OPT_PUSHGATEWAY},
+    {"location", required_argument, NULL, OPT_LOCATION},
     {"artifacts", required_argument, NULL, OPT_ARTIFACTS},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
@@ -112,6 +119,7 @@ static const struct {
      "  --vars-file FILE     read vars from FILE: NAME=VALUE lines, or a JSON object if FILE ends in .json"},
     {OPT_TAG, CMD_ALL, "  --tag TAG            only scenarios with this tag (repeatable: any of them)"},
     {OPT_PARALLEL, CMD_RUN, "  --parallel N         scenarios running at once (default 4)"},
+    {OPT_BROWSERS, CMD_RUN, "  --browsers N         browser pages open at once (default 2)"},
     {OPT_TIMEOUT, CMD_RUN, "  --timeout D          deadline for the whole run, e.g. 10m (default: none)"},
     {OPT_GRACE, CMD_RUN, "  --grace D            deadline for teardowns after SIGINT/SIGTERM (default 10s)"},
     {OPT_FAIL_FAST, CMD_RUN, "  --fail-fast          start no new scenario after the first failure"},
@@ -129,6 +137,8 @@ static const struct {
      "  --prom-file FILE     write Prometheus metrics for node_exporter's textfile collector (atomically)"},
     {OPT_PUSHGATEWAY, CMD_RUN,
      "  --pushgateway URL    push Prometheus metrics to a Pushgateway (URL/metrics/job/telltale)"},
+    {OPT_LOCATION, CMD_RUN,
+     "  --location NAME      where this canary runs: label location=NAME on the metrics, a JSON report field"},
     {OPT_ARTIFACTS, CMD_RUN, "  --artifacts DIR      save every response under DIR/<scenario>/"},
     {OPT_MAX_BODY, CMD_RUN, "  --max-body SIZE      cap on a response body, e.g. 512k, 10M (default 10M)"},
     {OPT_MAX_MEMORY, CMD_ALL, "  --max-memory SIZE    cap on one scenario's Lua memory, e.g. 64M, 1G (default 256M)"},
@@ -197,128 +207,10 @@ static int usage_error(const char *fmt, const char *arg) {
     return EXIT_USAGE;
 }
 
-/* ---- vars ---- */
-
-static int valid_var_name(const char *s, size_t len) {
-    if (len == 0 || !(s[0] == '_' || (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z'))) return 0;
-    for (size_t i = 1; i < len; i++)
-        if (!(s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-              (s[i] >= '0' && s[i] <= '9')))
-            return 0;
-    return 1;
-}
-
-static int add_var(struct options *opt, const char *kv) {
-    const char *eq = strchr(kv, '=');
-    if (!eq || !valid_var_name(kv, (size_t)(eq - kv)))
-        return usage_error("invalid --var '%s': expected NAME=VALUE with NAME made of letters, digits and _", kv);
-    char *name = xstrndup(kv, (size_t)(eq - kv));
-    if (redact_name_is_secret(name)) redact_add_secret(eq + 1);
-    free(name);
-    strlist_push(&opt->vars, kv);
-    return 0;
-}
-
-static int read_file(const char *path, struct buf *out) {
-    FILE *fp = fopen(path, "rb");
-    char chunk[4096];
-    size_t n;
-    if (!fp) return -1;
-    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) buf_append(out, chunk, n);
-    int err = ferror(fp);
-    fclose(fp);
-    return err ? -1 : 0;
-}
-
-static int vars_from_json(struct options *opt, const char *path, const struct buf *text) {
-    lua_State *L = luaL_newstate();
-    char err[256];
-    int rc = 0;
-    if (json_decode(L, buf_str(text), text->len, err, sizeof err) != 0) {
-        fprintf(stderr, "telltale: --vars-file %s: invalid JSON: %s\n", path, err);
-        lua_close(L);
-        return EXIT_USAGE;
-    }
-    if (!lua_istable(L, -1)) {
-        fprintf(stderr, "telltale: --vars-file %s: expected a JSON object\n", path);
-        lua_close(L);
-        return EXIT_USAGE;
-    }
-    lua_pushnil(L);
-    while (rc == 0 && lua_next(L, -2)) {
-        struct buf kv;
-        buf_init(&kv, 0);
-        size_t klen = 0, vlen = 0;
-        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &klen) : NULL;
-        const char *value = lua_isstring(L, -1) ? lua_tolstring(L, -1, &vlen) : NULL;
-        if (!key || !(lua_isstring(L, -1) || lua_isboolean(L, -1))) {
-            fprintf(stderr, "telltale: --vars-file %s: values must be strings, numbers or booleans\n", path);
-            rc = EXIT_USAGE;
-        } else if (!valid_var_name(key, klen)) {
-            /* "A=B" would set A, and so would "A\u0000B": refused, not misread */
-            fprintf(stderr, "telltale: --vars-file %s: '%s' is not a name (letters, digits and _)\n", path, key);
-            rc = EXIT_USAGE;
-        } else if (value && strlen(value) != vlen) {
-            fprintf(stderr, "telltale: --vars-file %s: the value of %s contains a NUL byte\n", path, key);
-            rc = EXIT_USAGE;
-        } else {
-            const char *v = lua_isboolean(L, -1) ? (lua_toboolean(L, -1) ? "true" : "false") : value;
-            buf_printf(&kv, "%s=%s", key, v);
-            rc = add_var(opt, buf_str(&kv));
-        }
-        buf_free(&kv);
-        lua_pop(L, 1);
-    }
-    lua_close(L);
-    return rc;
-}
-
-/* NAME=VALUE per line; blank lines and # comments ignored; "export " and
- * surrounding quotes accepted, as in the .env files people already have. */
-static int add_vars_file(struct options *opt, const char *path) {
-    struct buf text;
-    int rc = 0, lineno = 0;
-    size_t plen = strlen(path);
-    buf_init(&text, 0);
-    if (read_file(path, &text) != 0) {
-        fprintf(stderr, "telltale: cannot read --vars-file %s: %s\n", path, strerror(errno));
-        buf_free(&text);
-        return EXIT_USAGE;
-    }
-    if (text.len && memchr(text.data, '\0', text.len)) {
-        /* lines are C strings: what follows a NUL would be dropped silently */
-        fprintf(stderr, "telltale: --vars-file %s: contains a NUL byte (not a text file?)\n", path);
-        buf_free(&text);
-        return EXIT_USAGE;
-    }
-    if (plen > 5 && strcmp(path + plen - 5, ".json") == 0) {
-        rc = vars_from_json(opt, path, &text);
-        buf_free(&text);
-        return rc;
-    }
-    for (char *line = text.data, *next; rc == 0 && line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
-        lineno++;
-        while (*line == ' ' || *line == '\t') line++;
-        size_t n = strlen(line);
-        while (n && (line[n - 1] == '\r' || line[n - 1] == ' ')) line[--n] = '\0';
-        if (*line == '\0' || *line == '#') continue;
-        if (strncmp(line, "export ", 7) == 0) line += 7;
-        char *eq = strchr(line, '=');
-        size_t vlen = eq ? strlen(eq + 1) : 0;
-        if (vlen >= 2 && (eq[1] == '"' || eq[1] == '\'') && eq[vlen] == eq[1]) {
-            eq[vlen] = '\0'; /* drop the closing quote, then the opening one */
-            memmove(eq + 1, eq + 2, vlen - 1);
-        }
-        if (!eq || !valid_var_name(line, (size_t)(eq - line))) {
-            fprintf(stderr, "telltale: %s:%d: expected NAME=VALUE\n", path, lineno);
-            rc = EXIT_USAGE;
-            break;
-        }
-        rc = add_var(opt, line);
-    }
-    buf_free(&text);
+/* A bad --var or --vars-file: a usage error, its message printed. */
+static int vars_error(struct failure *f) {
+    int rc = usage_error("%s", f->message);
+    failure_clear(f);
     return rc;
 }
 
@@ -484,7 +376,8 @@ static unsigned option_cmds(int id) {
  * "--" ends them. */
 static int parse_options(int argc, char **argv, const char *cmd, struct options *opt) {
     char err[200];
-    int c, rc, longindex;
+    struct failure f = {0};
+    int c, longindex;
     opterr = 0;
     optind = 2; /* argv[1] is the command */
     while ((longindex = -1, c = getopt_long(argc, argv, "vh", long_options, &longindex)) != -1) {
@@ -499,10 +392,10 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
         }
         switch (c) {
         case OPT_VAR:
-            if ((rc = add_var(opt, optarg)) != 0) return rc;
+            if (vars_add(&opt->vars, optarg, &f) != 0) return vars_error(&f);
             break;
         case OPT_VARS_FILE:
-            if ((rc = add_vars_file(opt, optarg)) != 0) return rc;
+            if (vars_add_file(&opt->vars, optarg, &f) != 0) return vars_error(&f);
             break;
         case OPT_TAG: strlist_push(&opt->tags, optarg); break;
         case OPT_PARALLEL: {
@@ -510,6 +403,13 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
             long n = strtol(optarg, &end, 10);
             if (*end || n < 1 || n > 100000) return usage_error("invalid --parallel '%s': expected 1..100000", optarg);
             opt->parallel = (int)n;
+            break;
+        }
+        case OPT_BROWSERS: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 1000) return usage_error("invalid --browsers '%s': expected 1..1000", optarg);
+            opt->browsers = (int)n;
             break;
         }
         case OPT_REPEAT: {
@@ -551,6 +451,10 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
         case OPT_NAGIOS: opt->nagios = true; break;
         case OPT_PROM_FILE: opt->prom_file_path = optarg; break;
         case OPT_PUSHGATEWAY: opt->pushgateway_url = optarg; break;
+        case OPT_LOCATION:
+            if (prom_check_location(optarg, err, sizeof err) != 0) return usage_error("invalid --location: %s", err);
+            opt->location = optarg;
+            break;
         case OPT_ARTIFACTS: opt->artifacts_dir = optarg; break;
         case OPT_MAX_BODY:
             if (size_parse(optarg, &opt->max_body) != 0 || opt->max_body == 0)
@@ -727,6 +631,7 @@ static int telltale_main(int argc, char **argv) {
 out:
     db_pools_free();
     mail_boxes_free();
+    browser_shutdown();
     /* After the drivers abandoned theirs, before the loop goes.  A job
      * whose thread will not end in time keeps libcurl and the TLS library
      * under it (as in serve): the process is ending anyway. */

@@ -89,11 +89,12 @@ static int copy_previous(struct buf *out, const char *previous, const char *pref
 /* The last success of a scenario failing now: the value the exposition
  * this one replaces had — what an alert on "no success for 2h" needs.
  * Never passed (or no previous file): no series. */
-static void carry_last_success(struct prom *p, const char *scenario, const char *previous) {
+static void carry_last_success(struct prom *p, const char *scenario, const char *location, const char *previous) {
     struct buf prefix, line;
+    struct prom_label series[2] = {{"scenario", scenario}, {"location", location}}; /* as prom_const_label adds it */
     buf_init(&prefix, 0);
     buf_init(&line, 0);
-    prom_series(PROM_SCENARIO_LAST_SUCCESS, L1("scenario", scenario), &prefix);
+    prom_series(PROM_SCENARIO_LAST_SUCCESS, series, *location ? 2 : 1, &prefix);
     buf_puts(&prefix, " ");
     if (copy_previous(&line, previous, buf_str(&prefix))) {
         line.data[line.len - 1] = '\0'; /* the newline */
@@ -103,7 +104,8 @@ static void carry_last_success(struct prom *p, const char *scenario, const char 
     buf_free(&line);
 }
 
-static void scenario_samples(struct prom *p, const struct scenario_result *s, const char *name, const char *previous) {
+static void scenario_samples(struct prom *p, const struct scenario_result *s, const char *name, const char *location,
+                             const char *previous) {
     struct prom_label run[3] = {{"scenario", name},
                                 {"result", scenario_status_name(s->status)},
                                 {"kind", s->failure.kind == FAILURE_NONE ? "" : failure_kind_name(s->failure.kind)}};
@@ -112,7 +114,7 @@ static void scenario_samples(struct prom *p, const struct scenario_result *s, co
     if (s->status == SCENARIO_PASSED)
         prom_add_seconds(p, PROM_SCENARIO_LAST_SUCCESS, L1("scenario", name), s->started_at_ms + s->duration_ms);
     else
-        carry_last_success(p, name, previous);
+        carry_last_success(p, name, location, previous);
     for (size_t j = 0; j < s->nsteps; j++) {
         const struct step_result *st = &s->steps[j];
         struct prom_label l[2] = {{"scenario", name}, {"step", st->name}};
@@ -137,6 +139,7 @@ size_t metrics_format(const struct run_result *r, const char *previous, struct b
     size_t skipped = names_init(&n, r);
 
     buf_init(&note, 0);
+    prom_const_label(p, "location", r->location);
     for (size_t i = 0; i < r->nscenarios; i++)
         if (n.skip[i]) {
             /* A comment, not a HELP/TYPE line: parsers skip it. */
@@ -153,7 +156,7 @@ size_t metrics_format(const struct run_result *r, const char *previous, struct b
                                                 PROM_STEP_LAST_DURATION,    PROM_RUNS_TOTAL};
     for (size_t i = 0; i < sizeof declared / sizeof *declared; i++) prom_declare(p, declared[i]);
     for (size_t i = 0; i < r->nscenarios; i++)
-        if (!n.skip[i]) scenario_samples(p, &r->scenarios[i], n.scenario[i], previous);
+        if (!n.skip[i]) scenario_samples(p, &r->scenarios[i], n.scenario[i], r->location, previous);
     prom_add_seconds(p, PROM_RUN_TIMESTAMP, NULL, 0, r->started_at_ms + r->duration_ms);
     prom_add_int(p, PROM_BUILD_INFO, L1("version", TELLTALE_VERSION), 1);
     prom_format(p, out);

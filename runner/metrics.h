@@ -14,7 +14,8 @@
  *       one-shot process has seen one run; counting across runs is the job
  *       of `telltale serve` (or of sum_over_time on the pushed gauge).
  *   telltale_run_timestamp_seconds           when the run finished
- *   telltale_build_info{version}             1 */
+ *   telltale_build_info{version}             1
+ * With --location NAME every series carries location="NAME" too. */
 #ifndef TELLTALE_METRICS_H
 #define TELLTALE_METRICS_H
 

@@ -30,7 +30,9 @@ struct prom {
     struct sample *samples;
     size_t len, alloc;
     struct buf comments;
-    bool declared[PROM_FAMILY_COUNT]; /* written, with or without samples */
+    bool declared[PROM_FAMILY_COUNT];           /* written, with or without samples */
+    struct prom_label konst[PROM_CONST_LABELS]; /* added to every sample; values owned */
+    size_t n_konst;
 };
 
 struct prom *prom_new(void) {
@@ -46,6 +48,7 @@ void prom_free(struct prom *p) {
         free(p->samples[i].value);
     }
     free(p->samples);
+    for (size_t i = 0; i < p->n_konst; i++) free((char *)p->konst[i].value);
     buf_free(&p->comments);
     free(p);
 }
@@ -71,19 +74,42 @@ void prom_write_label_value(struct buf *out, const char *value) {
     free(clean);
 }
 
-static void write_labels(struct buf *out, const struct prom_label *labels, size_t n) {
-    if (n == 0) return;
+/* {a="x",b="y"} for labels then extra (a constant label), or nothing. */
+static void write_labels(struct buf *out, const struct prom_label *labels, size_t n, const struct prom_label *extra,
+                         size_t n_extra) {
+    if (n + n_extra == 0) return;
     buf_puts(out, "{");
-    for (size_t i = 0; i < n; i++) {
-        buf_printf(out, "%s%s=", i ? "," : "", labels[i].name);
-        prom_write_label_value(out, labels[i].value);
+    for (size_t i = 0; i < n + n_extra; i++) {
+        const struct prom_label *l = i < n ? &labels[i] : &extra[i - n];
+        buf_printf(out, "%s%s=", i ? "," : "", l->name);
+        prom_write_label_value(out, l->value);
     }
     buf_puts(out, "}");
 }
 
+void prom_const_label(struct prom *p, const char *name, const char *value) {
+    if (!value || !*value || p->n_konst == PROM_CONST_LABELS) return;
+    p->konst[p->n_konst++] = (struct prom_label){name, xstrdup(value)};
+}
+
+int prom_check_location(const char *s, char *err, size_t errlen) {
+    size_t n = strlen(s);
+    if (n == 0 || n > 63) {
+        snprintf(err, errlen, "location '%s' must be 1 to 63 characters", s);
+        return -1;
+    }
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+              *c == '_' || *c == '-')) {
+            snprintf(err, errlen, "location '%s': only letters, digits, '.', '_' and '-' are allowed", s);
+            return -1;
+        }
+    return 0;
+}
+
 void prom_series(enum prom_family family, const struct prom_label *labels, size_t n, struct buf *out) {
     buf_puts(out, families[family].name);
-    write_labels(out, labels, n);
+    write_labels(out, labels, n, NULL, 0);
 }
 
 void prom_declare(struct prom *p, enum prom_family family) { p->declared[family] = true; }
@@ -102,7 +128,7 @@ void prom_add_text(struct prom *p, enum prom_family family, const struct prom_la
         p->samples = xrealloc(p->samples, p->alloc * sizeof *p->samples);
     }
     buf_init(&l, 0);
-    write_labels(&l, labels, n);
+    write_labels(&l, labels, n, p->konst, p->n_konst);
     p->declared[family] = true;
     p->samples[p->len] = (struct sample){.family = family, .value = xstrdup(value), .order = p->len};
     p->samples[p->len].labels = l.len ? buf_take(&l) : xstrdup("");

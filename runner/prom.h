@@ -90,6 +90,18 @@ void prom_add_seconds(struct prom *p, enum prom_family family, const struct prom
  * e.g. carried over from a previous exposition; not checked. */
 void prom_add_text(struct prom *p, enum prom_family family, const struct prom_label *labels, size_t n,
                    const char *value);
+/* A label added, after the caller's, to every sample collected from now
+ * on — the `location` of a canary, so that the same series from two
+ * vantage points stay apart.  name is a constant; value is copied; NULL or
+ * "" adds nothing.  At most PROM_CONST_LABELS. */
+#define PROM_CONST_LABELS 2
+void prom_const_label(struct prom *p, const char *name, const char *value);
+
+/* 0 when s may name a location (the `location` label of every metric, the
+ * alerts' and the reports' field): 1 to 63 letters, digits, '.', '_', '-'.
+ * Otherwise -1 with the reason in err. */
+int prom_check_location(const char *s, char *err, size_t errlen);
+
 /* Append the series as it would be written, `name{a="x",b="y"}`, to out
  * (to find it in an earlier exposition). */
 void prom_series(enum prom_family family, const struct prom_label *labels, size_t n, struct buf *out);

@@ -176,6 +176,12 @@ int report_json_write(const char *path, const struct run_result *r, struct failu
     key(&b, "run_id");
     str(&b, r->run_id);
     buf_puts(&b, ",");
+    key(&b, "location");
+    if (*r->location)
+        str(&b, r->location);
+    else
+        buf_puts(&b, "null");
+    buf_puts(&b, ",");
     key(&b, "started_at");
     str(&b, when);
     buf_printf(&b, ",\"duration_ms\":%lld,\"repeat\":%d,", (long long)r->duration_ms, r->repeat);

@@ -63,6 +63,7 @@ struct scenario_result {
 
 struct run_result {
     char run_id[40];
+    char location[64];     /* --location NAME (prom_check_location), or "" */
     int64_t started_at_ms; /* wall clock, Unix ms */
     int64_t duration_ms;
     int interrupted_by; /* signal number, 0 if none */

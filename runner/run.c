@@ -583,6 +583,7 @@ int run_scenarios(struct engine *engine, const struct strlist *files, run_report
     memset(out, 0, sizeof *out);
     out->repeat = engine->opt->repeat > 1 ? engine->opt->repeat : 1;
     snprintf(out->run_id, sizeof out->run_id, "%s", engine->run_id);
+    if (engine->opt->location) snprintf(out->location, sizeof out->location, "%s", engine->opt->location);
     out->started_at_ms = wall_ms();
     loop_update_time(engine->loop);
     started = loop_now(engine->loop);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "browser_lua.h"
 #include "core_lua.h"
 #include "db_lua.h"
 #include "fs_lua.h"
@@ -317,6 +318,7 @@ static void open_libs(lua_State *L, struct engine *e, const struct scenario_def 
     set_run(L, e, def);
     set_package_path(L, def->file);
     preload_lib(L, e);
+    luaL_requiref(L, "browser", luaopen_browser, 1), lua_pop(L, 1);
 }
 
 static char *default_name(const char *file) {

@@ -317,6 +317,7 @@ static void on_tick(struct loop *loop, struct loop_timer *t) {
     s->last_loop_ms = now;
     pthread_mutex_unlock(&s->mu);
     if (!s->stopping) check_heartbeats(s, now);
+    serve_alert_tick(s);
     for (size_t i = 0; i < s->n_scenarios; i++) {
         struct serve_scenario *sc = s->scenarios[i];
         uint64_t limit = (uint64_t)(sc->conf.timeout_ms + s->cfg.run_grace_ms + WATCHDOG_SLACK_MS);
@@ -667,6 +668,7 @@ static void shut_down(struct serve *s, struct serve_http *http, struct loop_io *
     serve_count_free(&s->deliveries);
     serve_count_free(&s->attempt_errors);
     serve_count_free(&s->reloads);
+    serve_alert_free(s);
     if (s->mu_ready) {
         for (size_t i = 0; i < s->n_hb_names; i++) free(s->hb_names[i]);
         free(s->hb_names);

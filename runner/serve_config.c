@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "duration.h"
+#include "prom.h"
 #include "redact.h"
 #include "xalloc.h"
 
@@ -258,25 +259,95 @@ static void read_heartbeat(lua_State *L, struct reader *r, int idx, size_t i) {
     get_duration(L, idx, "renotify", where, &h->renotify_ms);
 }
 
-static const char *const route_keys[] = {"slack", "webhook", "exec", NULL};
+static const char *const route_keys[] = {"slack", "webhook", "exec", "alertmanager", "labels", "resend", NULL};
+
+/* The labels Alertmanager routes and groups on that telltale sets itself. */
+static const char *const reserved_labels[] = {"alertname", "scenario", "heartbeat", "step",
+                                              "kind",      "location", "instance",  NULL};
+
+static void check_url(lua_State *L, const char *url, const char *where) {
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+        luaL_error(L, "%s: the URL must start with http:// or https://", where);
+}
+
+/* alertmanager = URL or { URL, ... } (a cluster: each gets every alert),
+ * labels = { name = "value" }, resend = "1m": the route at -1. */
+static void read_alertmanager(lua_State *L, struct alert_route *rt, const char *where) {
+    int t = lua_getfield(L, -1, "alertmanager"); /* +1 */
+    lua_Integer n = t == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, -1) : t == LUA_TSTRING;
+    if (n < 1) luaL_error(L, "%s: alertmanager must be a URL or a list of URLs (every member of the cluster)", where);
+    rt->type = ALERT_ALERTMANAGER;
+    rt->urls = xcalloc((size_t)n + 1, sizeof *rt->urls);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (t == LUA_TTABLE && lua_rawgeti(L, -1, i) != LUA_TSTRING) /* +1 */
+            luaL_error(L, "%s: alertmanager[%d] must be a URL string", where, (int)i);
+        check_url(L, lua_tostring(L, -1), where);
+        rt->urls[i - 1] = xstrdup(lua_tostring(L, -1));
+        if (t == LUA_TTABLE) lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    t = lua_getfield(L, -1, "labels"); /* +1 */
+    if (t == LUA_TTABLE) {
+        size_t k = 0;
+        lua_pushnil(L);
+        while (lua_next(L, -2)) k++, lua_pop(L, 1);
+        rt->labels = xcalloc(2 * k + 1, sizeof *rt->labels);
+        k = 0;
+        lua_pushnil(L);
+        while (lua_next(L, -2)) { /* name, value */
+            const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+            bool ok = name && ((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z') || *name == '_');
+            for (const char *c = name; ok && *c; c++)
+                ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_';
+            if (!ok)
+                luaL_error(L, "%s: labels: '%s' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)", where,
+                           luaL_tolstring(L, -2, NULL));
+            for (const char *const *r = reserved_labels; *r; r++)
+                if (strcmp(*r, name) == 0) luaL_error(L, "%s: labels: '%s' is set by telltale itself", where, name);
+            if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: labels.%s must be a string", where, name);
+            rt->labels[k++] = xstrdup(name);
+            rt->labels[k++] = xstrdup(lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+    } else if (t != LUA_TNIL) {
+        luaL_error(L, "%s: labels must be a table { team = \"web\" }", where);
+    }
+    lua_pop(L, 1);
+    rt->resend_ms = 60000; /* Prometheus's --rules.alert.resend-delay */
+    if (get_duration(L, -1, "resend", where, &rt->resend_ms) && rt->resend_ms < 1000)
+        luaL_error(L, "%s: resend must be at least 1s", where);
+}
 
 static void read_route(lua_State *L, struct alert_route *rt, const char *name) {
     char where[200];
     snprintf(where, sizeof where, "alerts.%s", name);
     if (!lua_istable(L, -1))
-        luaL_error(L, "%s must be a table { slack = URL | webhook = URL | exec = {cmd, ...} }", where);
+        luaL_error(L, "%s must be a table { slack = URL | webhook = URL | exec = {cmd, ...} | alertmanager = URL }",
+                   where);
     check_keys(L, -1, where, route_keys);
     rt->name = xstrdup(name);
     const char *slack = get_string(L, -1, "slack", where), *hook = get_string(L, -1, "webhook", where);
+    int has_am = lua_getfield(L, -1, "alertmanager") != LUA_TNIL; /* +1 */
+    lua_pop(L, 1);
     int has_exec = lua_getfield(L, -1, "exec") != LUA_TNIL; /* +1 */
-    if ((slack != NULL) + (hook != NULL) + has_exec == 0)
-        luaL_error(L, "%s: no slack, webhook or exec%s", where, unset_env_hint(L));
-    if ((slack != NULL) + (hook != NULL) + has_exec != 1)
-        luaL_error(L, "%s: give exactly one of slack, webhook, exec", where);
+    if ((slack != NULL) + (hook != NULL) + has_exec + has_am == 0)
+        luaL_error(L, "%s: no slack, webhook, exec or alertmanager%s", where, unset_env_hint(L));
+    if ((slack != NULL) + (hook != NULL) + has_exec + has_am != 1)
+        luaL_error(L, "%s: give exactly one of slack, webhook, exec, alertmanager", where);
+    lua_pop(L, 1); /* exec, read again below */
+    if (has_am) {
+        read_alertmanager(L, rt, where);
+        return;
+    }
+    /* labels and resend mean nothing to the other routes: a typo of
+     * `alertmanager`, or a route changed half-way. */
+    if (lua_getfield(L, -1, "labels") != LUA_TNIL || lua_getfield(L, -2, "resend") != LUA_TNIL) /* +1 or +2 */
+        luaL_error(L, "%s: labels and resend are options of an alertmanager route", where);
+    lua_pop(L, 2);
+    lua_getfield(L, -1, "exec"); /* +1 */
     if (slack || hook) {
         const char *url = slack ? slack : hook;
-        if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-            luaL_error(L, "%s: the URL must start with http:// or https://", where);
+        check_url(L, url, where);
         rt->type = slack ? ALERT_SLACK : ALERT_WEBHOOK;
         rt->url = xstrdup(url);
         redact_add_secret(url); /* a webhook URL is a credential (Slack's hold the token) */
@@ -295,9 +366,10 @@ static void read_route(lua_State *L, struct alert_route *rt, const char *name) {
     lua_pop(L, 1); /* exec */
 }
 
-static const char *const top_keys[] = {"scenarios",     "heartbeats",    "alerts",      "state_file",
-                                       "artifacts_dir", "artifacts_url", "alert_retry", "health_grace",
-                                       "run_grace",     "vars",          NULL};
+static const char *const top_keys[] = {
+    "scenarios",   "heartbeats",   "alerts",    "state_file", "artifacts_dir", "artifacts_url",
+    "alert_retry", "health_grace", "run_grace", "vars",       "location",      "instance",
+    NULL};
 static const char *const retry_keys[] = {"attempts", "backoff", "timeout", NULL};
 
 /* mkdir -p path (0755). */
@@ -412,6 +484,14 @@ static int read_config(lua_State *L) {
     get_duration(L, 1, "health_grace", "config", &cfg->health_grace_ms);
     cfg->run_grace_ms = 10000;
     get_duration(L, 1, "run_grace", "config", &cfg->run_grace_ms);
+    s = get_string(L, 1, "location", "config");
+    if (s) {
+        if (prom_check_location(s, err, sizeof err) != 0) luaL_error(L, "%s", err);
+        cfg->location = xstrdup(s);
+    }
+    s = get_string(L, 1, "instance", "config");
+    if (s && !*s) luaL_error(L, "instance must not be empty");
+    if (s) cfg->instance = xstrdup(s);
     return 0;
 }
 
@@ -516,6 +596,8 @@ void serve_config_free(struct serve_config *cfg) {
     free(cfg->state_file);
     free(cfg->artifacts_dir);
     free(cfg->artifacts_url);
+    free(cfg->location);
+    free(cfg->instance);
     memset(cfg, 0, sizeof *cfg);
 }
 

@@ -50,6 +50,8 @@ struct serve_config {
     struct alert_retry retry;
     int64_t health_grace_ms; /* a scenario not started by its due time + this: /health fails */
     int64_t run_grace_ms;    /* the runs' --grace, and the SIGTERM bound on top of it */
+    char *location;          /* where this canary runs (a metrics label, an alert field), or NULL */
+    char *instance;          /* Alertmanager's `instance` label; default: the host name */
 };
 
 /* Load path into cfg.  Returns 0, or -1 with a message in err naming the

@@ -58,6 +58,7 @@ static void counts(struct prom *p, enum prom_family family, const char *la, cons
 
 void serve_metrics_format(const struct serve *s, struct buf *out) {
     struct prom *p = prom_new();
+    prom_const_label(p, "location", s->cfg.location);
     /* Every family serve exports, with or without samples yet. */
     for (int f = 0; f < PROM_FAMILY_COUNT; f++)
         if (f != PROM_RUN_TIMESTAMP) prom_declare(p, (enum prom_family)f);

@@ -21,7 +21,8 @@
  *   telltale_config_reloads_total{result}               counter: ok, error
  *   telltale_scheduler_last_loop_timestamp_seconds
  *   telltale_serve_start_timestamp_seconds
- *   telltale_build_info{version} */
+ *   telltale_build_info{version}
+ * With the config's `location`, every series carries location="..." too. */
 #ifndef TELLTALE_SERVE_METRICS_H
 #define TELLTALE_SERVE_METRICS_H
 

@@ -32,6 +32,7 @@ struct serve_step {
 };
 
 struct serve;
+struct serve_firing; /* serve_alert.c */
 
 struct serve_scenario {
     struct serve *serve;             /* back to the daemon, for the timer callback */
@@ -79,6 +80,7 @@ struct serve {
     size_t n_heartbeats;
     struct state state;
     struct alert_machine machine;       /* decides the alerts (serve_alert.c wires it) */
+    struct serve_firing *firing;        /* alerts held firing at Alertmanager routes (serve_alert.c) */
     struct serve_count *deliveries;     /* a = route, b = "delivered" | "failed" */
     struct serve_count *attempt_errors; /* a = route */
     struct serve_count *reloads;        /* a = "ok" | "error" */

@@ -5,6 +5,7 @@
 # An e2e case is one scenario file whose leading comments say what must
 # happen (see tests/README.md):
 #   -- test: args --var BASE=$TT_HTTP     arguments before the file
+#   -- test: env NAME=VALUE               environment of the run (repeatable)
 #   -- test: exit 1                       expected exit code
 #   -- test: stdout-has TEXT / stdout-lacks TEXT / stderr-has / stderr-lacks
 #   -- test: json PYTHON-EXPR             over the --json report, as r
@@ -48,13 +49,14 @@ expand_vars() {
 }
 
 run_case() {
-    local file=$1 name out err args=() expect_exit=0 within="" sig="" sig_after="" code start end
+    local file=$1 name out err args=() envs=() expect_exit=0 within="" sig="" sig_after="" code start end
     name="e2e/$(basename "$file" .lua)"
     out="$TT_DIR/case.out"; err="$TT_DIR/case.err"
     rm -f "$TT_DIR/report.json" "$TT_DIR/report.xml"
     while IFS= read -r line; do
         case "$line" in
             "-- test: args "*) eval "args+=(${line#-- test: args })" ;;
+            "-- test: env "*) eval "envs+=(${line#-- test: env })" ;;
             "-- test: exit "*) expect_exit=${line#-- test: exit } ;;
             "-- test: within "*) within=${line#-- test: within } ;;
             "-- test: signal "*) read -r sig sig_after <<< "${line#-- test: signal }" ;;
@@ -66,14 +68,14 @@ run_case() {
     if [ -n "$sig" ]; then
         # --foreground: timeout(1) would otherwise signal telltale twice (it
         # forwards the signal, then signals its whole process group).
-        timeout --foreground $((120 * SLOW)) "$BIN" run --json "$TT_DIR/report.json" --junit "$TT_DIR/report.xml" "${args[@]}" "$file" > "$out" 2> "$err" &
+        env "${envs[@]}" timeout --foreground $((120 * SLOW)) "$BIN" run --json "$TT_DIR/report.json" --junit "$TT_DIR/report.xml" "${args[@]}" "$file" > "$out" 2> "$err" &
         local pid=$!
         sleep "$sig_after"
         # timeout(1) forwards the signal to telltale.
         kill -s "$sig" "$pid"
         wait "$pid"; code=$?
     else
-        timeout $((120 * SLOW)) "$BIN" run --json "$TT_DIR/report.json" --junit "$TT_DIR/report.xml" "${args[@]}" "$file" > "$out" 2> "$err"
+        env "${envs[@]}" timeout $((120 * SLOW)) "$BIN" run --json "$TT_DIR/report.json" --junit "$TT_DIR/report.xml" "${args[@]}" "$file" > "$out" 2> "$err"
         code=$?
     fi
     end=$(date +%s%N)

@@ -16,3 +16,4 @@ python3 "$HERE/bench/run.py" "$(pwd)/telltale" "$TT_DIR/floor" "$TT_HTTP" "$TT_D
     "runuser -u postgres -- psql -h $TT_DIR/pgsock -p $TT_PG_PORT -U writer -d app" "$TT_DIR/redact_bench"
 python3 "$HERE/bench/mail.py" "$(pwd)/telltale" "$TT_SMTP_PORT" "$TT_IMAP_PORT" "$TT_MAIL_PASSWORD"
 python3 "$HERE/bench/scale.py" "$(pwd)/telltale" "$TT_DIR/floor_flow" "$TT_HTTP"
+python3 "$HERE/bench/browser.py" "$(pwd)/telltale" "$TT_HTTP"

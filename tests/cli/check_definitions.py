@@ -17,6 +17,7 @@ RECEIVERS = {
     "h": "DbHandle",
     "mb": "Mailbox",
     "msg": "Message",
+    "page": "Page",
 }
 CALL = re.compile(r"(?<![\w.:\"'])([A-Za-z_]\w*(?:[.:][A-Za-z_]\w*)*)\s*[({]")
 KEYWORDS = {"function", "if", "return", "and", "or", "not"}

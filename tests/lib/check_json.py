@@ -53,6 +53,7 @@ def check(r):
     need(isinstance(r.get("started_at"), str) and ISO.match(r["started_at"]), "started_at must be ISO-8601 UTC")
     need(isinstance(r.get("duration_ms"), int), "duration_ms")
     need(isinstance(r.get("repeat"), int) and r["repeat"] >= 1, "repeat must be an integer >= 1")
+    need(r.get("location") is None or isinstance(r["location"], str), "location must be null or a string")
     need(r.get("interrupted_by") in (None, "SIGINT", "SIGTERM"), "interrupted_by")
     need(isinstance(r.get("scenarios"), list), "scenarios must be a list")
     for i, s in enumerate(r["scenarios"]):

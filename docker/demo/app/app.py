@@ -16,6 +16,12 @@ Each known incident has a fault switch, off by default:
   report_job_dies  the report job exits 0 with no output, doing nothing
   hang             every request is accepted and never answered
   misroute         "password" questions are routed to billing
+  bundle_404       the sign-up page's JavaScript bundle (/app/app.js) 404s
+                   after a deploy: the page shows, the form does nothing
+  handler_throws   the new bundle's submit handler throws (a config object
+                   the deploy forgot): every API behind it still answers
+  csp_blocks_api   the page's Content-Security-Policy no longer allows the
+                   API call the form makes
 
 Switch them with DEMO_FAULTS=a,b at start, or at run time from loopback:
   curl -X POST http://127.0.0.1:PORT/admin/fault/NAME?state=on   (or off)
@@ -46,7 +52,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import psycopg2
 
 FAULTS = dict.fromkeys(
-    ("smtp_blocked", "mail_stuck", "poisoned_pool", "key_drift", "report_job_dies", "hang", "misroute"), False)
+    ("smtp_blocked", "mail_stuck", "poisoned_pool", "key_drift", "report_job_dies", "hang", "misroute",
+     "bundle_404", "handler_throws", "csp_blocks_api"), False)
 UNHUNG = threading.Event()  # cleared while the "hang" fault is on
 UNHUNG.set()
 MAIL_WAKE = threading.Event()
@@ -350,6 +357,25 @@ class Handler(BaseHTTPRequestHandler):
         set_fault(name, on)
         return self.reply(200, {name: on})
 
+    # The JavaScript front end: a sign-up page whose bundle posts JSON to
+    # /signup with fetch.  Its three faults break it while /signup works.
+    def app_page(self, query):
+        csp = "default-src 'self'; connect-src " + ("https://api.example.test" if FAULTS["csp_blocks_api"] else "'self'")
+        data = APP_PAGE.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Security-Policy", csp)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def app_bundle(self, query):
+        if FAULTS["bundle_404"]:
+            return self.reply(404, "not found\n")
+        # The broken deploy reads its endpoints from a config it no longer ships.
+        config = "{}" if FAULTS["handler_throws"] else '{"endpoints": {"signup": "/signup"}}'
+        self.reply(200, APP_BUNDLE.replace("__CONFIG__", config), "application/javascript; charset=utf-8")
+
     def health(self, query):
         self.reply(200, {"status": "ok"})
 
@@ -456,7 +482,46 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {"agent": agent, "matched": why})
 
 
+APP_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Sign up</title><script src="/app/app.js" defer></script></head>
+<body>
+<h1>Create your account</h1>
+<form id="signup">
+  <label>E-mail <input id="email" type="email" required></label>
+  <label>Password <input id="password" type="password" required></label>
+  <button id="submit" type="submit">Sign up</button>
+</form>
+<p id="result" role="status"></p>
+</body></html>
+"""
+
+APP_BUNDLE = """// app.js: the sign-up form, posting JSON with fetch.
+const config = __CONFIG__;
+document.getElementById("signup").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const result = document.getElementById("result");
+  const url = config.endpoints.signup;
+  result.textContent = "sending...";
+  try {
+    const resp = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        email: document.getElementById("email").value,
+        password: document.getElementById("password").value,
+      }),
+    });
+    result.textContent = resp.ok ? "Check your inbox" : "Sign-up failed: " + (await resp.text());
+  } catch (err) {
+    result.textContent = "Cannot reach the server";
+    console.error("sign-up request failed:", err.message);
+  }
+});
+"""
+
 ROUTES = {
+    ("GET", "/app/"): Handler.app_page,
+    ("GET", "/app/app.js"): Handler.app_bundle,
     ("GET", "/health"): Handler.health,
     ("POST", "/signup"): Handler.signup,
     ("GET", "/confirm"): Handler.confirm,
