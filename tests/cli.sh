@@ -346,3 +346,25 @@ cli_case definitions-load 2 "declares no steps" -- "$BIN" check "$ROOT/docs/tell
 sed 's/^function DbHandle:fresh(/function DbHandle:freshness(/' "$ROOT/docs/telltale.lua" > "$TT_DIR/drift.lua"
 cli_case definitions-drift 1 "h:fresh (DbHandle:fresh) has a syntax line but is not declared" -- python3 "$C/check_definitions.py" "$ROOT/README.md" "$TT_DIR/drift.lua"
 cli_case definitions-drift-back 1 "DbHandle:freshness is declared but no **syntax:** line" -- python3 "$C/check_definitions.py" "$ROOT/README.md" "$TT_DIR/drift.lua"
+
+# ---- the README a newcomer reads ----
+# Every link of its table of contents leads to a heading (GitHub's anchors).
+python3 - "$ROOT/README.md" > "$TT_DIR/toc.out" 2>&1 <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+body = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+anchors = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"^#+ (.*)$", body, re.M)}
+toc = text[text.index("## Contents"):text.index("\n## ", text.index("## Contents") + 3)]
+links = re.findall(r"\]\(#([^)]+)\)", toc)
+bad = [l for l in links if l not in anchors]
+print("\n".join("no heading for #" + l for l in bad) if bad else "%d links" % len(links))
+sys.exit(1 if bad or not links else 0)
+PY
+if [ $? = 0 ]; then pass "cli/readme-contents"; else fail "cli/readme-contents" "a table-of-contents link leads nowhere" "$TT_DIR/toc.out"; fi
+# The Install section names every build dependency of the Makefile.
+sed -n '/^## Install$/,/^## /p' "$ROOT/README.md" > "$TT_DIR/install.md"
+missing=""
+for p in $(sed -n 's/^DEPS_BUILD := //p' "$ROOT/Makefile"); do grep -qw -- "$p" "$TT_DIR/install.md" || missing="$missing $p"; done
+if [ -z "$missing" ]; then pass "cli/readme-install-deps"; else fail "cli/readme-install-deps" "README's Install lacks DEPS_BUILD packages:$missing"; fi
+# Writing scenarios comes right after the Quick start.
+cli_case readme-order 0 "Quick start|Writing scenarios" -- bash -c "grep '^## ' '$ROOT/README.md' | sed 's/^## //' | paste -sd'|'"
