@@ -95,7 +95,7 @@ no_secrets "$W/repeat.json" "$W/repeat.out" || fail "demo/$RUNS-runs" "a passwor
 example=$(sed -n '/^\$ \.\/telltale run /{s/^\$ //p;q}' "$ROOT/README.md")
 # times and run ids vary
 norm() { sed -E 's/[0-9][0-9.]*(ms|s|m)\b/T/g; s/\(run [0-9a-f]+\)/(run ID)/'; }
-shown=$(sed -n '/^\$ \.\/telltale run /,/^```$/p' "$ROOT/README.md" | sed '1d;$d' | norm)
+shown=$(awk '/^\$ \.\/telltale run / { on = 1; next } on && /^```$/ { exit } on' "$ROOT/README.md" | norm)
 if [ -z "$example" ]; then
     fail "demo/readme-example" "no '\$ ./telltale run' line in README.md"
 else
