@@ -11,6 +11,7 @@
 #include "duration.h"
 #include "redact.h"
 #include "utf8.h"
+#include "xalloc.h"
 
 #define GREEN "\033[32m"
 #define RED "\033[31m"
@@ -216,8 +217,7 @@ static void repeat_summary(const struct options *opt, const struct run_result *r
     char d[32];
     for (size_t i = 0; i < r->nscenarios; i++)
         if (r->scenarios[i].selection_index + 1 > n) n = r->scenarios[i].selection_index + 1;
-    g = calloc(n ? n : 1, sizeof *g);
-    if (!g) return;
+    g = xcalloc(n ? n : 1, sizeof *g);
     for (size_t i = 0; i < r->nscenarios; i++) {
         const struct scenario_result *s = &r->scenarios[i];
         struct group *e = &g[s->selection_index];
