@@ -48,12 +48,13 @@ LUALIB := $(sort $(wildcard lib/*.lua))
 DEPS_BUILD := gcc make pkg-config liblua5.4-dev libcurl4-gnutls-dev libxml2-dev libpq-dev libetpan-dev libgnutls28-dev libmicrohttpd-dev
 DEPS_TEST := libcmocka-dev clang libclang-rt-14-dev nginx-light libxml2-utils curl python3 openssl postgresql pgbouncer \
              dovecot-imapd dovecot-lmtpd postfix python3-psycopg2 \
-             prometheus prometheus-pushgateway prometheus-alertmanager python3-yaml chromium node-tap-parser
+             prometheus prometheus-pushgateway prometheus-alertmanager python3-yaml chromium node-tap-parser \
+             groff-base man-db tmux zsh
 # Applications this project did not write, for tests/conformance.sh.
 DEPS_CONF := python3-django roundcube-core roundcube-sqlite3 php-cli php-sqlite3 \
              wordpress php-mysql mariadb-server mariadb-client
 
-.PHONY: all unit deps demo demo-down test bench install lint format clean fuzzers fuzz fuzz-short tsan soak
+.PHONY: all unit deps demo demo-down test bench install man lint format clean fuzzers fuzz fuzz-short tsan soak
 
 all: $(BIN) unit
 
@@ -128,25 +129,28 @@ deps:
 	@echo "roundcube-core roundcube/dbconfig-install boolean false" | debconf-set-selections 2>/dev/null || true
 	@sh tests/lib/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_CONF)
 
-# The whole suite, twice: the normal build, then under ASan + UBSan.
+# The whole suite, twice: the normal build, then under ASan + UBSan.  Every
+# driver runs (one failing does not stop the others), then tests/all.sh
+# prints one total over all of them.
 test: deps
 	$(MAKE) all
 	$(MAKE) SANITIZE=1 all
-	bash tests/run.sh ./telltale build/unit
-	bash tests/run.sh build-asan/telltale build-asan/unit
-	bash tests/serve.sh ./telltale
-	bash tests/serve.sh build-asan/telltale
-	bash tests/oneshot.sh ./telltale
-	bash tests/oneshot.sh build-asan/telltale
-	bash tests/reports.sh ./telltale
-	bash tests/reports.sh build-asan/telltale
-	bash tests/alertmanager.sh ./telltale
-	bash tests/alertmanager.sh build-asan/telltale
-	bash tests/demo.sh ./telltale
-	bash tests/conformance.sh ./telltale
-	bash tests/conformance.sh build-asan/telltale
-	bash tests/soak.sh build-asan/telltale 4
-	$(MAKE) fuzz-short
+	bash tests/all.sh \
+	  'bash tests/run.sh ./telltale build/unit' \
+	  'bash tests/run.sh build-asan/telltale build-asan/unit' \
+	  'bash tests/serve.sh ./telltale' \
+	  'bash tests/serve.sh build-asan/telltale' \
+	  'bash tests/oneshot.sh ./telltale' \
+	  'bash tests/oneshot.sh build-asan/telltale' \
+	  'bash tests/reports.sh ./telltale' \
+	  'bash tests/reports.sh build-asan/telltale' \
+	  'bash tests/alertmanager.sh ./telltale' \
+	  'bash tests/alertmanager.sh build-asan/telltale' \
+	  'bash tests/demo.sh ./telltale' \
+	  'bash tests/conformance.sh ./telltale' \
+	  'bash tests/conformance.sh build-asan/telltale' \
+	  'bash tests/soak.sh build-asan/telltale 4' \
+	  '$(MAKE) fuzz-short'
 
 # The example scenarios against the demo app and its stack (left running;
 # make demo-down stops it).
@@ -168,10 +172,24 @@ demo-down:
 bench: deps all
 	bash tests/bench/run.sh
 
+# The binary, its Lua library, the man page, the LuaLS definitions of the
+# scenario API (an editor's workspace.library) and bash/zsh completion.
+SHARE := $(DESTDIR)$(PREFIX)/share
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/telltale/lib
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/telltale/lib $(SHARE)/telltale/lua $(SHARE)/man/man1 \
+	  $(SHARE)/bash-completion/completions $(SHARE)/zsh/site-functions
 	install -m 755 telltale $(DESTDIR)$(PREFIX)/bin/telltale
-	install -m 644 $(LUALIB) $(DESTDIR)$(PREFIX)/share/telltale/lib/
+	install -m 644 $(LUALIB) $(SHARE)/telltale/lib/
+	install -m 644 docs/telltale.lua $(SHARE)/telltale/lua/telltale.lua
+	install -m 644 docs/telltale.1 $(SHARE)/man/man1/telltale.1
+	install -m 644 docs/completion/telltale.bash $(SHARE)/bash-completion/completions/telltale
+	install -m 644 docs/completion/_telltale $(SHARE)/zsh/site-functions/_telltale
+
+# The man page is made from the binary's --help (docs/man.sh): after a
+# change to the help, `make man` and commit docs/telltale.1 (tests/cli.sh
+# fails while it is stale).
+man: telltale
+	sh docs/man.sh ./telltale > docs/telltale.1.tmp && mv docs/telltale.1.tmp docs/telltale.1
 
 # Banned calls (as curl's checksrc): unbounded copies and friends.
 lint:

@@ -18,6 +18,7 @@ struct options {
     struct strlist vars;       /* "NAME=VALUE" from --var and --vars-file, in order */
     struct strlist tags;       /* --tag filters: a scenario runs if it has any */
     int parallel;              /* scenarios running at once */
+    int repeat;                /* --repeat: run the selection this many times (1) */
     int browsers;              /* browser pages open at once; 0 = the default (2) */
     int64_t run_timeout_ms;    /* --timeout for the whole run; 0 = none */
     int64_t teardown_grace_ms; /* teardown deadline after SIGINT/SIGTERM */
@@ -28,6 +29,7 @@ struct options {
     bool verbose;
     bool trace;
     bool color;
+    bool progress;   /* the status line: stdout is a terminal, TERM is not dumb, no --trace */
     bool check_only; /* check/list: the top level runs, a missing var is recorded (scenario_def.needed_vars) */
     const char *junit_path;
     const char *json_path;

@@ -73,7 +73,8 @@ enum {
     OPT_NAGIOS,
     OPT_WARNING,
     OPT_CRITICAL,
-    OPT_LOCATION
+    OPT_LOCATION,
+    OPT_REPEAT
 };
 
 static const struct option long_options[] = {
@@ -85,6 +86,7 @@ static const struct option long_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"grace", required_argument, NULL, OPT_GRACE},
     {"fail-fast", no_argument, NULL, OPT_FAIL_FAST},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
     {"junit", required_argument, NULL, OPT_JUNIT},
     {"json", required_argument, NULL, OPT_JSON},
     {"html", required_argument, NULL, OPT_HTML},
@@ -121,6 +123,8 @@ static const struct {
     {OPT_TIMEOUT, CMD_RUN, "  --timeout D          deadline for the whole run, e.g. 10m (default: none)"},
     {OPT_GRACE, CMD_RUN, "  --grace D            deadline for teardowns after SIGINT/SIGTERM (default 10s)"},
     {OPT_FAIL_FAST, CMD_RUN, "  --fail-fast          start no new scenario after the first failure"},
+    {OPT_REPEAT, CMD_RUN,
+     "  --repeat N           run the selection N times in a row, in one process (flakiness check)"},
     {OPT_JUNIT, CMD_RUN, "  --junit FILE         write a JUnit XML report"},
     {OPT_JSON, CMD_RUN, "  --json FILE          write a JSON report"},
     {OPT_HTML, CMD_RUN, "  --html FILE          write an HTML report (one self-contained file)"},
@@ -348,7 +352,7 @@ static int write_reports(const struct options *opt, const struct run_result *r) 
         fprintf(stderr, "telltale: %s\n", f.message);
         rc = -1;
     }
-    if ((opt->prom_file_path || opt->pushgateway_url) && metrics_duplicates(r) > 0)
+    if ((opt->prom_file_path || opt->pushgateway_url) && r->repeat == 1 && metrics_duplicates(r) > 0)
         fprintf(stderr, "telltale: warning: scenarios share a name; metrics export the first of each\n");
     if (opt->prom_file_path && metrics_write_file(opt->prom_file_path, r, &f) != 0) {
         fprintf(stderr, "telltale: %s\n", f.message);
@@ -405,6 +409,14 @@ static int parse_options(int argc, char **argv, const char *cmd, struct options 
             long n = strtol(optarg, &end, 10);
             if (*end || n < 1 || n > 1000) return usage_error("invalid --browsers '%s': expected 1..1000", optarg);
             opt->browsers = (int)n;
+            break;
+        }
+        case OPT_REPEAT: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 1 || n > 100000)
+                return usage_error("invalid --repeat '%s': expected 1..100000", optarg);
+            opt->repeat = (int)n;
             break;
         }
         case OPT_TIMEOUT:
@@ -562,6 +574,7 @@ static int telltale_main(int argc, char **argv) {
 
     signal(SIGPIPE, SIG_IGN);
     opt.parallel = DEFAULT_PARALLEL;
+    opt.repeat = 1;
     opt.max_body = DEFAULT_MAX_BODY;
     opt.max_memory = SANDBOX_DEFAULT_MAX_MEMORY;
     opt.teardown_grace_ms = DEFAULT_GRACE_MS;
@@ -572,6 +585,11 @@ static int telltale_main(int argc, char **argv) {
     if (rc == 0 && (opt.warning_ms || opt.critical_ms) && !opt.nagios)
         rc = usage_error("%s are thresholds of --nagios, which was not given", "--warning and --critical");
     if (rc != 0) goto out;
+    /* The status line needs a terminal that understands "erase line";
+     * --trace's lines on stderr would run into it, and --nagios's stdout
+     * is for Nagios. */
+    opt.progress =
+        isatty(STDOUT_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0 && !opt.trace && !opt.nagios;
     if (optind >= argc) {
         rc = usage_error("%s needs at least one scenario file or directory", cmd);
         goto out;

@@ -143,7 +143,7 @@ static void scenario(struct buf *b, const struct scenario_result *s) {
     } else {
         buf_puts(b, "null");
     }
-    buf_printf(b, ",\"duration_ms\":%lld,", (long long)s->duration_ms);
+    buf_printf(b, ",\"duration_ms\":%lld,\"repeat\":%d,", (long long)s->duration_ms, s->repeat);
     key(b, "trace_id");
     if (s->trace_id[0])
         str(b, s->trace_id);
@@ -184,7 +184,7 @@ int report_json_write(const char *path, const struct run_result *r, struct failu
     buf_puts(&b, ",");
     key(&b, "started_at");
     str(&b, when);
-    buf_printf(&b, ",\"duration_ms\":%lld,", (long long)r->duration_ms);
+    buf_printf(&b, ",\"duration_ms\":%lld,\"repeat\":%d,", (long long)r->duration_ms, r->repeat);
     key(&b, "interrupted_by");
     if (r->interrupted_by)
         str(&b, r->interrupted_by == SIGINT ? "SIGINT" : r->interrupted_by == SIGTERM ? "SIGTERM" : "signal");

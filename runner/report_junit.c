@@ -45,10 +45,17 @@ static void xml(struct buf *b, const char *s) { xml_capped(b, s, FAILURE_DETAIL_
 
 static double secs(int64_t ms) { return (double)ms / 1000.0; }
 
-static void testcase(struct buf *b, const struct scenario_result *s, const char *prefix, const struct step_result *st) {
+/* With --repeat, each run's testcases are told apart by " #k". */
+static void run_suffix(struct buf *b, const struct scenario_result *s, int repeat) {
+    if (repeat > 1) buf_printf(b, " #%d", s->repeat);
+}
+
+static void testcase(struct buf *b, const struct scenario_result *s, const char *prefix, const struct step_result *st,
+                     int repeat) {
     buf_puts(b, "    <testcase name=\"");
     xml(b, prefix);
     xml(b, st->name);
+    run_suffix(b, s, repeat);
     buf_puts(b, "\" classname=\"");
     xml(b, s->name);
     buf_printf(b, "\" time=\"%.3f\"", secs(st->duration_ms));
@@ -98,7 +105,7 @@ static void count(const struct step_result *st, size_t n, size_t *tests, size_t 
     }
 }
 
-static void testsuite(struct buf *b, const struct scenario_result *s, size_t id) {
+static void testsuite(struct buf *b, const struct scenario_result *s, size_t id, int repeat) {
     size_t tests = 0, failures = 0, skipped = 0, errors = s->status == SCENARIO_ERROR ? 1 : 0;
     char when[40];
     count(s->steps, s->nsteps, &tests, &failures, &skipped);
@@ -110,6 +117,7 @@ static void testsuite(struct buf *b, const struct scenario_result *s, size_t id)
     when[19] = '\0';
     buf_printf(b, "  <testsuite id=\"%zu\" name=\"", id);
     xml(b, s->name);
+    run_suffix(b, s, repeat);
     buf_puts(b, "\" package=\"");
     xml(b, s->file);
     buf_printf(b,
@@ -122,7 +130,9 @@ static void testsuite(struct buf *b, const struct scenario_result *s, size_t id)
     if (s->trace_id[0]) buf_printf(b, "      <property name=\"trace_id\" value=\"%s\"/>\n", s->trace_id);
     buf_puts(b, "    </properties>\n");
     if (s->status == SCENARIO_ERROR) {
-        buf_puts(b, "    <testcase name=\"load\" classname=\"");
+        buf_puts(b, "    <testcase name=\"load");
+        run_suffix(b, s, repeat);
+        buf_puts(b, "\" classname=\"");
         xml(b, s->name);
         buf_puts(b, "\" time=\"0\">\n      <error type=\"");
         xml(b, failure_kind_name(s->failure.kind));
@@ -132,12 +142,14 @@ static void testsuite(struct buf *b, const struct scenario_result *s, size_t id)
         xml_capped(b, s->failure.message, FAILURE_MESSAGE_MAX);
         buf_puts(b, "</error>\n    </testcase>\n");
     } else if (s->status == SCENARIO_SKIPPED && s->nsteps == 0) {
-        buf_puts(b, "    <testcase name=\"not started\" classname=\"");
+        buf_puts(b, "    <testcase name=\"not started");
+        run_suffix(b, s, repeat);
+        buf_puts(b, "\" classname=\"");
         xml(b, s->name);
         buf_puts(b, "\" time=\"0\">\n      <skipped/>\n    </testcase>\n");
     }
-    for (size_t i = 0; i < s->nsteps; i++) testcase(b, s, "", &s->steps[i]);
-    for (size_t i = 0; i < s->nteardown; i++) testcase(b, s, "teardown: ", &s->teardown[i]);
+    for (size_t i = 0; i < s->nsteps; i++) testcase(b, s, "", &s->steps[i], repeat);
+    for (size_t i = 0; i < s->nteardown; i++) testcase(b, s, "teardown: ", &s->teardown[i], repeat);
     buf_puts(b, "    <system-out/>\n    <system-err/>\n  </testsuite>\n");
 }
 
@@ -146,7 +158,7 @@ int report_junit_write(const char *path, const struct run_result *r, struct fail
     int rc;
     buf_init(&b, 0);
     buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
-    for (size_t i = 0; i < r->nscenarios; i++) testsuite(&b, &r->scenarios[i], i);
+    for (size_t i = 0; i < r->nscenarios; i++) testsuite(&b, &r->scenarios[i], i, r->repeat);
     buf_puts(&b, "</testsuites>\n");
     rc = report_file_write(path, &b, f);
     buf_free(&b);

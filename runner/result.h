@@ -57,6 +57,8 @@ struct scenario_result {
     size_t nteardown;
     struct failure failure; /* the first failure: what the console shows */
     char trace_id[33];      /* W3C trace id of this run (32 hex digits), "" if it never started */
+    int repeat;             /* which run of the selection (--repeat), from 1 */
+    size_t selection_index; /* the file's place in the selection: the same in every run */
 };
 
 struct run_result {
@@ -65,6 +67,7 @@ struct run_result {
     int64_t started_at_ms; /* wall clock, Unix ms */
     int64_t duration_ms;
     int interrupted_by; /* signal number, 0 if none */
+    int repeat;         /* --repeat: runs of the selection, 1 without it */
     struct scenario_result *scenarios;
     size_t nscenarios;
 };

@@ -36,7 +36,8 @@ struct scen;
 struct run {
     struct engine *engine;
     const struct strlist *files;
-    size_t next;    /* next file to start */
+    size_t njobs;   /* files × --repeat: job i runs file i % files->len, round i / files->len */
+    size_t next;    /* next job to start */
     size_t active;  /* scenarios running now */
     bool stopping;  /* no new scenarios, kill running steps */
     bool hard_stop; /* second signal: skip remaining teardowns too */
@@ -48,9 +49,12 @@ struct run {
     uint64_t started_ms;   /* monotonic */
     struct loop_io sigio;
     struct loop_timer run_timer;
-    struct scenario_result *results; /* one per file, in file order */
-    bool *included;                  /* false: filtered out by --tag */
-    struct scen **running;           /* indexed like results; NULL when not running */
+    struct loop_timer progress_timer; /* redraws the status line */
+    bool side_by_side;                /* scenarios may interleave: -v step lines name theirs */
+    struct scenario_result *results;  /* one per job, in job order */
+    bool *included;                   /* false: filtered out by --tag */
+    struct scen **running;            /* indexed like results; NULL when not running */
+    size_t finished;                  /* jobs done (run, errored or filtered out): the progress count */
 };
 
 struct scen {
@@ -136,6 +140,7 @@ static void finish_scenario(struct scen *sc) {
         if (r->teardown[i].status == STEP_FAILED) r->status = SCENARIO_FAILED;
     if (r->status != SCENARIO_PASSED) run->any_failed = true;
     report_console_scenario(run->engine->opt, r);
+    run->finished++;
 
     run->running[sc->index] = NULL;
     task_free(sc->task);
@@ -161,6 +166,7 @@ static void on_teardown_done(struct task *t, struct failure *f, void *data) {
     } else {
         sr->status = STEP_PASSED;
     }
+    report_console_step(sc->run->engine->opt, sc->result, sr, true, sc->run->side_by_side);
     sc->step++;
     run_teardown(sc);
 }
@@ -216,6 +222,7 @@ static void on_step_done(struct task *t, struct failure *f, void *data) {
     if (!f) {
         sr->status = STEP_PASSED;
         failure_clear(&sr->failure);
+        report_console_step(sc->run->engine->opt, sc->result, sr, false, sc->run->side_by_side);
         sc->step++;
         run_step(sc);
         return;
@@ -241,6 +248,7 @@ static void on_step_done(struct task *t, struct failure *f, void *data) {
     sr->status = STEP_FAILED;
     failure_move(&sr->failure, f);
     failure_copy(&sc->result->failure, &sr->failure);
+    report_console_step(sc->run->engine->opt, sc->result, sr, false, sc->run->side_by_side);
     start_teardowns(sc); /* the remaining steps stay "skipped" */
 }
 
@@ -278,7 +286,7 @@ static void init_steps(struct step_result **out, size_t *n, const struct step_de
 }
 
 static void start_scenario(struct run *run, size_t index) {
-    const char *file = run->files->items[index];
+    const char *file = run->files->items[index % run->files->len];
     struct scenario_result *r = &run->results[index];
     struct scen *sc = xcalloc(1, sizeof *sc);
     struct failure f = {0};
@@ -295,11 +303,13 @@ static void start_scenario(struct run *run, size_t index) {
         script_def_free(&sc->def);
         run->any_failed = true;
         report_console_scenario(run->engine->opt, r);
+        run->finished++;
         free(sc);
         return;
     }
     if (!script_def_has_tag(&sc->def, &run->engine->opt->tags)) {
         run->included[index] = false;
+        run->finished++;
         task_free(sc->task);
         script_def_free(&sc->def);
         free(sc);
@@ -324,6 +334,8 @@ static void start_scenario(struct run *run, size_t index) {
     lua_setfield(L, -2, "started_at");                        /* run */
     lua_pushstring(L, r->trace_id);                           /* run, id */
     lua_setfield(L, -2, "trace_id");                          /* run */
+    lua_pushinteger(L, r->repeat);                            /* run, k */
+    lua_setfield(L, -2, "repeat_index");                      /* run */
     lua_pop(L, 1);                                            /* */
     lua_newtable(L);                                          /* ctx: shared by the steps and teardowns of this run */
     sc->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -334,10 +346,16 @@ static void start_scenario(struct run *run, size_t index) {
     run_step(sc);
 }
 
+/* Rounds of --repeat run one after another: the next round starts when
+ * the last scenario of this one has ended, so that no scenario ever runs
+ * alongside another run of itself (they would share a mailbox, rows), and
+ * each round is the whole selection as a separate `telltale run` would
+ * run it. */
 static void start_next(struct run *run) {
     const struct options *opt = run->engine->opt;
-    while (!run->stopping && run->active < (size_t)opt->parallel && run->next < run->files->len) {
+    while (!run->stopping && run->active < (size_t)opt->parallel && run->next < run->njobs) {
         if (opt->fail_fast && run->any_failed) return;
+        if (run->next % run->files->len == 0 && run->active > 0) return;
         start_scenario(run, run->next++);
     }
 }
@@ -348,7 +366,7 @@ static void stop_all(struct run *run, enum failure_kind kind, const char *why) {
     struct failure f = {0};
     failure_set(&f, kind, "%s", why);
     run->stopping = true;
-    for (size_t i = 0; i < run->files->len; i++) {
+    for (size_t i = 0; i < run->njobs; i++) {
         struct scen *sc = run->running[i];
         if (sc && sc->retry_pending) {
             /* Waiting to retry: the last attempt's failure is the step's. */
@@ -356,6 +374,7 @@ static void stop_all(struct run *run, enum failure_kind kind, const char *why) {
             sc->retry_pending = false;
             sc->result->steps[sc->step].status = STEP_FAILED;
             failure_copy(&sc->result->failure, &sc->result->steps[sc->step].failure);
+            report_console_step(run->engine->opt, sc->result, &sc->result->steps[sc->step], false, run->side_by_side);
             start_teardowns(sc);
         } else if (sc && (!sc->in_teardown || run->hard_stop)) {
             task_kill(sc->task, &f);
@@ -379,6 +398,7 @@ static void on_signal(struct loop *loop, struct loop_io *io, unsigned events) {
     char why[64];
     (void)loop;
     (void)events;
+    report_console_progress_clear(); /* the messages below start a line of their own */
     while (read(io->fd, &signo, 1) == 1) {
         if (run->signal) {
             run->hard_stop = true;
@@ -402,6 +422,40 @@ static void on_run_timeout(struct loop *loop, struct loop_timer *timer) {
     run->stopping = true;
 }
 
+/* ---- the status line ---- */
+
+#define PROGRESS_INTERVAL_MS 100 /* ten redraws a second at most */
+
+/* What runs now, for the status line: of the scenarios running (all in
+ * the current round of --repeat, so only that round is looked at), the
+ * one longest in its current step — the one a person waits on. */
+static void on_progress(struct loop *loop, struct loop_timer *timer) {
+    struct run *run = timer->data;
+    struct console_progress p = {.position = run->finished, .total = run->njobs};
+    size_t nfiles = run->files->len, from = run->next ? (run->next - 1) / nfiles * nfiles : 0;
+    const struct scen *oldest = NULL;
+    uint64_t now = loop_now(loop);
+    for (size_t i = from; i < run->next; i++) {
+        const struct scen *sc = run->running[i];
+        if (!sc) continue;
+        p.more++;
+        if (!oldest || sc->item_started_ms < oldest->item_started_ms) oldest = sc;
+    }
+    if (oldest) {
+        size_t item = oldest->in_teardown ? oldest->def.nteardowns - 1 - oldest->step : oldest->step;
+        bool valid = oldest->in_teardown ? oldest->step < oldest->def.nteardowns : oldest->step < oldest->def.nsteps;
+        p.more--;
+        p.position = oldest->index + 1;
+        p.scenario = oldest->def.name;
+        p.teardown = oldest->in_teardown;
+        p.step = !valid ? NULL : oldest->in_teardown ? oldest->def.teardowns[item].name : oldest->def.steps[item].name;
+        p.repeat = run->engine->opt->repeat > 1 ? oldest->result->repeat : 0;
+        p.elapsed_ms = (int64_t)(now - oldest->item_started_ms);
+    }
+    report_console_progress(run->engine->opt, &p);
+    loop_timer_start(loop, timer, now + PROGRESS_INTERVAL_MS);
+}
+
 static void abandon_run(struct task *t, const char *why, int signo, void *data);
 
 /* SIGINT and SIGTERM stay blocked (main blocked them before anything else,
@@ -423,7 +477,7 @@ static int watch_signals(struct run *run, sigset_t *old) {
 static int exit_code(const struct run *run) {
     bool failed = false, error = false;
     if (run->signal) return 128 + run->signal;
-    for (size_t i = 0; i < run->files->len; i++) {
+    for (size_t i = 0; i < run->njobs; i++) {
         if (!run->included[i]) continue;
         if (run->results[i].status == SCENARIO_ERROR) error = true;
         /* A scenario that never ran did not pass: a CI gate must not go
@@ -435,11 +489,11 @@ static int exit_code(const struct run *run) {
 
 /* The run_result of what is known now; results move into out. */
 static void collect_results(struct run *run, uint64_t started, struct run_result *out) {
-    const struct strlist *files = run->files;
     out->duration_ms = (int64_t)(loop_clock_ms() - started);
     out->interrupted_by = run->signal;
-    out->scenarios = xcalloc(files->len ? files->len : 1, sizeof *out->scenarios);
-    for (size_t i = 0; i < files->len; i++) {
+    out->repeat = run->engine->opt->repeat > 1 ? run->engine->opt->repeat : 1;
+    out->scenarios = xcalloc(run->njobs ? run->njobs : 1, sizeof *out->scenarios);
+    for (size_t i = 0; i < run->njobs; i++) {
         if (run->included[i])
             out->scenarios[out->nscenarios++] = run->results[i];
         else
@@ -457,10 +511,10 @@ static void abandon_run(struct task *t, const char *why, int signo, void *data) 
     struct failure f = {0};
     const char *stuck = NULL;
     int code;
-    for (size_t i = 0; i < run->files->len; i++)
+    for (size_t i = 0; i < run->njobs; i++)
         if (run->running[i] && run->running[i]->task == t) stuck = run->running[i]->def.name;
     if (!stuck && t) stuck = task_scenario(t); /* closing its state, after its report */
-    for (size_t i = 0; i < run->files->len; i++) {
+    for (size_t i = 0; i < run->njobs; i++) {
         struct scen *sc = run->running[i];
         struct scenario_result *r;
         struct step_result *sr;
@@ -513,17 +567,21 @@ int run_scenarios(struct engine *engine, const struct strlist *files, run_report
     run.engine = engine;
     run.files = files;
     run.report = report;
-    run.results = xcalloc(files->len ? files->len : 1, sizeof *run.results);
-    run.included = xcalloc(files->len ? files->len : 1, sizeof *run.included);
-    run.running = xcalloc(files->len ? files->len : 1, sizeof *run.running);
-    for (size_t i = 0; i < files->len; i++) {
-        const char *base = strrchr(files->items[i], '/');
+    run.njobs = files->len * (size_t)(engine->opt->repeat > 1 ? engine->opt->repeat : 1);
+    run.results = xcalloc(run.njobs ? run.njobs : 1, sizeof *run.results);
+    run.included = xcalloc(run.njobs ? run.njobs : 1, sizeof *run.included);
+    run.running = xcalloc(run.njobs ? run.njobs : 1, sizeof *run.running);
+    for (size_t i = 0; i < run.njobs; i++) {
+        const char *file = files->items[i % files->len], *base = strrchr(file, '/');
         run.included[i] = true;
-        run.results[i].file = xstrdup(files->items[i]);
-        run.results[i].name = xstrdup(base ? base + 1 : files->items[i]);
+        run.results[i].file = xstrdup(file);
+        run.results[i].name = xstrdup(base ? base + 1 : file);
         run.results[i].status = SCENARIO_SKIPPED;
+        run.results[i].repeat = (int)(i / files->len) + 1;
+        run.results[i].selection_index = i % files->len;
     }
     memset(out, 0, sizeof *out);
+    out->repeat = engine->opt->repeat > 1 ? engine->opt->repeat : 1;
     snprintf(out->run_id, sizeof out->run_id, "%s", engine->run_id);
     if (engine->opt->location) snprintf(out->location, sizeof out->location, "%s", engine->opt->location);
     out->started_at_ms = wall_ms();
@@ -537,11 +595,14 @@ int run_scenarios(struct engine *engine, const struct strlist *files, run_report
         run.deadline_ms = started + (uint64_t)engine->opt->run_timeout_ms;
         loop_timer_start(engine->loop, &run.run_timer, run.deadline_ms);
     }
+    run.side_by_side = engine->opt->parallel > 1 && files->len > 1;
+    loop_timer_init(&run.progress_timer, on_progress, &run);
+    if (engine->opt->progress) loop_timer_start(engine->loop, &run.progress_timer, started);
     run.sigio.fd = -1;
     if (watch_signals(&run, &old) != 0) fprintf(stderr, "telltale: cannot watch signals: %s\n", strerror(errno));
 
     start_next(&run);
-    while (run.active > 0 || (!run.stopping && run.next < files->len && !(engine->opt->fail_fast && run.any_failed))) {
+    while (run.active > 0 || (!run.stopping && run.next < run.njobs && !(engine->opt->fail_fast && run.any_failed))) {
         if (loop_run_once(engine->loop) != 0) {
             fprintf(stderr, "telltale: event loop failed: %s\n", strerror(errno));
             break;
@@ -550,6 +611,8 @@ int run_scenarios(struct engine *engine, const struct strlist *files, run_report
     }
 
     loop_timer_stop(engine->loop, &run.run_timer);
+    loop_timer_stop(engine->loop, &run.progress_timer);
+    report_console_progress_clear();
     if (run.sigio.fd >= 0) loop_io_set(engine->loop, &run.sigio, 0);
     /* Signals that come from here on wait, blocked, until the process
      * exits: the reports are being written. */

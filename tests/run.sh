@@ -133,13 +133,13 @@ cli_case() { # NAME EXPECTED_EXIT EXPECTED_TEXT -- COMMAND...
 }
 
 # TT_ONLY=pattern runs the matching e2e cases only (and skips the CLI cases);
-# TT_ONLY=mail_cases runs tests/mail_cases.sh only.
+# TT_ONLY=mail_cases runs tests/mail_cases.sh only, TT_ONLY=cli tests/cli.sh only.
 for f in "$HERE"/e2e/*${TT_ONLY:-}*.lua; do
     [ -f "$f" ] && run_case "$f"
 done
 
 # ---- command-line cases: tests/cli.sh ----
-[ -z "${TT_ONLY:-}" ] && . "$HERE/cli.sh"
+[ -z "${TT_ONLY:-}" ] || [ "${TT_ONLY}" = cli ] && . "$HERE/cli.sh"
 [ -z "${TT_ONLY:-}" ] || [ "${TT_ONLY}" = mail_cases ] && . "$HERE/mail_cases.sh"
 
 echo
