@@ -18,19 +18,19 @@ end
 -- eventually.lua (20 KB of a state's 55), db.lua, mail.lua and form.lua
 -- before they ever check anything.
 
--- expect and eventually: the global is a stub that requires the module on
+-- expect and eventually: the global is a loader that requires the module on
 -- its first call and puts the function in its place.  A tail call, so
 -- the module's error levels still point at the scenario's line.
 local function on_first_call(name, module)
   local fn
-  local function stub(...)
+  local function load_then_call(...)
     if not fn then
       fn = require(module)
-      if rawget(_G, name) == stub then rawset(_G, name, fn) end
+      if rawget(_G, name) == load_then_call then rawset(_G, name, fn) end
     end
     return fn(...)
   end
-  _G[name] = stub
+  _G[name] = load_then_call
 end
 on_first_call("expect", "telltale.expect")
 on_first_call("eventually", "telltale.eventually")

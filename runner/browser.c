@@ -1,10 +1,10 @@
 /* browser.c — the DevTools-protocol driver; see browser.h.
  *
- * The process: fork, a process group of its own (so one kill ends the
- * renderers and the GPU helper too), PR_SET_PDEATHSIG so a telltale killed
- * with SIGKILL takes it along, signals unblocked (run.c blocks SIGINT and
- * SIGTERM for its signalfd, and a child inherits the mask), the two pipe
- * ends dup'ed to fds 3 and 4.
+ * The process: spawn.h's (a process group of its own, so one kill ends
+ * the renderers and the GPU helper too; default signals and an empty mask,
+ * though run.c blocks SIGINT and SIGTERM for its signalfd), the two pipe
+ * ends as fds 3 and 4.  A telltale killed with SIGKILL takes it along: the
+ * pipe closes and Chromium exits on its EOF.
  *
  * Messages are decoded by json.c into a private Lua state: the driver needs
  * a handful of fields (id, method, sessionId, a few params) and the binding
@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +34,7 @@
 #include "json.h"
 #include "loop.h"
 #include "result.h"
+#include "spawn.h"
 #include "xalloc.h"
 
 #define MAX_MESSAGE (64 * 1024 * 1024) /* a reply larger than this (a huge screenshot) kills the browser */
@@ -63,6 +63,7 @@ static struct {
     int max_pages;
     lua_State *J; /* decodes messages */
     pid_t pid;    /* 0: no Chromium */
+    struct spawn_child child;
     int gen;
     int to_fd, from_fd;
     struct loop_io in_io, out_io;
@@ -227,10 +228,14 @@ static int find_chromium(char *out, size_t len, struct failure *f) {
     return failure_set(f, FAILURE_SCRIPT, "browser: chromium not found (apt-get install chromium)");
 }
 
-static void child(const char *exe, int rfd, int wfd) {
+/* Chromium on the pipe: its fd 3 reads what we write, its fd 4 is what we
+ * read; a process group of its own (one kill ends its renderers too), and
+ * its output to /dev/null.  When telltale dies, even by SIGKILL, the pipe
+ * closes and Chromium exits (it ends on EOF of its DevTools pipe). */
+static int spawn_chromium(const char *exe, int rfd, int wfd, struct failure *f) {
     char datadir[300];
-    sigset_t none;
-    int log;
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC), rc;
+    const int extra[2] = {rfd, wfd};
     snprintf(datadir, sizeof datadir, "--user-data-dir=%s", B.datadir);
     const char *argv[] = {exe,
                           "--headless=new",
@@ -251,24 +256,17 @@ static void child(const char *exe, int rfd, int wfd) {
                           "--mute-audio",
                           "about:blank",
                           NULL};
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL); /* SIG_IGN would survive exec */
-    /* Out of the way of 3 and 4 first: the pipe ends may be those numbers. */
-    rfd = fcntl(rfd, F_DUPFD, 10);
-    wfd = fcntl(wfd, F_DUPFD, 10);
-    if (rfd < 0 || wfd < 0 || dup2(rfd, 3) < 0 || dup2(wfd, 4) < 0) _exit(126);
-    log = open("/dev/null", O_RDWR);
-    if (log >= 0) {
-        dup2(log, 0);
-        dup2(log, 1);
-        dup2(log, 2);
-    }
-    close_range(5, ~0U, 0);
-    execv(exe, (char *const *)argv);
-    _exit(127);
+    struct spawn_opts o = {.argv = (char *const *)argv,
+                           .in = null,
+                           .out = null,
+                           .err = null,
+                           .extra = extra,
+                           .nextra = 2,
+                           .own_group = true,
+                           .pidfd = true};
+    rc = spawn_start(&o, &B.child, f);
+    if (null >= 0) close(null);
+    return rc;
 }
 
 static int start_chromium(struct failure *f) {
@@ -283,14 +281,8 @@ static int start_chromium(struct failure *f) {
         failure_set(f, FAILURE_INTERNAL, "browser: pipe: %s", strerror(errno));
         goto fail;
     }
-    B.pid = fork();
-    if (B.pid < 0) {
-        B.pid = 0;
-        failure_set(f, FAILURE_INTERNAL, "browser: fork: %s", strerror(errno));
-        goto fail;
-    }
-    if (B.pid == 0) child(exe, to[0], from[1]);
-    setpgid(B.pid, B.pid); /* also here: no race with the kill of the group */
+    if (spawn_chromium(exe, to[0], from[1], f) != 0) goto fail;
+    B.pid = B.child.pid;
     close(to[0]);
     close(from[1]);
     B.to_fd = to[1];
@@ -328,10 +320,8 @@ static int stop_chromium(void) {
     if (!B.pid) return 0;
     loop_io_set(B.loop, &B.in_io, 0);
     loop_io_set(B.loop, &B.out_io, 0);
-    kill(-B.pid, SIGKILL);
-    kill(B.pid, SIGKILL);
-    while (waitpid(B.pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    spawn_signal(&B.child, SIGKILL);
+    spawn_wait(&B.child, -1, &status);
     close(B.to_fd);
     close(B.from_fd);
     buf_free(&B.in);

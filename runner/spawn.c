@@ -2,6 +2,7 @@
 #include "spawn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <spawn.h>
@@ -13,6 +14,8 @@
 
 #include "clock.h"
 #include "failure.h"
+
+#define SPAWN_MAX_EXTRA 8
 
 extern char **environ;
 
@@ -30,12 +33,16 @@ static int set_attr(posix_spawnattr_t *attr, const struct spawn_opts *o) {
     return rc;
 }
 
-/* dup2 clears close-on-exec on the copy: the originals may keep it. */
-static int set_files(posix_spawn_file_actions_t *fa, const struct spawn_opts *o) {
+/* dup2 clears close-on-exec on the copy: the originals may keep it.  The
+ * extra fds were moved above the numbers they go to (high[]), so no dup2
+ * overwrites a source still to be copied. */
+static int set_files(posix_spawn_file_actions_t *fa, const struct spawn_opts *o, const int *high) {
     const int from[3] = {o->in, o->out, o->err};
     int rc = 0;
     for (int i = 0; i < 3 && !rc; i++)
         if (from[i] >= 0) rc = posix_spawn_file_actions_adddup2(fa, from[i], i);
+    for (int i = 0; i < o->nextra && !rc; i++) rc = posix_spawn_file_actions_adddup2(fa, high[i], 3 + i);
+    if (!rc && o->nextra > 0) rc = posix_spawn_file_actions_addclosefrom_np(fa, 3 + o->nextra);
     return rc;
 }
 
@@ -45,14 +52,22 @@ int spawn_start(const struct spawn_opts *o, struct spawn_child *c, struct failur
     pid_t pid = 0;
     int rc;
 
+    int high[SPAWN_MAX_EXTRA];
+    int nhigh = 0;
+
     *c = (struct spawn_child){.pidfd = -1, .group = o->own_group};
+    if (o->nextra > SPAWN_MAX_EXTRA)
+        return failure_set(f, FAILURE_INTERNAL, "cannot run '%s': too many fds", o->argv[0]);
     posix_spawnattr_init(&attr);
     posix_spawn_file_actions_init(&fa);
     rc = set_attr(&attr, o);
-    if (!rc) rc = set_files(&fa, o);
+    for (; !rc && nhigh < o->nextra; nhigh++)
+        if ((high[nhigh] = fcntl(o->extra[nhigh], F_DUPFD_CLOEXEC, 3 + o->nextra)) < 0) rc = errno;
+    if (!rc) rc = set_files(&fa, o, high);
     if (!rc)
         rc = o->search_path ? posix_spawnp(&pid, o->argv[0], &fa, &attr, o->argv, environ)
                             : posix_spawn(&pid, o->argv[0], &fa, &attr, o->argv, environ);
+    while (nhigh > 0) close(high[--nhigh]);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     if (rc) {

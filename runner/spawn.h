@@ -1,5 +1,5 @@
-/* spawn.h — the one way telltale starts a child process: serve's runs,
- * alert exec hooks, wrap's command.
+/* spawn.h — the one way telltale starts a child process:
+ * serve's runs, alert exec hooks, wrap's command, the browser.
  *
  * posix_spawn, so nothing but the exec happens between fork and exec (safe
  * from any thread; glibc's posix_spawnp reports an exec failure such as
@@ -28,6 +28,8 @@ struct spawn_opts {
     char *const *argv;    /* NULL-terminated; argv[0] is the program */
     bool search_path;     /* look argv[0] up in PATH (no '/' in it) */
     int in, out, err;     /* fds for the child's 0, 1, 2; -1 = inherit ours */
+    const int *extra;     /* more fds, given to the child as 3, 4, ... (a */
+    int nextra;           /* browser's DevTools pipe); then every fd above is closed */
     bool own_group;       /* a process group of its own (pgid = pid) */
     const sigset_t *mask; /* the child's signal mask; NULL = nothing blocked */
     bool pidfd;           /* open a pidfd for waiting (spawn_wait, the loop) */
