@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock.h"
 #include "core_lua.h"
 #include "duration.h"
 #include "failure.h"
@@ -27,7 +28,6 @@ static int fs_fresh(lua_State *L) {
     const char *path = luaL_checklstring(L, 1, &len);
     int64_t allowed = core_check_duration(L, 2), age;
     struct failure f = {0};
-    struct timespec now;
     struct stat st;
     char age_s[32], allowed_s[32], when[40], detail[128];
 
@@ -41,8 +41,7 @@ static int fs_fresh(lua_State *L) {
             failure_set(&f, FAILURE_MISSING, "%s cannot be checked: %s", path, strerror(errno));
         return core_raise_failure(L, &f);
     }
-    clock_gettime(CLOCK_REALTIME, &now);
-    age = ((int64_t)now.tv_sec - st.st_mtim.tv_sec) * 1000 + (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+    age = clock_wall_ms() - ((int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
     /* A timestamp from the future (clock skew, a copy with -p) counts as
      * just written: freshness is what is asked. */
     if (age < 0) age = 0;
