@@ -100,7 +100,7 @@ static void print_step(const struct options *opt, const char *scenario, const ch
 
 void report_console_step(const struct options *opt, const struct scenario_result *r, const struct step_result *s,
                          bool teardown, bool side_by_side) {
-    if (!opt->verbose) return;
+    if (!opt->verbose || opt->nagios) return; /* under --nagios -v adds per-step perfdata instead */
     erase_status();
     print_step(opt, side_by_side ? r->name : NULL, teardown ? "teardown: " : "", s);
     fflush(stdout);
