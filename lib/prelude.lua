@@ -35,18 +35,5 @@ end
 on_first_call("expect", "telltale.expect")
 on_first_call("eventually", "telltale.eventually")
 
--- The checks over database handles, mailboxes and forms: the first lookup
--- of a name the table lacks requires the module, which fills the table.
-local function on_first_use(t, module)
-  setmetatable(t, {
-    __index = function(self, key)
-      setmetatable(self, nil)
-      require(module)
-      return rawget(self, key)
-    end,
-  })
-end
-on_first_use(db._methods, "telltale.db")
-on_first_use(mail._methods, "telltale.mail")
-on_first_use(mail, "telltale.mail") -- mail.address
-on_first_use(html._form_methods, "telltale.form")
+-- db, mail and html load lib/db.lua, mail.lua and form.lua when a scenario
+-- first uses them (script.c's modules, sandbox_lazy_libs).

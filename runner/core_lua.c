@@ -335,16 +335,17 @@ void core_headers_add(lua_State *L, const char *name, size_t nlen, const char *v
     char lower[256];
     if (nlen >= sizeof lower) nlen = sizeof lower - 1;
     for (size_t i = 0; i < nlen; i++) lower[i] = (char)tolower((unsigned char)name[i]);
-    lower[nlen] = '\0';
-    if ((lua_pushstring(L, lower), lua_rawget(L, -2)) == LUA_TSTRING) { /* ..., headers, old */
-        lua_pushliteral(L, ", ");                                       /* ..., headers, old, sep */
-        lua_pushlstring(L, value, vlen);                                /* ..., headers, old, sep, v */
-        lua_concat(L, 3);                                               /* ..., headers, joined */
+    lua_pushlstring(L, lower, nlen); /* ..., headers, name */
+    lua_pushvalue(L, -1);            /* ..., headers, name, name */
+    if (lua_rawget(L, -3) == LUA_TSTRING) { /* ..., headers, name, old */
+        lua_pushliteral(L, ", ");           /* ..., headers, name, old, sep */
+        lua_pushlstring(L, value, vlen);    /* ..., headers, name, old, sep, v */
+        lua_concat(L, 3);                   /* ..., headers, name, joined */
     } else {
-        lua_pop(L, 1);                   /* ..., headers */
-        lua_pushlstring(L, value, vlen); /* ..., headers, v */
+        lua_pop(L, 1);                   /* ..., headers, name */
+        lua_pushlstring(L, value, vlen); /* ..., headers, name, v */
     }
-    lua_setfield(L, -2, lower); /* ..., headers */
+    lua_rawset(L, -3); /* ..., headers */
 }
 
 void core_open(lua_State *L) {

@@ -586,8 +586,9 @@ static void createmeta(lua_State *L) {
 }
 
 int luaopen_html(lua_State *L) {
-    /* libxml2 sets up its globals lazily and not thread-safely: do it here,
-     * while the engine is still single-threaded. */
+    /* libxml2 sets up its globals lazily and not thread-safely: the only
+     * other threads that parse HTML are mail's workers, and mail.c calls
+     * this too before it starts them, on this same thread. */
     xmlInitParser();
     luaL_newlib(L, html_funcs); /* html */
     createmeta(L);              /* html */

@@ -311,23 +311,22 @@ static void wrap_field(lua_State *L, const char *name, lua_CFunction fn) {
     lua_setfield(L, -2, name);  /* ..., t */
 }
 
-static void trim_os_io_debug(lua_State *L) {
+static void trim_os(lua_State *L) {
     static const char *const os_out[] = {"execute", "remove", "rename", "tmpname", "setlocale", NULL};
-    static const char *const io_out[] = {"popen", "tmpfile", "write",  "read",   "output", "input",
-                                         "close", "stdin",   "stdout", "stderr", NULL};
-    lua_getglobal(L, "os"); /* os */
-    clear_fields(L, os_out);
+    clear_fields(L, os_out);               /* os */
     lua_pushcfunction(L, os_exit_refused); /* os, exit */
     lua_setfield(L, -2, "exit");           /* os */
-    lua_pop(L, 1);                         /* */
+}
 
-    lua_getglobal(L, "io"); /* io */
-    clear_fields(L, io_out);
+static void trim_io(lua_State *L) {
+    static const char *const io_out[] = {"popen", "tmpfile", "write",  "read",   "output", "input",
+                                         "close", "stdin",   "stdout", "stderr", NULL};
+    clear_fields(L, io_out); /* io */
     wrap_field(L, "open", io_open_read_only);
     wrap_field(L, "lines", io_lines_file);
-    lua_pop(L, 1); /* */
+}
 
-    lua_getglobal(L, "debug");        /* debug */
+static void trim_debug(lua_State *L) {
     lua_getfield(L, -1, "traceback"); /* debug, traceback */
     lua_pushnil(L);                   /* debug, traceback, nil */
     while (lua_next(L, -3)) {         /* debug, traceback, key, value */
@@ -337,11 +336,122 @@ static void trim_os_io_debug(lua_State *L) {
         lua_rawset(L, -5);            /* debug, traceback, key: clearing a field during lua_next is allowed */
     }
     lua_setfield(L, -2, "traceback"); /* debug */
-    lua_pop(L, 1);                    /* */
+}
+
+/* ---- libraries opened on first use ---- */
+
+#define LAZY_KEY "telltale.lazy"   /* registry: unfilled table -> its struct sandbox_lib */
+#define LAZY_MT "telltale.lazy.mt" /* registry: the metatable every unfilled table has */
+
+/* Fill the lazy table at idx, once: the metatable goes first, so the
+ * library's own code and after() see a plain table. */
+static void fill(lua_State *L, int idx) {
+    const struct sandbox_lib *lib;
+    idx = lua_absindex(L, idx);
+    lua_getfield(L, LUA_REGISTRYINDEX, LAZY_KEY); /* lazy */
+    lua_pushvalue(L, idx);                        /* lazy, t */
+    lua_rawget(L, -2);                            /* lazy, lib? */
+    lib = lua_touserdata(L, -1);
+    lua_pop(L, 1); /* lazy */
+    if (!lib) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pushvalue(L, idx);      /* lazy, t */
+    lua_pushnil(L);             /* lazy, t, nil */
+    lua_rawset(L, -3);          /* lazy */
+    lua_pop(L, 1);              /* */
+    lua_pushnil(L);             /* nil */
+    lua_setmetatable(L, idx);   /* */
+    lua_pushcfunction(L, lib->open);  /* open */
+    lua_pushstring(L, lib->name);     /* open, name */
+    lua_call(L, 1, 1);                /* module */
+    lua_pushnil(L);                   /* module, nil */
+    while (lua_next(L, -2)) {         /* module, key, value */
+        lua_pushvalue(L, -2);         /* module, key, value, key */
+        lua_insert(L, -2);            /* module, key, key, value */
+        lua_rawset(L, idx);           /* module, key */
+    }
+    if (lua_getmetatable(L, -1)) lua_setmetatable(L, idx); /* module */
+    lua_pop(L, 1);                                          /* */
+    if (lib->after) {
+        lua_pushvalue(L, idx); /* t */
+        lib->after(L);         /* t */
+        lua_pop(L, 1);         /* */
+    }
+    if (lib->lua_module) {
+        lua_getglobal(L, "require");        /* require */
+        lua_pushstring(L, lib->lua_module); /* require, name */
+        lua_call(L, 1, 0);                  /* */
+    }
+}
+
+static int lazy_index(lua_State *L) { /* t, key */
+    fill(L, 1);
+    lua_rawget(L, 1); /* t, value */
+    return 1;
+}
+
+static int lazy_newindex(lua_State *L) { /* t, key, value */
+    fill(L, 1);
+    lua_rawset(L, 1); /* t */
+    return 0;
+}
+
+static int lazy_pairs(lua_State *L) { /* t */
+    fill(L, 1);
+    lua_getglobal(L, "next"); /* t, next */
+    lua_pushvalue(L, 1);      /* t, next, t */
+    lua_pushnil(L);           /* t, next, t, nil */
+    return 3;
+}
+
+void sandbox_lazy_libs(lua_State *L, const struct sandbox_lib *libs) {
+    static const luaL_Reg meta[] = {
+        {"__index", lazy_index}, {"__newindex", lazy_newindex}, {"__pairs", lazy_pairs}, {NULL, NULL}};
+    if (!luaL_getsubtable(L, LUA_REGISTRYINDEX, LAZY_KEY)) { /* lazy */
+        luaL_newmetatable(L, LAZY_MT);                       /* lazy, mt */
+        luaL_setfuncs(L, meta, 0);                           /* lazy, mt */
+        lua_pop(L, 1);                                       /* lazy */
+    }
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE); /* lazy, loaded */
+    luaL_getmetatable(L, LAZY_MT);                            /* lazy, loaded, mt */
+    lua_pushglobaltable(L);                                   /* lazy, loaded, mt, _G */
+    for (const struct sandbox_lib *lib = libs; lib->name; lib++) {
+        lua_createtable(L, 0, 0);              /* lazy, loaded, mt, _G, t */
+        lua_pushvalue(L, -3);                  /* lazy, loaded, mt, _G, t, mt */
+        lua_setmetatable(L, -2);               /* lazy, loaded, mt, _G, t */
+        lua_pushvalue(L, -1);                  /* lazy, loaded, mt, _G, t, t */
+        lua_pushlightuserdata(L, (void *)lib); /* lazy, loaded, mt, _G, t, t, lib */
+        lua_rawset(L, -7);                     /* lazy, loaded, mt, _G, t */
+        lua_pushvalue(L, -1);                  /* lazy, loaded, mt, _G, t, t */
+        lua_setfield(L, -5, lib->name);        /* lazy, loaded, mt, _G, t */
+        lua_setfield(L, -2, lib->name);        /* lazy, loaded, mt, _G */
+    }
+    lua_pop(L, 4); /* */
 }
 
 void sandbox_open_libs(lua_State *L, bool unsafe) {
-    luaL_openlibs(L);
+    static const luaL_Reg now[] = {{LUA_GNAME, luaopen_base},       {LUA_LOADLIBNAME, luaopen_package},
+                                   {LUA_COLIBNAME, luaopen_coroutine}, {LUA_TABLIBNAME, luaopen_table},
+                                   {LUA_STRLIBNAME, luaopen_string},   {NULL, NULL}};
+    static const struct sandbox_lib restricted[] = {{LUA_IOLIBNAME, luaopen_io, trim_io, NULL},
+                                                    {LUA_OSLIBNAME, luaopen_os, trim_os, NULL},
+                                                    {LUA_MATHLIBNAME, luaopen_math, NULL, NULL},
+                                                    {LUA_UTF8LIBNAME, luaopen_utf8, NULL, NULL},
+                                                    {LUA_DBLIBNAME, luaopen_debug, trim_debug, NULL},
+                                                    {NULL, NULL, NULL, NULL}};
+    static const struct sandbox_lib whole[] = {{LUA_IOLIBNAME, luaopen_io, NULL, NULL},
+                                               {LUA_OSLIBNAME, luaopen_os, NULL, NULL},
+                                               {LUA_MATHLIBNAME, luaopen_math, NULL, NULL},
+                                               {LUA_UTF8LIBNAME, luaopen_utf8, NULL, NULL},
+                                               {LUA_DBLIBNAME, luaopen_debug, NULL, NULL},
+                                               {NULL, NULL, NULL, NULL}};
+    for (const luaL_Reg *lib = now; lib->name; lib++) {
+        luaL_requiref(L, lib->name, lib->func, 1); /* lib */
+        lua_pop(L, 1);                             /* */
+    }
+    sandbox_lazy_libs(L, unsafe ? whole : restricted);
     if (unsafe) return;
     lua_pushglobaltable(L);                 /* _G */
     wrap_field(L, "load", sandbox_load);    /* _G */
@@ -351,5 +461,4 @@ void sandbox_open_libs(lua_State *L, bool unsafe) {
     lua_setfield(L, -2, "dofile");          /* _G */
     lua_pop(L, 1);                          /* */
     trim_package(L);
-    trim_os_io_debug(L);
 }

@@ -29,7 +29,26 @@ bool sandbox_take_memory_exceeded(lua_State *L, size_t *max_bytes);
 /* Whether the error value at idx is Lua's out-of-memory error. */
 bool sandbox_is_memory_error(lua_State *L, int idx);
 
-/* Open the standard libraries: restricted as above, or whole if unsafe. */
+/* Open the standard libraries: restricted as above, or whole if unsafe.
+ * base, package, coroutine, string and table at once; io, os, math, utf8
+ * and debug on first use (sandbox_lazy_libs). */
 void sandbox_open_libs(lua_State *L, bool unsafe);
+
+/* Libraries opened on first use.  A state that waits in sleep() or checks
+ * one page would otherwise build every library's table of functions: most
+ * of what a scenario state costs to create, and a third of its memory.
+ * Global `name` and package.loaded[name] start as an empty table; the
+ * first lookup, assignment or pairs() over it fills it with the fields of
+ * what open returns (and its metatable), runs after with the filled table
+ * on top of the stack, then requires lua_module (the Lua half of the
+ * library, lib/NAME.lua).  after and lua_module may be NULL.  Before that
+ * first use, next() and rawget() see the table empty. */
+struct sandbox_lib {
+    const char *name;
+    lua_CFunction open;
+    void (*after)(lua_State *L);
+    const char *lua_module;
+};
+void sandbox_lazy_libs(lua_State *L, const struct sandbox_lib *libs); /* up to one with name NULL */
 
 #endif

@@ -306,28 +306,34 @@ static void set_run(lua_State *L, const struct engine *e, const struct scenario_
     lua_setglobal(L, "run");      /* */
 }
 
+/* telltale's modules, opened on first use (sandbox_lazy_libs); db, mail and
+ * html bring their Lua half (lib/db.lua, mail.lua, form.lua) along. */
+static const struct sandbox_lib modules[] = {
+    {"http", luaopen_http, NULL, NULL},
+    {"json", luaopen_json, NULL, NULL},
+    {"html", luaopen_html, NULL, "telltale.form"},
+    {"db", luaopen_db, NULL, "telltale.db"},
+    {"mail", luaopen_mail, NULL, "telltale.mail"},
+    {"net", luaopen_net, NULL, NULL},
+    {"fs", luaopen_fs, NULL, NULL},
+    {"browser", luaopen_browser, NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
 static void open_libs(lua_State *L, struct engine *e, const struct scenario_def *def) {
     static const luaL_Reg decl[] = {
         {"scenario", script_scenario}, {"step", script_step}, {"teardown", script_teardown}, {NULL, NULL}};
     sandbox_open_libs(L, e->opt->unsafe_lua);
     task_guard_protected_calls(L);
     core_open(L);
-    luaL_requiref(L, "http", luaopen_http, 1); /* http */
-    luaL_requiref(L, "json", luaopen_json, 1); /* http, json */
-    luaL_requiref(L, "html", luaopen_html, 1); /* http, json, html */
-    luaL_requiref(L, "db", luaopen_db, 1);     /* http, json, html, db */
-    luaL_requiref(L, "mail", luaopen_mail, 1); /* http, json, html, db, mail */
-    luaL_requiref(L, "net", luaopen_net, 1);   /* http, json, html, db, mail, net */
-    luaL_requiref(L, "fs", luaopen_fs, 1);     /* http, json, html, db, mail, net, fs */
-    lua_pop(L, 7);                             /* */
-    lua_pushglobaltable(L);                    /* _G */
-    luaL_setfuncs(L, decl, 0);                 /* _G */
-    lua_pop(L, 1);                             /* */
+    sandbox_lazy_libs(L, modules);
+    lua_pushglobaltable(L);    /* _G */
+    luaL_setfuncs(L, decl, 0); /* _G */
+    lua_pop(L, 1);             /* */
     set_vars(L, e->opt);
     set_run(L, e, def);
     set_package_path(L, def->file);
     preload_lib(L, e);
-    luaL_requiref(L, "browser", luaopen_browser, 1), lua_pop(L, 1);
 }
 
 static char *default_name(const char *file) {
