@@ -55,6 +55,7 @@
 #define STUCK_MS 2000    /* past a deadline, Lua the hook cannot reach has this long before the run ends */
 #define HARD_STOP_MS 200 /* after a second signal, Lua has this long to let go of the loop thread */
 #define WATCH_TICK_MS 20 /* how often the watchdog looks */
+#define GC_MINOR_PERCENT 100 /* a young collection once the heap has grown by this much */
 
 struct task {
     struct engine *engine;
@@ -72,6 +73,7 @@ struct task {
     bool cpu_expired;     /* the count hook found Lua code running past the deadline */
     bool cpu_interrupted; /* ... or running while SIGINT/SIGTERM waits to be handled */
     bool mem_exceeded;    /* an allocation was refused for --max-memory during this call */
+    int gc_mark_kb;       /* the heap when the collector last started from zero debt (collector_start) */
     char expired_where[256];
     struct failure sync_failure; /* captured by the message handler of task_pcall */
     struct strlist *logs;
@@ -175,14 +177,31 @@ struct task *task_new(struct engine *engine, lua_State *L, const char *scenario_
     *(struct task **)lua_getextraspace(L) = t;
     /* The collector runs only while the watchdog watches (watch_enter):
      * a __gc metamethod that never returns must not hang the loop from a
-     * lua_newtable in run.c.  Generational: a restart (LUA_GCRESTART) sets
-     * the collector's debt to zero, so every resume begins with a
-     * collection step; an incremental step traverses ~100 KB of the
-     * state (a third of an HTTP request's cost), a young collection only
-     * what was allocated since the last one. */
-    lua_gc(L, LUA_GCGEN, 0, 0);
+     * lua_newtable in run.c.  Generational: a young collection traverses
+     * only what was allocated since the last one. */
+    lua_gc(L, LUA_GCGEN, GC_MINOR_PERCENT, 0);
     lua_gc(L, LUA_GCSTOP);
     return t;
+}
+
+/* Restart the stopped collector where it was.  LUA_GCRESTART sets the
+ * collector's debt to zero, so the first allocation of every resume would
+ * run a young collection, though one is due only once the heap has grown
+ * by a fifth (LUAI_GENMINORMUL, the default) since the last.  So the debt
+ * is set back to what is left of that fifth, counted from the heap at the
+ * last restart that collected (or the smaller heap since).  LUA_GCSTEP adds
+ * its argument, in KB and negative here, to the debt, and collects nothing
+ * while the debt stays below zero (lapi.c, 5.4). */
+static void collector_start(struct task *t) {
+    int used_kb = lua_gc(t->L, LUA_GCCOUNT);
+    int left_kb;
+    if (used_kb < t->gc_mark_kb) t->gc_mark_kb = used_kb; /* collected since: count from here */
+    left_kb = used_kb * GC_MINOR_PERCENT / 100 - (used_kb - t->gc_mark_kb);
+    lua_gc(t->L, LUA_GCRESTART);
+    if (left_kb > 0)
+        lua_gc(t->L, LUA_GCSTEP, -left_kb);
+    else
+        t->gc_mark_kb = used_kb;
 }
 
 /* The loop thread runs t's Lua, on thread L (NULL: none the hook may be set
@@ -195,7 +214,7 @@ static struct watch watch_enter(struct task *t, lua_State *L) {
     wd.L = L;
     wd.deadline_ms = t->deadline_ms;
     pthread_mutex_unlock(&wd.lock);
-    if (!saved.task) lua_gc(t->L, LUA_GCRESTART);
+    if (!saved.task) collector_start(t);
     return saved;
 }
 
