@@ -42,15 +42,27 @@ int buf_append(struct buf *b, const void *data, size_t len) {
 
 int buf_puts(struct buf *b, const char *s) { return buf_append(b, s, strlen(s)); }
 
+/* Formats into the free space first: most calls fit, and formatting
+ * twice (measure, then write) was half of what the reports cost. */
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) {
     va_list copy;
+    size_t room = b->alloc > b->len ? b->alloc - b->len : 0;
+    int n;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, copy);
     va_end(copy);
-    if (n < 0) return BUF_OK; /* an encoding error in fmt: append nothing */
-    if (b->cap && b->len + (size_t)n > b->cap) return BUF_TOO_BIG;
-    if (b->len + (size_t)n + 1 > b->alloc) grow(b, b->len + (size_t)n + 1);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    if (n < 0) { /* an encoding error in fmt: append nothing */
+        if (room) b->data[b->len] = '\0';
+        return BUF_OK;
+    }
+    if (b->cap && b->len + (size_t)n > b->cap) {
+        if (room) b->data[b->len] = '\0';
+        return BUF_TOO_BIG;
+    }
+    if ((size_t)n >= room) {
+        grow(b, b->len + (size_t)n + 1);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
     return BUF_OK;
 }
