@@ -326,8 +326,8 @@ static int headers_index(lua_State *L) {
     return 1;
 }
 
-void core_headers_new(lua_State *L) {
-    lua_newtable(L); /* ..., headers */
+void core_headers_new(lua_State *L, int n) {
+    lua_createtable(L, 0, n); /* ..., headers */
     luaL_setmetatable(L, HEADERS_MT);
 }
 

@@ -29,7 +29,7 @@ int64_t core_opt_duration_field(lua_State *L, int table, const char *field, int6
  * up in any case, a repeated header's values joined with ", ".
  * core_headers_new pushes an empty one; core_headers_add adds to the one
  * at the top of the stack (a name of 255 bytes at most is kept). */
-void core_headers_new(lua_State *L);
+void core_headers_new(lua_State *L, int n); /* n: how many fields to make room for */
 void core_headers_add(lua_State *L, const char *name, size_t nlen, const char *value, size_t vlen);
 
 void core_open(lua_State *L);

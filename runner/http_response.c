@@ -21,7 +21,9 @@
 
 static void push_headers(lua_State *L, const struct buf *raw) {
     const char *p = buf_str(raw);
-    core_headers_new(L); /* ..., headers */
+    int lines = 0;
+    for (const char *q = p; (q = strchr(q, '\n')); q++) lines++;
+    core_headers_new(L, lines); /* ..., headers: a line per header, one more for the status */
     while (*p) {
         const char *eol = strchr(p, '\n');
         size_t linelen = eol ? (size_t)(eol - p) : strlen(p);

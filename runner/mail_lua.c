@@ -295,7 +295,7 @@ static void set_str(lua_State *L, const char *key, const char *value) {
 /* msg.headers: lower-case names (looked up in any case), a repeated
  * header's values joined with ", " as resp.headers does. */
 static void push_headers(lua_State *L, const struct mail_message *m) {
-    core_headers_new(L); /* ..., headers */
+    core_headers_new(L, (int)m->header_names.len); /* ..., headers */
     for (size_t i = 0; i < m->header_names.len; i++) {
         const char *name = m->header_names.items[i], *value = m->header_values.items[i];
         core_headers_add(L, name, strlen(name), value, strlen(value));

@@ -25,7 +25,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 struct pattern {
     char *s;
     size_t len;
-    bool whole; /* match only as a whole token (a short secret) */
+    bool whole;   /* match only as a whole token (a short secret) */
+    bool spelled; /* registered as a secret: its other spellings are in too */
 };
 
 static struct pattern *pats;
@@ -53,25 +54,27 @@ static void set_grow(void) {
 }
 
 /* Add one spelling unless it is known; a known one that was whole-token
- * only stops being so when a long secret spells the same. */
-static void add_pattern(const char *s, size_t len, bool whole) {
+ * only stops being so when a long secret spells the same.  Returns its
+ * index + 1 (0 for the empty string). */
+static size_t add_pattern(const char *s, size_t len, bool whole) {
     size_t mask, i;
-    if (len == 0) return;
+    if (len == 0) return 0;
     if ((npats + 1) * 2 > set_size) set_grow();
     mask = set_size - 1;
     for (i = hash_bytes(s, len) & mask; set[i]; i = (i + 1) & mask) {
         struct pattern *p = &pats[set[i] - 1];
         if (p->len == len && memcmp(p->s, s, len) == 0) {
             if (!whole) p->whole = false;
-            return;
+            return set[i];
         }
     }
     if (npats == pats_alloc) {
         pats_alloc = pats_alloc ? pats_alloc * 2 : 64;
         pats = xrealloc(pats, pats_alloc * sizeof *pats);
     }
-    pats[npats] = (struct pattern){xstrndup(s, len), len, whole};
+    pats[npats] = (struct pattern){xstrndup(s, len), len, whole, false};
     set[i] = (uint32_t)++npats;
+    return npats;
 }
 
 /* ---- Aho–Corasick over a contiguous range of pats ---- */
@@ -430,10 +433,15 @@ static void add_auth_parts(const char *v, size_t len) {
     buf_free(&plain);
 }
 
+/* A secret seen again (the same token in every request's header) costs one
+ * lookup: its spellings are derived once. */
 static void add_secret_locked(const char *v, size_t len) {
     bool whole = len < REDACT_SHORT;
+    size_t known;
     if (len == 0) return;
-    add_pattern(v, len, whole);
+    known = add_pattern(v, len, whole);
+    if (pats[known - 1].spelled) return;
+    pats[known - 1].spelled = true;
     add_url_encoded(v, len, whole);
     add_html_escaped(v, len, whole);
     add_json_escaped(v, len, whole);
@@ -513,11 +521,8 @@ static const char *const secret_words[] = {"pass",   "secret",     "token",   "k
                                            "cookie", "credential", "session", "pwd", NULL};
 
 bool redact_name_is_secret(const char *name) {
-    for (const char *const *w = secret_words; *w; w++) {
-        size_t n = strlen(*w);
-        for (const char *p = name; *p; p++)
-            if (strncasecmp(p, *w, n) == 0) return true;
-    }
+    for (const char *const *w = secret_words; *w; w++)
+        if (strcasestr(name, *w)) return true;
     return false;
 }
 
