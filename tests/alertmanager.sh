@@ -13,6 +13,7 @@
 # files.  Every wait is bounded; about a minute (longer under ASan).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
+CASE_PREFIX=alertmanager/
 . "$HERE/lib/harness.sh" "$1"
 ROOT=$HERE/..
 S=$HERE/serve
@@ -24,23 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok   alertmanager/$1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL alertmanager/$1: $2"
-    for f in "${@:3}"; do [ -s "$f" ] && sed "s/^/     | $(basename "$f"): /" "$f" | cut -c1-400 | tail -25; done
-}
-wait_for() { # SECONDS SHELL-CONDITION
-    local end=$(($(date +%s) + $1 * SLOW))
-    while [ "$(date +%s)" -le "$end" ]; do
-        eval "$2" && return 0
-        sleep 0.3
-    done
-    return 1
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 sanitizer_report() { grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$@"; }
 
 # ---- the Prometheus rules ----

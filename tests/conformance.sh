@@ -30,6 +30,7 @@ if [ "${1:-}" = --up ]; then
         [ -f "$SCEN/$app/app.sh" ] || { echo "conformance.sh: no app '$app' (apps: $(ls "$SCEN" | grep -v '\.sh$' | tr '\n' ' '))" >&2; exit 2; }
     done
     [ -n "$APPS" ] || { echo "usage: conformance.sh --up APP..." >&2; exit 2; }
+    . "$HERE/lib/cases.sh" # no binary to test: the apps' start-up is counted all the same
 else
     [ $# = 1 ] || { echo "usage: conformance.sh TELLTALE | --up APP..." >&2; exit 2; }
     . "$HERE/lib/harness.sh" "$1"
@@ -45,16 +46,7 @@ stop_all() {
     [ -n "${TT_KEEP:-}" ] && echo "kept: $TT_DIR" || rm -rf "$TT_DIR"
 }
 trap stop_all EXIT
-passed=0
-failed=0
 T0=$(date +%s)
-
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL $1: $2"
-    [ -n "${3:-}" ] && sed 's/^/     | /' "$3" | head -60
-}
 
 # A second try: free_port's port can be taken by another run on the
 # machine before the server binds it (seen once in a few runs).

@@ -9,11 +9,10 @@
 #
 # Its own stack, on free loopback ports under its own temp dir, stopped on exit.
 set -u
-BIN=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/harness.sh" "$1"
 ROOT=$(cd "$HERE/.." && pwd)
 RUNS=${DEMO_RUNS:-20}
-export NO_COLOR=1
 W=$(mktemp -d /tmp/telltale-demo-test.XXXXXX)
 chmod 755 "$W" # PostgreSQL, Dovecot and nginx run as other users
 export TELLTALE_DEMO_DIR=$W/stack
@@ -22,15 +21,6 @@ export TELLTALE_DEMO_DIR=$W/stack
 export DEMO_REPORT_INTERVAL=1
 STACK=$ROOT/docker/demo/stack.sh
 trap 'bash "$STACK" down > /dev/null 2>&1; [ -n "${TT_KEEP:-}" ] || rm -rf "$W"' EXIT
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL $1: $2"
-    [ -n "${3:-}" ] && sed 's/^/     | /' "$3" | head -40
-}
 
 if ! bash "$STACK" up > "$W/stack.log" 2>&1; then
     echo "FAIL demo/stack-up: the demo stack did not start"

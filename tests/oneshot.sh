@@ -6,6 +6,7 @@
 # Debian prometheus-pushgateway).  Every run is bounded by timeout(1).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
+CASE_PREFIX=oneshot/
 . "$HERE/lib/harness.sh" "$1"
 O=$HERE/oneshot
 unset TELLTALE_PING_URL
@@ -20,23 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok   oneshot/$1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL oneshot/$1: $2"
-    for f in "${@:3}"; do [ -s "$f" ] && sed "s/^/     | $(basename "$f"): /" "$f" | cut -c1-300 | head -30; done
-}
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-wait_for_port() { # PORT WHAT
-    for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
-    echo "oneshot: $2 did not listen on 127.0.0.1:$1 within 10s" >&2
-    exit 1
-}
 
 # tt EXPECTED_EXIT ARGS... — run telltale with a watchdog; output in
 # $D/out and $D/err, exit code in $code.  Returns 1 (after a FAIL line)
@@ -458,7 +442,7 @@ else
     PGW_PORT=$(free_port)
     prometheus-pushgateway --web.listen-address="127.0.0.1:$PGW_PORT" > "$D/pushgateway.log" 2>&1 &
     PIDS="$PIDS $!"
-    wait_for_port "$PGW_PORT" prometheus-pushgateway
+    wait_for_port "$PGW_PORT" prometheus-pushgateway || exit 1
     PGW=http://127.0.0.1:$PGW_PORT
     if tt 1 run --pushgateway "$PGW" "$O/pass.lua" "$O/fail.lua" \
         && curl -sf "$PGW/metrics" > "$D/pgw.txt" \

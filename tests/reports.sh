@@ -7,19 +7,12 @@
 # the perfdata grammar of the Monitoring Plugins guidelines).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
+CASE_PREFIX=reports/
 . "$HERE/lib/harness.sh" "$1"
 . "$HERE/lib/services.sh"
 R=$HERE/reports
 D=$TT_DIR/reports
 trap 'services_stop; [ -n "${TT_KEEP:-}" ] || rm -rf "$TT_DIR"' EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok   reports/$1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL reports/$1: $2"
-    for f in "${@:3}"; do [ -s "$f" ] && sed "s/^/     | $(basename "$f"): /" "$f" | cut -c1-300 | head -30; done
-}
 no_sanitizer_report() { ! grep -q 'ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer' "$@"; }
 
 services_start || { echo "cannot start test services"; exit 1; }

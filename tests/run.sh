@@ -21,16 +21,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 . "$HERE/lib/services.sh"
 trap 'services_stop; [ -n "${TT_KEEP:-}" ] || rm -rf "$TT_DIR"' EXIT
-passed=0
-failed=0
-failures=""
-
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() {
-    failed=$((failed + 1)); failures="$failures $1"
-    echo "FAIL $1: $2"
-    [ -n "${3:-}" ] && sed 's/^/     | /' "$3" | head -40
-}
 
 # ---- unit tests (cmocka), built by the Makefile next to the binary ----
 for t in "${2:-build/unit}"/test_*; do

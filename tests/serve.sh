@@ -6,6 +6,7 @@
 # in about a minute (three under ASan).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
+CASE_PREFIX=serve/
 . "$HERE/lib/harness.sh" "$1"
 S=$HERE/serve
 D=$(mktemp -d /tmp/telltale-serve-test.XXXXXX)
@@ -16,24 +17,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok   serve/$1"; }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL serve/$1: $2"
-    [ -n "${3:-}" ] && [ -f "$3" ] && sed 's/^/     | /' "$3" | tail -25
-}
-
-# wait_for SECONDS SHELL-CONDITION: true once the condition holds.
-wait_for() {
-    local end=$(($(date +%s) + $1 * SLOW))
-    while [ "$(date +%s)" -le "$end" ]; do
-        eval "$2" && return 0
-        sleep 0.2
-    done
-    return 1
-}
 
 lines() { local n; n=$(grep -c -- "$2" "$1" 2>/dev/null); echo "${n:-0}"; }
 

@@ -12,3 +12,5 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$HERE/lsan.supp:print_suppressi
 export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$HERE/tsan.supp:second_deadlock_stack=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export NO_COLOR=1
+. "$HERE/lib/cases.sh"
+. "$HERE/lib/ports.sh"

@@ -9,22 +9,7 @@ TT_DIR=${TT_DIR:-$(mktemp -d /tmp/telltale-test.XXXXXX)}
 . "$(dirname "${BASH_SOURCE[0]}")/mail.sh"
 TT_PIDS=""
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# wait_for_port PORT WHAT — fail with a message instead of hanging.
-wait_for_port() {
-    i=0
-    while ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; do
-        i=$((i + 1))
-        if [ "$i" -gt 100 ]; then
-            echo "services: $2 did not start listening on 127.0.0.1:$1 within 10s" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 services_start() {
     root=${HERE:?services.sh needs HERE, the tests/ directory}
