@@ -335,8 +335,8 @@ void core_headers_add(lua_State *L, const char *name, size_t nlen, const char *v
     char lower[256];
     if (nlen >= sizeof lower) nlen = sizeof lower - 1;
     for (size_t i = 0; i < nlen; i++) lower[i] = (char)tolower((unsigned char)name[i]);
-    lua_pushlstring(L, lower, nlen); /* ..., headers, name */
-    lua_pushvalue(L, -1);            /* ..., headers, name, name */
+    lua_pushlstring(L, lower, nlen);        /* ..., headers, name */
+    lua_pushvalue(L, -1);                   /* ..., headers, name, name */
     if (lua_rawget(L, -3) == LUA_TSTRING) { /* ..., headers, name, old */
         lua_pushliteral(L, ", ");           /* ..., headers, name, old, sep */
         lua_pushlstring(L, value, vlen);    /* ..., headers, name, old, sep, v */

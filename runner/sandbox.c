@@ -2,7 +2,9 @@
  *
  * The libraries are opened as Lua ships them, then trimmed in place: the
  * tables stay the ones in package.loaded, so `require "os"` finds the same
- * trimmed table as the global.  Where a function is only half dangerous
+ * trimmed table as the global.  io, os, math, utf8 and debug (and
+ * telltale's own modules, script.c) are opened, and trimmed, at their first
+ * use: sandbox_lazy_libs.  Where a function is only half dangerous
  * (load, io.open) a wrapper calls the original with the safe arguments. */
 #include "sandbox.h"
 
@@ -357,23 +359,23 @@ static void fill(lua_State *L, int idx) {
         lua_pop(L, 1);
         return;
     }
-    lua_pushvalue(L, idx);      /* lazy, t */
-    lua_pushnil(L);             /* lazy, t, nil */
-    lua_rawset(L, -3);          /* lazy */
-    lua_pop(L, 1);              /* */
-    lua_pushnil(L);             /* nil */
-    lua_setmetatable(L, idx);   /* */
-    lua_pushcfunction(L, lib->open);  /* open */
-    lua_pushstring(L, lib->name);     /* open, name */
-    lua_call(L, 1, 1);                /* module */
-    lua_pushnil(L);                   /* module, nil */
-    while (lua_next(L, -2)) {         /* module, key, value */
-        lua_pushvalue(L, -2);         /* module, key, value, key */
-        lua_insert(L, -2);            /* module, key, key, value */
-        lua_rawset(L, idx);           /* module, key */
+    lua_pushvalue(L, idx);           /* lazy, t */
+    lua_pushnil(L);                  /* lazy, t, nil */
+    lua_rawset(L, -3);               /* lazy */
+    lua_pop(L, 1);                   /* */
+    lua_pushnil(L);                  /* nil */
+    lua_setmetatable(L, idx);        /* */
+    lua_pushcfunction(L, lib->open); /* open */
+    lua_pushstring(L, lib->name);    /* open, name */
+    lua_call(L, 1, 1);               /* module */
+    lua_pushnil(L);                  /* module, nil */
+    while (lua_next(L, -2)) {        /* module, key, value */
+        lua_pushvalue(L, -2);        /* module, key, value, key */
+        lua_insert(L, -2);           /* module, key, key, value */
+        lua_rawset(L, idx);          /* module, key */
     }
     if (lua_getmetatable(L, -1)) lua_setmetatable(L, idx); /* module */
-    lua_pop(L, 1);                                          /* */
+    lua_pop(L, 1);                                         /* */
     if (lib->after) {
         lua_pushvalue(L, idx); /* t */
         lib->after(L);         /* t */
@@ -398,11 +400,20 @@ static int lazy_newindex(lua_State *L) { /* t, key, value */
     return 0;
 }
 
+/* next(t, key), as the base library's: whatever the scenario calls next. */
+static int raw_next(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    if (lua_next(L, 1)) return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
 static int lazy_pairs(lua_State *L) { /* t */
     fill(L, 1);
-    lua_getglobal(L, "next"); /* t, next */
-    lua_pushvalue(L, 1);      /* t, next, t */
-    lua_pushnil(L);           /* t, next, t, nil */
+    lua_pushcfunction(L, raw_next); /* t, next */
+    lua_pushvalue(L, 1);            /* t, next, t */
+    lua_pushnil(L);                 /* t, next, t, nil */
     return 3;
 }
 
@@ -432,21 +443,17 @@ void sandbox_lazy_libs(lua_State *L, const struct sandbox_lib *libs) {
 }
 
 void sandbox_open_libs(lua_State *L, bool unsafe) {
-    static const luaL_Reg now[] = {{LUA_GNAME, luaopen_base},       {LUA_LOADLIBNAME, luaopen_package},
+    static const luaL_Reg now[] = {{LUA_GNAME, luaopen_base},          {LUA_LOADLIBNAME, luaopen_package},
                                    {LUA_COLIBNAME, luaopen_coroutine}, {LUA_TABLIBNAME, luaopen_table},
                                    {LUA_STRLIBNAME, luaopen_string},   {NULL, NULL}};
-    static const struct sandbox_lib restricted[] = {{LUA_IOLIBNAME, luaopen_io, trim_io, NULL},
-                                                    {LUA_OSLIBNAME, luaopen_os, trim_os, NULL},
-                                                    {LUA_MATHLIBNAME, luaopen_math, NULL, NULL},
-                                                    {LUA_UTF8LIBNAME, luaopen_utf8, NULL, NULL},
-                                                    {LUA_DBLIBNAME, luaopen_debug, trim_debug, NULL},
-                                                    {NULL, NULL, NULL, NULL}};
-    static const struct sandbox_lib whole[] = {{LUA_IOLIBNAME, luaopen_io, NULL, NULL},
-                                               {LUA_OSLIBNAME, luaopen_os, NULL, NULL},
-                                               {LUA_MATHLIBNAME, luaopen_math, NULL, NULL},
-                                               {LUA_UTF8LIBNAME, luaopen_utf8, NULL, NULL},
-                                               {LUA_DBLIBNAME, luaopen_debug, NULL, NULL},
-                                               {NULL, NULL, NULL, NULL}};
+    static const struct sandbox_lib restricted[] = {
+        {LUA_IOLIBNAME, luaopen_io, trim_io, NULL},       {LUA_OSLIBNAME, luaopen_os, trim_os, NULL},
+        {LUA_MATHLIBNAME, luaopen_math, NULL, NULL},      {LUA_UTF8LIBNAME, luaopen_utf8, NULL, NULL},
+        {LUA_DBLIBNAME, luaopen_debug, trim_debug, NULL}, {NULL, NULL, NULL, NULL}};
+    static const struct sandbox_lib whole[] = {
+        {LUA_IOLIBNAME, luaopen_io, NULL, NULL},     {LUA_OSLIBNAME, luaopen_os, NULL, NULL},
+        {LUA_MATHLIBNAME, luaopen_math, NULL, NULL}, {LUA_UTF8LIBNAME, luaopen_utf8, NULL, NULL},
+        {LUA_DBLIBNAME, luaopen_debug, NULL, NULL},  {NULL, NULL, NULL, NULL}};
     for (const luaL_Reg *lib = now; lib->name; lib++) {
         luaL_requiref(L, lib->name, lib->func, 1); /* lib */
         lua_pop(L, 1);                             /* */

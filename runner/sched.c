@@ -51,10 +51,10 @@
  * after its deadline, rare enough that the clock read costs nothing
  * measurable (about 1 in 1,000 instructions). */
 #define HOOK_INSTRUCTIONS 1000
-#define CLOSE_MS 1000    /* for __close handlers of a finished call, and __gc at lua_close */
-#define STUCK_MS 2000    /* past a deadline, Lua the hook cannot reach has this long before the run ends */
-#define HARD_STOP_MS 200 /* after a second signal, Lua has this long to let go of the loop thread */
-#define WATCH_TICK_MS 20 /* how often the watchdog looks */
+#define CLOSE_MS 1000        /* for __close handlers of a finished call, and __gc at lua_close */
+#define STUCK_MS 2000        /* past a deadline, Lua the hook cannot reach has this long before the run ends */
+#define HARD_STOP_MS 200     /* after a second signal, Lua has this long to let go of the loop thread */
+#define WATCH_TICK_MS 20     /* how often the watchdog looks */
 #define GC_MINOR_PERCENT 100 /* a young collection once the heap has grown by this much */
 
 struct task {
