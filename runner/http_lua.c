@@ -80,6 +80,17 @@ static int client_gc(lua_State *L) {
     return 0;
 }
 
+/* The client's metatable, made by whichever needs it first: the http
+ * module, or the browser's cookie bridge in a scenario that never used
+ * http (the module opens at its first use, sandbox_lazy_libs). */
+static void client_meta(lua_State *L) {
+    if (luaL_newmetatable(L, CLIENT_MT)) { /* mt */
+        lua_pushcfunction(L, client_gc);   /* mt, gc */
+        lua_setfield(L, -2, "__gc");       /* mt */
+    }
+    lua_pop(L, 1); /* */
+}
+
 /* The scenario's client, created on first use. */
 static struct client *get_client(lua_State *L) {
     struct client *c;
@@ -88,7 +99,8 @@ static struct client *get_client(lua_State *L) {
         lua_pop(L, 1); /* ... */
         return c;
     }
-    lua_pop(L, 1);                          /* ... */
+    lua_pop(L, 1); /* ... */
+    client_meta(L);
     c = lua_newuserdatauv(L, sizeof *c, 0); /* ..., client */
     c->easy = NULL;
     luaL_setmetatable(L, CLIENT_MT);
@@ -910,10 +922,7 @@ void http_lua_jar_add(lua_State *L, const char *line) {
 
 int luaopen_http(lua_State *L) {
     static const char *const methods[] = {"get", "post", "put", "patch", "delete", "head", "options", NULL};
-    luaL_newmetatable(L, CLIENT_MT);             /* mt */
-    lua_pushcfunction(L, client_gc);             /* mt, gc */
-    lua_setfield(L, -2, "__gc");                 /* mt */
-    lua_pop(L, 1);                               /* */
+    client_meta(L);
     luaL_newmetatable(L, "telltale.http.guard"); /* mt */
     lua_pushcfunction(L, guard_close);           /* mt, close */
     lua_setfield(L, -2, "__close");              /* mt */
