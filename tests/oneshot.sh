@@ -342,6 +342,9 @@ name=prom-file-atomic
 # The file is replaced by rename (a new inode, no temp file left), and a
 # reader polling it during 15 rewrites never sees half a file.
 before=$(stat -c %i "$M/telltale.prom")
+# Held open, the first file's inode cannot be freed and handed to a later
+# file: "same inode" then means rewritten in place, never reused.
+exec 7< "$M/telltale.prom"
 ( while [ ! -e "$D/stop-reader" ]; do
       # Families are sorted by name: the last line is the last step's status.
       if [ -e "$M/telltale.prom" ] && ! tail -n 1 "$M/telltale.prom" | grep -qx 'telltale_step_last_status{scenario="oneshot-pass",step="second"} 1'; then
@@ -355,6 +358,7 @@ done
 touch "$D/stop-reader"
 wait "$reader"
 after=$(stat -c %i "$M/telltale.prom")
+exec 7<&-
 if [ -e "$D/torn" ]; then
     fail "$name" "a reader saw an incomplete file $(wc -l < "$D/torn") times"
 elif [ "$before" = "$after" ]; then
