@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lauxlib.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -187,19 +188,19 @@ struct task *task_new(struct engine *engine, lua_State *L, const char *scenario_
 /* Restart the stopped collector where it was.  LUA_GCRESTART sets the
  * collector's debt to zero, so the first allocation of every resume would
  * run a young collection, though one is due only once the heap has grown
- * by a fifth (LUAI_GENMINORMUL, the default) since the last.  So the debt
- * is set back to what is left of that fifth, counted from the heap at the
- * last restart that collected (or the smaller heap since).  LUA_GCSTEP adds
- * its argument, in KB and negative here, to the debt, and collects nothing
- * while the debt stays below zero (lapi.c, 5.4). */
+ * by GC_MINOR_PERCENT since the last.  So the debt is set back to what is
+ * left of that growth, counted from the heap at the last restart that
+ * collected (or the smaller heap since).  LUA_GCSTEP adds its argument, in
+ * KB and negative here, to the debt, and collects nothing while the debt
+ * stays below zero (lapi.c, 5.4). */
 static void collector_start(struct task *t) {
     int used_kb = lua_gc(t->L, LUA_GCCOUNT);
-    int left_kb;
+    long long left_kb;
     if (used_kb < t->gc_mark_kb) t->gc_mark_kb = used_kb; /* collected since: count from here */
-    left_kb = used_kb * GC_MINOR_PERCENT / 100 - (used_kb - t->gc_mark_kb);
+    left_kb = (long long)used_kb * GC_MINOR_PERCENT / 100 - (used_kb - t->gc_mark_kb);
     lua_gc(t->L, LUA_GCRESTART);
     if (left_kb > 0)
-        lua_gc(t->L, LUA_GCSTEP, -left_kb);
+        lua_gc(t->L, LUA_GCSTEP, (int)-(left_kb < INT_MAX ? left_kb : INT_MAX));
     else
         t->gc_mark_kb = used_kb;
 }
