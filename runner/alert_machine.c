@@ -37,8 +37,13 @@ struct alert_decision alert_machine_outcome(struct alert_machine *m, struct stat
         /* A recovery says nothing of the failure: no step, kind or text. */
         bool rec = d.event == ALERT_RECOVERED;
         d.seq = e->pending_seq = ++m->seq;
-        state_set_pending(e, (int)d.event, rec ? NULL : o->step, rec ? NULL : o->kind, rec ? NULL : o->message,
-                          o->run_id);
+        struct state_pending_text t = {.step = rec ? NULL : o->step,
+                                       .kind = rec ? NULL : o->kind,
+                                       .message = rec ? NULL : o->message,
+                                       .run_id = o->run_id,
+                                       .trace_id = o->trace_id,
+                                       .artifacts_url = o->artifacts_url};
+        state_set_pending(e, (int)d.event, &t);
     }
     return d;
 }
@@ -65,7 +70,7 @@ bool alert_machine_route_done(const struct alert_machine *m, struct alert_tracki
 
 bool alert_machine_settle(struct alert_tracking *t, struct state_entry *e) {
     if (!e || e->pending_seq != t->seq || t->keep) return false;
-    state_set_pending(e, -1, NULL, NULL, NULL, NULL);
+    state_set_pending(e, -1, NULL);
     return true;
 }
 

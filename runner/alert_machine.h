@@ -30,10 +30,11 @@ struct alert_machine {
 /* One outcome of a check. */
 struct alert_outcome {
     bool ok;
-    int threshold;                              /* failures in a row before FAILING, >= 1 */
-    int64_t renotify_ms;                        /* 0: never re-notify */
-    int64_t now;                                /* Unix seconds */
-    const char *step, *kind, *message, *run_id; /* of a failure; borrowed */
+    int threshold;                                 /* failures in a row before FAILING, >= 1 */
+    int64_t renotify_ms;                           /* 0: never re-notify */
+    int64_t now;                                   /* Unix seconds */
+    const char *step, *kind, *message;             /* of a failure; borrowed */
+    const char *run_id, *trace_id, *artifacts_url; /* of the run; borrowed */
 };
 
 /* What the caller must do. */

@@ -275,7 +275,9 @@ void serve_record(struct serve *s, const char *check, const char *name, const st
                                .step = o->step,
                                .kind = o->kind,
                                .message = o->message,
-                               .run_id = o->run_id};
+                               .run_id = o->run_id,
+                               .trace_id = o->trace_id,
+                               .artifacts_url = o->artifacts_url};
     buf_init(&key, 0);
     buf_printf(&key, "%s:%s", check, name);
     struct state_entry *e = state_get(&s->state, buf_str(&key));
@@ -325,6 +327,8 @@ void serve_resend_pending(struct serve *s) {
                           .kind = e->pending_kind,
                           .message = e->pending_message,
                           .run_id = e->pending_run_id,
+                          .trace_id = e->pending_trace_id,
+                          .artifacts_url = e->pending_artifacts_url,
                           .failures = d.failures,
                           .since = d.since,
                           .time = clock_wall_ms() / 1000,

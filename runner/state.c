@@ -36,22 +36,30 @@ struct state_entry *state_get(struct state *s, const char *key) {
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
 
-void state_set_pending(struct state_entry *e, int event, const char *step, const char *kind, const char *message,
-                       const char *run_id) {
+void state_set_pending(struct state_entry *e, int event, const struct state_pending_text *t) {
+    static const struct state_pending_text none;
+    if (event < 0 || !t) {
+        event = -1;
+        t = &none;
+    }
     free(e->pending_step);
     free(e->pending_kind);
     free(e->pending_message);
     free(e->pending_run_id);
-    e->pending_event = event < 0 ? 0 : event + 1;
-    e->pending_step = event < 0 ? NULL : dup_or_null(step);
-    e->pending_kind = event < 0 ? NULL : dup_or_null(kind);
-    e->pending_message = event < 0 ? NULL : dup_or_null(message);
-    e->pending_run_id = event < 0 ? NULL : dup_or_null(run_id);
+    free(e->pending_trace_id);
+    free(e->pending_artifacts_url);
+    e->pending_event = event + 1;
+    e->pending_step = dup_or_null(t->step);
+    e->pending_kind = dup_or_null(t->kind);
+    e->pending_message = dup_or_null(t->message);
+    e->pending_run_id = dup_or_null(t->run_id);
+    e->pending_trace_id = dup_or_null(t->trace_id);
+    e->pending_artifacts_url = dup_or_null(t->artifacts_url);
 }
 
 void state_free(struct state *s) {
     for (size_t i = 0; i < s->len; i++) {
-        state_set_pending(&s->entries[i], -1, NULL, NULL, NULL, NULL);
+        state_set_pending(&s->entries[i], -1, NULL);
         free(s->entries[i].key);
     }
     free(s->entries);
@@ -134,10 +142,13 @@ int state_load(const char *path, struct state *s, struct failure *f) {
             e->last_success = field_int(L, -1, "last_success");
             e->last_ping = field_int(L, -1, "last_ping");
             int pending = (int)field_int(L, -1, "pending_event");
-            if (pending > 0)
-                state_set_pending(e, pending - 1, field_string(L, -1, "pending_step"),
-                                  field_string(L, -1, "pending_kind"), field_string(L, -1, "pending_message"),
-                                  field_string(L, -1, "pending_run_id"));
+            struct state_pending_text t = {.step = field_string(L, -1, "pending_step"),
+                                           .kind = field_string(L, -1, "pending_kind"),
+                                           .message = field_string(L, -1, "pending_message"),
+                                           .run_id = field_string(L, -1, "pending_run_id"),
+                                           .trace_id = field_string(L, -1, "pending_trace_id"),
+                                           .artifacts_url = field_string(L, -1, "pending_artifacts_url")};
+            if (pending > 0) state_set_pending(e, pending - 1, &t);
         }
         lua_pop(L, 1); /* value */
     }
@@ -176,6 +187,8 @@ static void format_state(const struct state *s, struct buf *out) {
             put_opt(out, "pending_kind", e->pending_kind);
             put_opt(out, "pending_message", e->pending_message);
             put_opt(out, "pending_run_id", e->pending_run_id);
+            put_opt(out, "pending_trace_id", e->pending_trace_id);
+            put_opt(out, "pending_artifacts_url", e->pending_artifacts_url);
             buf_puts(out, "}");
         }
     }

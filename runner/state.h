@@ -30,13 +30,19 @@ struct state_entry {
      * a crash or a stop between the decision and the delivery does not
      * lose it.  The strings are owned. */
     int pending_event; /* 0 none, else enum alert_event + 1 */
-    char *pending_step, *pending_kind, *pending_message, *pending_run_id;
+    char *pending_step, *pending_kind, *pending_message, *pending_run_id, *pending_trace_id, *pending_artifacts_url;
     uint64_t pending_seq; /* in memory only: which delivery may clear it */
 };
 
-/* Replace e's pending alert (event < 0 clears it); strings are copied. */
-void state_set_pending(struct state_entry *e, int event, const char *step, const char *kind, const char *message,
-                       const char *run_id);
+/* What a pending alert says besides its event; each may be NULL. */
+struct state_pending_text {
+    const char *step, *kind, *message; /* of a failure */
+    const char *run_id, *trace_id, *artifacts_url;
+};
+
+/* Replace e's pending alert (event < 0 or t NULL clears it); t's strings
+ * are copied. */
+void state_set_pending(struct state_entry *e, int event, const struct state_pending_text *t);
 
 struct state {
     struct state_entry *entries;

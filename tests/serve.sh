@@ -268,6 +268,16 @@ wait_for 10 '[ "$(lines "$D/recv/pend.log" "\"event\":\"failing\"")" -ge 1 ]'
 sleep 2
 [ "$(lines "$D/recv/pend.log" "\"event\":\"failing\"")" = 1 ] && grep -q '"step":"ok file present"' "$D/recv/pend.log" \
     && pass "pending-alert-resent" || fail "pending-alert-resent" "expected exactly one failing alert after the restart" "$LOG8"
+# what was re-sent is the alert decided before the kill: same run, same trace
+python3 - "$D/recv/pend.refused" "$D/recv/pend.log" > "$D/check.out" 2>&1 <<'EOF'
+import json, re, sys
+first = json.loads(open(sys.argv[1]).readline())
+again = json.loads(open(sys.argv[2]).readline())
+assert re.fullmatch("[0-9a-f]{32}", again.get("trace_id") or ""), again
+for k in ("run_id", "trace_id", "step", "kind", "message", "since"):
+    assert again[k] == first[k], (k, first[k], again[k])
+EOF
+[ $? = 0 ] && pass "pending-alert-same-run" || fail "pending-alert-same-run" "the re-sent alert differs" "$D/check.out"
 kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
 grep -q 'pending_event' "$D/pend-state.json" && fail "pending-alert-cleared" "still pending after delivery" "$D/pend-state.json" || pass "pending-alert-cleared"
 

@@ -18,7 +18,8 @@
 
 static struct alert_decision fail_at(struct alert_machine *m, struct state_entry *e, int64_t now) {
     struct alert_outcome o = {.ok = false, .threshold = 3, .renotify_ms = 60000, .now = now, .step = "login",
-                              .kind = "http", .message = "500", .run_id = "r1"};
+                              .kind = "http", .message = "500", .run_id = "r1",
+                              .trace_id = "0af7651916cd43dd8448eb211c80319c", .artifacts_url = "http://a/r1/"};
     return alert_machine_outcome(m, e, &o);
 }
 
@@ -126,6 +127,8 @@ static void test_pending_across_restart(void **state) {
     assert_string_equal(e->pending_step, "login");
     assert_string_equal(e->pending_message, "500");
     assert_string_equal(e->pending_run_id, "r1");
+    assert_string_equal(e->pending_trace_id, "0af7651916cd43dd8448eb211c80319c");
+    assert_string_equal(e->pending_artifacts_url, "http://a/r1/");
     /* no re-alert of the open incident on the next failure */
     alert_machine_track(&t, d.seq, 2);
     assert_false(alert_machine_route_done(&m2, &t, true));

@@ -132,7 +132,13 @@ static void test_state_roundtrip(void **state) {
     e->consecutive = 3;
     e->incident_since = 1700000000;
     e->last_alert = 1700000100;
-    state_set_pending(e, 1, "step\n1", "http", "500 \"oops\"", "run1");
+    struct state_pending_text t = {.step = "step\n1",
+                                   .kind = "http",
+                                   .message = "500 \"oops\"",
+                                   .run_id = "run1",
+                                   .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+                                   .artifacts_url = "https://ci.example/a/run1/"};
+    state_set_pending(e, 1, &t);
     state_get(&s, "heartbeat:h")->last_ping = 42;
     assert_int_equal(state_save(path, &s, &f), 0);
     assert_int_equal(stat(path, &st), 0);
@@ -149,6 +155,8 @@ static void test_state_roundtrip(void **state) {
     assert_string_equal(e->pending_step, "step\n1");
     assert_string_equal(e->pending_message, "500 \"oops\"");
     assert_string_equal(e->pending_run_id, "run1");
+    assert_string_equal(e->pending_trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_string_equal(e->pending_artifacts_url, "https://ci.example/a/run1/");
     assert_int_equal(state_find(&back, "heartbeat:h")->last_ping, 42);
     assert_int_equal(entries(dir), 1);
     state_free(&s);
