@@ -89,7 +89,7 @@ struct serve_firing {
     char *key;                                     /* the state entry, "check:name" */
     char *route;                                   /* an Alertmanager route of the check */
     char *step, *kind;                             /* the labels, as first posted (NULL: none) */
-    char *message, *run_id, *artifacts_url, *file; /* the latest failure's, for the annotations */
+    char *message, *run_id, *trace_id, *artifacts_url, *file; /* the latest failure's, for the annotations */
     int failures;
     int64_t since;        /* Unix seconds */
     int64_t next_post_ms; /* wall clock: the next re-post */
@@ -110,6 +110,7 @@ static void free_firing(struct serve_firing *f) {
     free(f->kind);
     free(f->message);
     free(f->run_id);
+    free(f->trace_id);
     free(f->artifacts_url);
     free(f->file);
     free(f);
@@ -158,6 +159,7 @@ static void hold_firing(struct serve *s, const char *key, const struct strlist *
         }
         replace(&f->message, o->message);
         replace(&f->run_id, o->run_id);
+        replace(&f->trace_id, o->trace_id);
         replace(&f->artifacts_url, o->artifacts_url);
         replace(&f->file, o->file);
         f->failures = failures;
@@ -217,6 +219,7 @@ void serve_alert_tick(struct serve *s) {
                           .kind = f->kind,
                           .message = f->message,
                           .run_id = f->run_id,
+                          .trace_id = f->trace_id,
                           .artifacts_url = f->artifacts_url,
                           .failures = f->failures,
                           .since = f->since,

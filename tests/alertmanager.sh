@@ -196,6 +196,18 @@ if start_am "$D/am-data-2"; then
         pass "restart-reposted"
     else fail "restart-reposted" "the alerts did not come back" "$D/am.log" "$D/serve-eu-1.log"; fi
 else fail "restart-reposted" "did not restart" "$D/am.log"; fi
+# what came back is the whole alert: its annotations name the latest failing
+# run and its trace (a re-post that dropped one would erase it at Alertmanager)
+python3 - "$AM/api/v2/alerts" > "$D/check.out" 2>&1 <<'EOF'
+import json, re, sys, urllib.request
+a = [x for x in json.load(urllib.request.urlopen(sys.argv[1])) if x["labels"]["scenario"] == "flag"]
+assert a, "no flag alert"
+for x in a:
+    an = x["annotations"]
+    assert re.fullmatch("[0-9a-f]{32}", an.get("trace_id", "")), an
+    assert len(an.get("run_id", "")) >= 8 and "does not exist" in an.get("message", ""), an
+EOF
+[ $? = 0 ] && pass "restart-reposted-annotations" || fail "restart-reposted-annotations" "annotations" "$D/check.out"
 # endsAt: a few re-posts ahead, not resolve_timeout's default
 ends=$(am_alerts '[x["endsAt"] for x in a if x["labels"]["scenario"] == "flag"][0]')
 left=$(( $(date -d "$ends" +%s) - $(date +%s) ))
