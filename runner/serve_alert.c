@@ -86,9 +86,9 @@ static const struct strlist *routes_of(struct serve *s, const char *key, const c
  * labels (step, kind) are the incident's first: Alertmanager tells alerts
  * apart by their labels, and a re-post must be the same alert. */
 struct serve_firing {
-    char *key;                                     /* the state entry, "check:name" */
-    char *route;                                   /* an Alertmanager route of the check */
-    char *step, *kind;                             /* the labels, as first posted (NULL: none) */
+    char *key;                                                /* the state entry, "check:name" */
+    char *route;                                              /* an Alertmanager route of the check */
+    char *step, *kind;                                        /* the labels, as first posted (NULL: none) */
     char *message, *run_id, *trace_id, *artifacts_url, *file; /* the latest failure's, for the annotations */
     int failures;
     int64_t since;        /* Unix seconds */
