@@ -24,6 +24,7 @@ struct alert_decision alert_machine_outcome(struct alert_machine *m, struct stat
             d.send = true;
             d.event = ALERT_FAILING;
             e->incident = true;
+            state_set_incident_labels(e, o->step, o->kind);
             e->last_alert = o->now;
         } else if (e->incident && o->renotify_ms > 0 && (o->now - e->last_alert) * 1000 >= o->renotify_ms) {
             d.send = true;

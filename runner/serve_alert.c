@@ -83,12 +83,13 @@ static const struct strlist *routes_of(struct serve *s, const char *key, const c
  * its endsAt is resolved, and one it lost (a restart without storage) is
  * gone.  So while a check's incident is open, each of its Alertmanager
  * routes keeps a record here and the tick re-posts it every `resend`.  The
- * labels (step, kind) are the incident's first: Alertmanager tells alerts
- * apart by their labels, and a re-post must be the same alert. */
+ * labels (step, kind) are the incident's first, kept in the state entry
+ * across restarts: Alertmanager tells alerts apart by their labels, and a
+ * re-post must be the same alert. */
 struct serve_firing {
     char *key;                                                /* the state entry, "check:name" */
     char *route;                                              /* an Alertmanager route of the check */
-    char *step, *kind;                                        /* the labels, as first posted (NULL: none) */
+    char *step, *kind;                                        /* the incident's labels (NULL: none) */
     char *message, *run_id, *trace_id, *artifacts_url, *file; /* the latest failure's, for the annotations */
     int failures;
     int64_t since;        /* Unix seconds */
@@ -135,25 +136,25 @@ static void drop_firing(struct serve *s, const char *key) {
     }
 }
 
-/* The incident of key is open and o is its latest failure: keep (or, the
+/* The incident of e is open and o is its latest failure: keep (or, the
  * first time since this process started, make) a record for each of its
  * Alertmanager routes.  posting: the caller sends an alert now, so the
  * next re-post is one interval away; otherwise a new record is posted by
  * the next tick (serve restarted mid-incident: Alertmanager may have
  * lost it meanwhile). */
-static void hold_firing(struct serve *s, const char *key, const struct strlist *routes, const struct serve_outcome *o,
-                        int failures, int64_t since, bool posting) {
+static void hold_firing(struct serve *s, const struct state_entry *e, const struct strlist *routes,
+                        const struct serve_outcome *o, bool posting) {
     int64_t now = clock_wall_ms();
     for (size_t i = 0; i < routes->len; i++) {
         const struct alert_route *r = serve_config_route(&s->cfg, routes->items[i]);
         if (!r || r->type != ALERT_ALERTMANAGER) continue;
-        struct serve_firing *f = find_firing(s, key, r->name);
+        struct serve_firing *f = find_firing(s, e->key, r->name);
         if (!f) {
             f = xcalloc(1, sizeof *f);
-            f->key = xstrdup(key);
+            f->key = xstrdup(e->key);
             f->route = xstrdup(r->name);
-            f->step = dup_or_null(o->step);
-            f->kind = dup_or_null(o->kind);
+            f->step = dup_or_null(e->incident_step);
+            f->kind = dup_or_null(e->incident_kind);
             f->next = s->firing;
             s->firing = f;
         }
@@ -162,8 +163,8 @@ static void hold_firing(struct serve *s, const char *key, const struct strlist *
         replace(&f->trace_id, o->trace_id);
         replace(&f->artifacts_url, o->artifacts_url);
         replace(&f->file, o->file);
-        f->failures = failures;
-        f->since = since;
+        f->failures = e->consecutive;
+        f->since = e->incident_since;
         if (posting || f->next_post_ms == 0) f->next_post_ms = posting ? now + r->resend_ms : now;
     }
 }
@@ -254,12 +255,11 @@ static void send_alert(struct serve *s, struct state_entry *e, const struct strl
     alert_machine_track(&ctx->track, seq, 1);
     for (size_t i = 0; i < routes->len; i++) {
         const struct alert_route *r = serve_config_route(&s->cfg, routes->items[i]);
-        const struct serve_firing *f = r && r->type == ALERT_ALERTMANAGER ? find_firing(s, e->key, r->name) : NULL;
         struct alert held = *a;
         if (!r) continue;
-        if (f) { /* the same labels as the alert Alertmanager holds, recovery included */
-            held.step = f->step;
-            held.kind = f->kind;
+        if (r->type == ALERT_ALERTMANAGER) { /* the alert Alertmanager holds, recovery included */
+            held.step = e->incident_step;
+            held.kind = e->incident_kind;
         }
         ctx->track.outstanding++;
         alert_send(s->loop, r, &held, &s->cfg.retry, on_delivery, ctx);
@@ -288,7 +288,7 @@ void serve_record(struct serve *s, const char *check, const char *name, const st
     struct alert_decision d = alert_machine_outcome(&s->machine, e, &in);
     char host[256];
     if (d.save) serve_save_state(s);
-    if (!o->ok && e->incident) hold_firing(s, e->key, routes, o, e->consecutive, e->incident_since, d.send);
+    if (!o->ok && e->incident) hold_firing(s, e, routes, o, d.send);
     if (!d.send) {
         if (o->ok) drop_firing(s, e->key);
         return;

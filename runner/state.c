@@ -57,9 +57,17 @@ void state_set_pending(struct state_entry *e, int event, const struct state_pend
     e->pending_artifacts_url = dup_or_null(t->artifacts_url);
 }
 
+void state_set_incident_labels(struct state_entry *e, const char *step, const char *kind) {
+    free(e->incident_step);
+    free(e->incident_kind);
+    e->incident_step = dup_or_null(step);
+    e->incident_kind = dup_or_null(kind);
+}
+
 void state_free(struct state *s) {
     for (size_t i = 0; i < s->len; i++) {
         state_set_pending(&s->entries[i], -1, NULL);
+        state_set_incident_labels(&s->entries[i], NULL, NULL);
         free(s->entries[i].key);
     }
     free(s->entries);
@@ -141,6 +149,7 @@ int state_load(const char *path, struct state *s, struct failure *f) {
             e->last_alert = field_int(L, -1, "last_alert");
             e->last_success = field_int(L, -1, "last_success");
             e->last_ping = field_int(L, -1, "last_ping");
+            state_set_incident_labels(e, field_string(L, -1, "incident_step"), field_string(L, -1, "incident_kind"));
             int pending = (int)field_int(L, -1, "pending_event");
             struct state_pending_text t = {.step = field_string(L, -1, "pending_step"),
                                            .kind = field_string(L, -1, "pending_kind"),
@@ -176,12 +185,13 @@ static void format_state(const struct state *s, struct buf *out) {
         json_write_string(out, e->key, strlen(e->key));
         buf_printf(out,
                    ":{\"failing\":%s,\"incident\":%s,\"consecutive\":%d,\"incident_since\":%lld,"
-                   "\"last_alert\":%lld,\"last_success\":%lld,\"last_ping\":%lld}",
+                   "\"last_alert\":%lld,\"last_success\":%lld,\"last_ping\":%lld",
                    e->failing ? "true" : "false", e->incident ? "true" : "false", e->consecutive,
                    (long long)e->incident_since, (long long)e->last_alert, (long long)e->last_success,
                    (long long)e->last_ping);
+        put_opt(out, "incident_step", e->incident_step);
+        put_opt(out, "incident_kind", e->incident_kind);
         if (e->pending_event) {
-            out->len--; /* reopen the object */
             buf_printf(out, ",\"pending_event\":%d", e->pending_event);
             put_opt(out, "pending_step", e->pending_step);
             put_opt(out, "pending_kind", e->pending_kind);
@@ -189,8 +199,8 @@ static void format_state(const struct state *s, struct buf *out) {
             put_opt(out, "pending_run_id", e->pending_run_id);
             put_opt(out, "pending_trace_id", e->pending_trace_id);
             put_opt(out, "pending_artifacts_url", e->pending_artifacts_url);
-            buf_puts(out, "}");
         }
+        buf_puts(out, "}");
     }
     buf_puts(out, "\n}}\n");
 }

@@ -26,6 +26,11 @@ struct state_entry {
     int64_t last_alert;     /* last failing or re-notify alert sent */
     int64_t last_success;   /* last passing run, or last good ping */
     int64_t last_ping;      /* heartbeats: last ping of any kind */
+    /* The step and kind the last incident was first alerted with: its
+     * labels at Alertmanager, which tells alerts apart by them, so every
+     * re-post and the recovery — after a restart too — carry these, not
+     * the latest failure's.  Owned; set when an incident opens. */
+    char *incident_step, *incident_kind;
     /* An alert decided but not yet delivered: a restart sends it again, so
      * a crash or a stop between the decision and the delivery does not
      * lose it.  The strings are owned. */
@@ -39,6 +44,9 @@ struct state_pending_text {
     const char *step, *kind, *message; /* of a failure */
     const char *run_id, *trace_id, *artifacts_url;
 };
+
+/* Replace e's incident labels; the strings are copied. */
+void state_set_incident_labels(struct state_entry *e, const char *step, const char *kind);
 
 /* Replace e's pending alert (event < 0 or t NULL clears it); t's strings
  * are copied. */

@@ -114,7 +114,8 @@ curl -s -o "$D/silence.out" -w '%{http_code}' -X POST "$AM/api/v2/silences" -H '
 # ---- two locations ----
 OK=$D/ok
 QUIET_OK=$D/quiet-ok
-touch "$QUIET_OK"
+FIRST=$D/first
+touch "$QUIET_OK" "$FIRST"
 serve_config() { # LOCATION
     {
         cat "$D/locations.lua"
@@ -122,6 +123,8 @@ serve_config() { # LOCATION
 scenarios = {
   { path = "$S/flag.lua", every = "1s", vars = { OK_FILE = "$OK" }, alerts = { "am" } },
   { path = "$S/flag.lua", name = "quiet", every = "1s", vars = { OK_FILE = "$QUIET_OK" }, alerts = { "am" } },
+  { path = "$S/flag.lua", name = "moving", every = "1s", vars = { FIRST_FILE = "$FIRST", OK_FILE = "$D/never" },
+    alerts = { "am" } },
 }
 state_file = "$D/state-$1.json"
 instance = "canary-$1"
@@ -212,6 +215,23 @@ EOF
 ends=$(am_alerts '[x["endsAt"] for x in a if x["labels"]["scenario"] == "flag"][0]')
 left=$(( $(date -d "$ends" +%s) - $(date +%s) ))
 [ "$left" -gt 0 ] && [ "$left" -le 10 ] && pass "ends-at-ahead" || fail "ends-at-ahead" "endsAt $ends ($left s ahead; resend 2s)"
+
+# serve restarted mid-incident, and the failure has moved to another step:
+# Alertmanager still holds ONE alert for it there, with the incident's
+# labels (a re-post with the new step's would be a second alert, and the
+# first would resolve while the check still fails).
+moving_eu() { # what Alertmanager holds for moving in eu-1: a list of step labels
+    am_alerts '[x["labels"].get("step") for x in a if x["labels"]["scenario"] == "moving" and x["labels"]["location"] == "eu-1"]'
+}
+wait_for 10 '[ "$(moving_eu)" = "['"'ok file present'"']" ]'
+kill -TERM "${SPID[eu-1]}"; wait "${SPID[eu-1]}"
+mv "$D/serve-eu-1.log" "$D/serve-eu-1-before-restart.log"
+rm -f "$FIRST"
+if start_serve eu-1 && wait_for 15 "grep -q 'scenario moving failed at step first file present' '$D/serve-eu-1.log'"; then
+    sleep $((2 * SLOW)) # its re-post
+    [ "$(moving_eu)" = "['ok file present']" ] && pass "restart-keeps-labels" ||
+        fail "restart-keeps-labels" "Alertmanager holds $(moving_eu) for moving in eu-1" "$D/serve-eu-1.log"
+else fail "restart-keeps-labels" "serve did not restart, or moving did not fail at its first step" "$D/serve-eu-1.log"; fi
 
 # recovery: the resolved notification, both locations
 touch "$OK"

@@ -125,6 +125,8 @@ static void test_pending_across_restart(void **state) {
     assert_int_equal(d.failures, 3);
     assert_int_equal(d.since, 500);
     assert_string_equal(e->pending_step, "login");
+    assert_string_equal(e->incident_step, "login"); /* Alertmanager's labels, kept */
+    assert_string_equal(e->incident_kind, "http");
     assert_string_equal(e->pending_message, "500");
     assert_string_equal(e->pending_run_id, "r1");
     assert_string_equal(e->pending_trace_id, "0af7651916cd43dd8448eb211c80319c");
