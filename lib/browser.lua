@@ -464,20 +464,29 @@ function Page:screenshot(...)
   end)
 end
 
--- page:close(): the page and its browser context go (also at the end of
--- the scenario).
-function Page:close(...)
-  telltale.check_nargs("page:close", select("#", ...), 0)
-  if self._closed then return end
-  self._closed = true
+-- The page and its browser context go, its notes since the last operation
+-- into the log.  answer: fail on one that fail_on names (nothing else
+-- would see it).
+local function close(page, answer)
+  if page._closed then return end
+  page._closed = true
+  local ok, err = pcall(page._h._flush, page._h)
   if C._artifacts() then
-    C._save("console.log", self._h:_console())
-    C._save("network.txt", self._h:_requests())
+    C._save("console.log", page._h:_console())
+    C._save("network.txt", page._h:_requests())
   end
-  self._h:close()
+  page._h:close()
+  if answer and not ok then error(err, 0) end
 end
 
--- `local page <close> = browser.page{}`: __close also gets the error.
-Page.__close = function(page) page:close() end
+-- page:close() (also at the end of the scenario, answering for nothing).
+function Page:close(...)
+  telltale.check_nargs("page:close", select("#", ...), 0)
+  close(self, true)
+end
+
+-- `local page <close> = browser.page{}`: __close also gets the error; a
+-- step already failing is not failed again by the page's events.
+Page.__close = function(page, err) close(page, err == nil) end
 
 return M

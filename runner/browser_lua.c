@@ -10,7 +10,8 @@
  *
  * Every primitive's continuation first moves the page's new notes
  * (exceptions, console errors, failed resources) into the step's log, and
- * raises an `assertion` when one matches the page's fail_on. */
+ * raises an `assertion` when one matches the page's fail_on; so does the
+ * end of a step, for the notes that arrived after its last operation. */
 #include "browser_lua.h"
 
 #include <errno.h>
@@ -37,6 +38,8 @@
 
 struct handle {
     struct browser_page *page; /* NULL once closed */
+    struct task *task;         /* whose steps answer for the page's notes */
+    struct task_check check;
 };
 
 /* One parked primitive. */
@@ -61,6 +64,8 @@ static struct handle *check_handle(lua_State *L) {
 
 static int handle_close(lua_State *L) {
     struct handle *h = luaL_checkudata(L, 1, PAGE_MT);
+    if (h->task) task_remove_check(h->task, &h->check);
+    h->task = NULL;
     browser_page_free(h->page);
     h->page = NULL;
     return 0;
@@ -186,6 +191,24 @@ static int call_continue(lua_State *L, int status, lua_KContext ctx) {
     return 1;
 }
 
+/* A step returned: the notes its page took since the last operation. */
+static void check_notes(struct task *t, struct failure *f, void *data) {
+    struct handle *h = data;
+    flush_notes(t, h->page, f);
+    if (f->kind != FAILURE_NONE) failure_set_detail(f, "it happened after the step's last page operation returned");
+}
+
+/* h:_flush() — the notes since the last operation into the log; raises
+ * the first that fail_on names (page:close, which ends what a step's end
+ * would have checked). */
+static int handle_flush(lua_State *L) {
+    struct handle *h = check_handle(L);
+    struct failure f = {0};
+    flush_notes(h->task, h->page, &f);
+    if (f.kind != FAILURE_NONE) return core_raise_failure(L, &f);
+    return 0;
+}
+
 static int park(lua_State *L, struct call *c) {
     struct task_wait w = {call_cancel, call_describe, c};
     return task_park(L, &w, (lua_KContext)c, call_continue);
@@ -210,8 +233,12 @@ static int browser_open(lua_State *L) {
     browser_init(e->loop, e->opt->browsers);
     h = lua_newuserdatauv(L, sizeof *h, 0); /* bits, handle */
     h->page = NULL;
+    h->task = NULL;
     luaL_setmetatable(L, PAGE_MT);
     h->page = browser_page_new(fail_on);
+    h->task = t;
+    h->check = (struct task_check){.fn = check_notes, .data = h};
+    task_add_check(t, &h->check);
     c = call_new(L, h->page, "starting the browser", 0);
     c->opening = true;
     c->op = browser_page_open(h->page, call_done, c, &f);
@@ -420,11 +447,9 @@ static int browser_page(lua_State *L) {
 }
 
 int luaopen_browser(lua_State *L) {
-    static const luaL_Reg methods[] = {{"_send", handle_send},
-                                       {"_wait_event", handle_wait_event},
-                                       {"_status", handle_status},
-                                       {"close", handle_close},
-                                       {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"_send", handle_send},     {"_wait_event", handle_wait_event},
+                                       {"_status", handle_status}, {"_flush", handle_flush},
+                                       {"close", handle_close},    {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"page", browser_page},    {"_open", browser_open},       {"_unbase64", browser_unbase64},
         {"_write", browser_write}, {"_save", browser_save},       {"_artifacts", browser_artifacts},

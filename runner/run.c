@@ -217,7 +217,8 @@ static void on_step_done(struct task *t, struct failure *f, void *data) {
     const struct step_def *sd = &sc->def.steps[sc->step];
     struct step_result *sr = &sc->result->steps[sc->step];
     uint64_t now = loop_now(sc->run->engine->loop);
-    (void)t;
+    struct failure late = {0};
+    if (!f && task_run_checks(t, &late) != 0) f = &late;
     sr->duration_ms += (int64_t)(now - sc->item_started_ms);
     if (!f) {
         sr->status = STEP_PASSED;

@@ -84,6 +84,7 @@ struct task {
     char *scenario, *step; /* labels for traces and artifacts */
     task_done_fn *done;
     void *done_data;
+    struct task_check *checks; /* not owned */
 };
 
 void task_set_label(struct task *t, const char *scenario, const char *step) {
@@ -97,6 +98,30 @@ const char *task_scenario(const struct task *t) { return t->scenario ? t->scenar
 const char *task_step(const struct task *t) { return t->step ? t->step : ""; }
 
 void task_set_log_sink(struct task *t, struct strlist *logs) { t->logs = logs; }
+
+void task_add_check(struct task *t, struct task_check *c) {
+    c->prev = NULL;
+    c->next = t->checks;
+    if (t->checks) t->checks->prev = c;
+    t->checks = c;
+}
+
+void task_remove_check(struct task *t, struct task_check *c) {
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (t->checks == c)
+        t->checks = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+}
+
+int task_run_checks(struct task *t, struct failure *f) {
+    for (struct task_check *c = t->checks; c; c = c->next) {
+        c->fn(t, f, c->data);
+        if (f->kind != FAILURE_NONE) return -1;
+    }
+    return 0;
+}
 
 /* The watchdog: see the top of this file.  lock guards the fields below,
  * and the step results log() writes into, so that the watchdog can write
