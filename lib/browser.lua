@@ -479,7 +479,8 @@ local function close(page, answer)
   if answer and not ok then error(err, 0) end
 end
 
--- page:close() (also at the end of the scenario, answering for nothing).
+-- page:close().  A page still open when the scenario ends is freed with
+-- its state, without this: nothing is left to answer to.
 function Page:close(...)
   telltale.check_nargs("page:close", select("#", ...), 0)
   close(self, true)

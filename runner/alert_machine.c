@@ -20,6 +20,9 @@ struct alert_decision alert_machine_outcome(struct alert_machine *m, struct stat
         if (!e->failing || e->consecutive == 0) e->incident_since = o->now;
         e->failing = true;
         e->consecutive++;
+        /* Every failure has a kind: an open incident without labels comes
+         * from a state file older than them, and takes this failure's. */
+        if (e->incident && !e->incident_kind) state_set_incident_labels(e, o->step, o->kind);
         if (!e->incident && e->consecutive >= o->threshold) {
             d.send = true;
             d.event = ALERT_FAILING;

@@ -195,7 +195,8 @@ static int call_continue(lua_State *L, int status, lua_KContext ctx) {
 static void check_notes(struct task *t, struct failure *f, void *data) {
     struct handle *h = data;
     flush_notes(t, h->page, f);
-    if (f->kind != FAILURE_NONE) failure_set_detail(f, "it happened after the step's last page operation returned");
+    if (f->kind != FAILURE_NONE)
+        failure_set_detail(f, "it happened after the page's last operation in the step returned");
 }
 
 /* h:_flush() — the notes since the last operation into the log; raises
@@ -236,9 +237,6 @@ static int browser_open(lua_State *L) {
     h->task = NULL;
     luaL_setmetatable(L, PAGE_MT);
     h->page = browser_page_new(fail_on);
-    h->task = t;
-    h->check = (struct task_check){.fn = check_notes, .data = h};
-    task_add_check(t, &h->check);
     c = call_new(L, h->page, "starting the browser", 0);
     c->opening = true;
     c->op = browser_page_open(h->page, call_done, c, &f);
@@ -246,6 +244,9 @@ static int browser_open(lua_State *L) {
         call_free(c);
         return core_raise_failure(L, &f);
     }
+    h->task = t;
+    h->check = (struct task_check){.fn = check_notes, .data = h};
+    task_add_check(t, &h->check);
     struct task_wait w = {call_cancel, call_describe, c};
     return task_park(L, &w, (lua_KContext)c, open_continue);
 }

@@ -117,8 +117,10 @@ void task_remove_check(struct task *t, struct task_check *c) {
 
 int task_run_checks(struct task *t, struct failure *f) {
     for (struct task_check *c = t->checks; c; c = c->next) {
-        c->fn(t, f, c->data);
-        if (f->kind != FAILURE_NONE) return -1;
+        struct failure ignored = {0};
+        c->fn(t, f ? f : &ignored, c->data);
+        failure_clear(&ignored);
+        if (f && f->kind != FAILURE_NONE) return -1;
     }
     return 0;
 }

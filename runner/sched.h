@@ -80,18 +80,20 @@ void task_shorten_deadline(struct task *t, uint64_t deadline_ms);
 void task_kill(struct task *t, const struct failure *f);
 int task_running(const struct task *t);
 
-/* What a step must still answer for after its function returned: a page's
- * fail_on event that arrived after the step's last page operation.  The
- * owner embeds it (no allocation) and removes it before freeing it. */
+/* What a step answers for when it ends, beyond its function's result:
+ * what a module saw meanwhile and only reports at its next operation (a
+ * page's fail_on event after the step's last page call).  The owner embeds
+ * it (no allocation) and removes it before freeing it; fn logs through the
+ * task, may fill f, and must not add or remove checks. */
 struct task_check {
-    void (*fn)(struct task *t, struct failure *f, void *data); /* fills f to fail the step */
+    void (*fn)(struct task *t, struct failure *f, void *data);
     void *data;
     struct task_check *prev, *next;
 };
 void task_add_check(struct task *t, struct task_check *c);
 void task_remove_check(struct task *t, struct task_check *c);
-/* Run the checks after a step returned; -1 with f filled by the first that
- * failed, else 0. */
+/* Run every check as a step ends: -1 with f filled by the first that fails;
+ * f NULL (the step failed already) only lets them log. */
 int task_run_checks(struct task *t, struct failure *f);
 
 /* Call the function below nargs arguments on the task's main stack

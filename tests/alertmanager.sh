@@ -223,7 +223,8 @@ left=$(( $(date -d "$ends" +%s) - $(date +%s) ))
 moving_eu() { # what Alertmanager holds for moving in eu-1: a list of step labels
     am_alerts '[x["labels"].get("step") for x in a if x["labels"]["scenario"] == "moving" and x["labels"]["location"] == "eu-1"]'
 }
-wait_for 10 '[ "$(moving_eu)" = "['"'ok file present'"']" ]'
+wait_for 10 '[ "$(moving_eu)" = "['"'ok file present'"']" ]' ||
+    fail "restart-keeps-labels" "before the restart, Alertmanager holds $(moving_eu) for moving in eu-1" "$D/serve-eu-1.log"
 kill -TERM "${SPID[eu-1]}"; wait "${SPID[eu-1]}"
 mv "$D/serve-eu-1.log" "$D/serve-eu-1-before-restart.log"
 rm -f "$FIRST"

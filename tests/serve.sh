@@ -253,6 +253,8 @@ cat > "$D/pend.lua" <<EOF
 scenarios = { { path = "$S/flag.lua", every = "1s", vars = { OK_FILE = "$D/never" }, alerts = { "pend" } } }
 alerts = { pend = { webhook = "$RECV/pend" } }
 state_file = "$D/pend-state.json"
+artifacts_dir = "$D/pend-artifacts"
+artifacts_url = "https://ci.example.test/pend"
 alert_retry = { attempts = 20, backoff = "1s" }
 EOF
 touch "$D/recv/pend.fail"
@@ -274,7 +276,8 @@ import json, re, sys
 first = json.loads(open(sys.argv[1]).readline())
 again = json.loads(open(sys.argv[2]).readline())
 assert re.fullmatch("[0-9a-f]{32}", again.get("trace_id") or ""), again
-for k in ("run_id", "trace_id", "step", "kind", "message", "since"):
+assert (again.get("artifacts_url") or "").startswith("https://ci.example.test/pend/"), again
+for k in ("run_id", "trace_id", "artifacts_url", "step", "kind", "message", "since"):
     assert again[k] == first[k], (k, first[k], again[k])
 EOF
 [ $? = 0 ] && pass "pending-alert-same-run" || fail "pending-alert-same-run" "the re-sent alert differs" "$D/check.out"

@@ -8,8 +8,8 @@
 step("close", function()
   local page = browser.page{ fail_on = { "js_error" } }
   page:visit(vars.BASE .. "/static/browser-next.html")
-  page:eval("setTimeout(function () { throw new Error('before close') }, 200), 1")
-  sleep("700ms")
+  page:eval("setTimeout(function () { throw new Error('before close') }, 300), 1")
+  sleep("1500ms")
   -- the page's event is this line's failure
   page:close()
 end)

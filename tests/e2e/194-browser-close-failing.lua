@@ -8,7 +8,7 @@
 step("fails", function()
   local page <close> = browser.page{ fail_on = { "js_error" } }
   page:visit(vars.BASE .. "/static/browser-next.html")
-  page:eval("setTimeout(function () { throw new Error('while failing') }, 200), 1")
-  sleep("700ms")
+  page:eval("setTimeout(function () { throw new Error('while failing') }, 300), 1")
+  sleep("1500ms")
   expect(1, "its own failure"):eq(2)
 end)

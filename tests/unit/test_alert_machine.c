@@ -100,6 +100,30 @@ static void test_renotify_and_recovery(void **state) {
     state_free(&s);
 }
 
+/* The incident's labels are its first failure's, whatever step fails
+ * later; an incident from a state file without labels takes the next
+ * failure's, once. */
+static void test_incident_labels(void **state) {
+    struct alert_machine m = {0};
+    struct state s = {0};
+    struct state_entry *e = state_get(&s, "scenario:a");
+    struct alert_outcome later = {.ok = false, .threshold = 3, .now = 200, .step = "logout", .kind = "timeout"};
+    (void)state;
+    for (int i = 0; i < 3; i++) fail_at(&m, e, 100 + i);
+    assert_string_equal(e->incident_step, "login");
+    alert_machine_outcome(&m, e, &later);
+    assert_string_equal(e->incident_step, "login");
+    assert_string_equal(e->incident_kind, "http");
+    state_set_incident_labels(e, NULL, NULL); /* as loaded from an older file */
+    alert_machine_outcome(&m, e, &later);
+    assert_string_equal(e->incident_step, "logout");
+    assert_string_equal(e->incident_kind, "timeout");
+    later.step = "other";
+    alert_machine_outcome(&m, e, &later);
+    assert_string_equal(e->incident_step, "logout");
+    state_free(&s);
+}
+
 /* Decided, saved, not delivered (kill -9, or a stop): the next start sends
  * it again with what the state kept — and only once it is delivered is it
  * cleared. */
@@ -187,6 +211,7 @@ int main(void) {
         cmocka_unit_test(test_threshold),
         cmocka_unit_test(test_renotify_and_recovery),
         cmocka_unit_test(test_pending_across_restart),
+        cmocka_unit_test(test_incident_labels),
         cmocka_unit_test(test_shutdown_races),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,7 +139,11 @@ static void test_state_roundtrip(void **state) {
                                    .trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
                                    .artifacts_url = "https://ci.example/a/run1/"};
     state_set_pending(e, 1, &t);
-    state_get(&s, "heartbeat:h")->last_ping = 42;
+    state_set_incident_labels(e, "step\n1", "http");
+    e = state_get(&s, "heartbeat:h"); /* labels, nothing pending */
+    e->last_ping = 42;
+    e->incident = true;
+    state_set_incident_labels(e, NULL, "missing");
     assert_int_equal(state_save(path, &s, &f), 0);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0600);
@@ -157,7 +161,14 @@ static void test_state_roundtrip(void **state) {
     assert_string_equal(e->pending_run_id, "run1");
     assert_string_equal(e->pending_trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
     assert_string_equal(e->pending_artifacts_url, "https://ci.example/a/run1/");
-    assert_int_equal(state_find(&back, "heartbeat:h")->last_ping, 42);
+    assert_string_equal(e->incident_step, "step\n1");
+    assert_string_equal(e->incident_kind, "http");
+    e = state_find(&back, "heartbeat:h");
+    assert_int_equal(e->last_ping, 42);
+    assert_true(e->incident);
+    assert_null(e->incident_step);
+    assert_string_equal(e->incident_kind, "missing");
+    assert_int_equal(e->pending_event, 0);
     assert_int_equal(entries(dir), 1);
     state_free(&s);
     state_free(&back);
