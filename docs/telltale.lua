@@ -432,7 +432,7 @@ browser = {}
 ---@field gone string? nothing visible matches it
 ---@field timeout telltale.Duration? its own, catchable deadline
 
----A page in headless Chromium, with its own browser context.
+---A page in headless Chromium, in its scenario's browser context.
 ---@class telltale.Page
 local Page = {}
 

@@ -464,9 +464,9 @@ function Page:screenshot(...)
   end)
 end
 
--- The page and its browser context go, its notes since the last operation
--- into the log.  answer: fail on one that fail_on names (nothing else
--- would see it).
+-- The page goes (its scenario's context stays), its notes since the last
+-- operation into the log.  answer: fail on one that fail_on names (nothing
+-- else would see it).
 local function close(page, answer)
   if page._closed then return end
   page._closed = true

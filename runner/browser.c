@@ -450,24 +450,39 @@ static void target_created(struct browser_page *p, struct msg *m) {
     buf_free(&params);
 }
 
-static void context_created(struct browser_page *p, struct msg *m) {
+static bool context_usable(const struct browser_context *c) { return c && c->id && c->gen == B.gen; }
+
+static void create_target(struct browser_page *p) {
     struct buf params;
-    if (!m->ctx) return open_fail(p, "creating a browser context", m->error);
-    p->context = xstrdup(m->ctx);
+    if (!context_usable(p->ctx)) return open_fail(p, "creating a page", "its scenario's browser context is gone");
     buf_init(&params, 0);
     buf_puts(&params, "{\"url\":\"about:blank\",\"browserContextId\":");
-    json_write_string(&params, p->context, strlen(p->context));
+    json_write_string(&params, p->ctx->id, strlen(p->ctx->id));
     buf_puts(&params, "}");
     internal(p, false, "Target.createTarget", buf_str(&params), target_created);
     buf_free(&params);
 }
 
+static void context_created(struct browser_page *p, struct msg *m) {
+    if (!m->ctx) return open_fail(p, "creating a browser context", m->error);
+    if (!p->ctx) return open_fail(p, "creating a page", "its scenario's browser context is gone");
+    free(p->ctx->id);
+    p->ctx->id = xstrdup(m->ctx);
+    p->ctx->gen = B.gen;
+    create_target(p);
+}
+
+/* A scenario's pages open one after another (each waits in its step), so
+ * a context is never being created for two of them at once. */
 static int begin_open(struct browser_page *p, struct failure *f) {
     if (!B.pid && start_chromium(f) != 0) return -1;
     p->state = PAGE_OPENING;
     p->chromium_gen = B.gen;
     if (p->open_op) p->open_op->gen = B.gen;
-    internal(p, false, "Target.createBrowserContext", "{\"disposeOnDetach\":true}", context_created);
+    if (context_usable(p->ctx))
+        create_target(p);
+    else
+        internal(p, false, "Target.createBrowserContext", "{\"disposeOnDetach\":true}", context_created);
     return 0;
 }
 
@@ -496,9 +511,34 @@ static void start_waiting_pages(void) {
     }
 }
 
-struct browser_page *browser_page_new(unsigned fail_on) {
+struct browser_context *browser_context_new(void) {
+    return xcalloc(1, sizeof(struct browser_context));
+}
+
+/* Fire and forget: the reply, if any comes, finds no operation. */
+static void fire_and_forget(const char *method, const char *key, const char *id) {
+    struct buf params;
+    buf_init(&params, 0);
+    buf_printf(&params, "{\"%s\":", key);
+    json_write_string(&params, id, strlen(id));
+    buf_puts(&params, "}");
+    command(NULL, method, buf_str(&params), NULL, NULL, true);
+    buf_free(&params);
+}
+
+void browser_context_free(struct browser_context *c) {
+    if (!c) return;
+    for (struct browser_page *p = B.pages; p; p = p->next)
+        if (p->ctx == c) p->ctx = NULL;
+    if (B.pid && context_usable(c)) fire_and_forget("Target.disposeBrowserContext", "browserContextId", c->id);
+    free(c->id);
+    free(c);
+}
+
+struct browser_page *browser_page_new(unsigned fail_on, struct browser_context *ctx) {
     struct browser_page *p = xcalloc(1, sizeof *p);
     p->fail_on = fail_on;
+    p->ctx = ctx;
     buf_init(&p->console, 0);
     p->next = B.pages;
     B.pages = p;
@@ -530,22 +570,14 @@ void browser_page_free(struct browser_page *p) {
         op->on_msg = NULL;
         browser_op_cancel(op);
     }
-    if (B.pid && p->chromium_gen == B.gen && p->context && p->state != PAGE_DEAD) {
-        struct buf params;
-        buf_init(&params, 0);
-        buf_puts(&params, "{\"browserContextId\":");
-        json_write_string(&params, p->context, strlen(p->context));
-        buf_puts(&params, "}");
-        command(NULL, "Target.disposeBrowserContext", buf_str(&params), NULL, NULL, true);
-        buf_free(&params);
-    }
+    if (B.pid && p->chromium_gen == B.gen && p->target && p->state != PAGE_DEAD)
+        fire_and_forget("Target.closeTarget", "targetId", p->target);
     for (struct browser_page **pp = &B.pages; *pp; pp = &(*pp)->next)
         if (*pp == p) {
             *pp = p->next;
             break;
         }
     bool used_slot = p->state == PAGE_OPENING || p->state == PAGE_READY;
-    free(p->context);
     free(p->target);
     free(p->session);
     browser_page_state_free(p);

@@ -3,8 +3,9 @@
  * One Chromium per process, started on first use with
  * --remote-debugging-pipe: JSON messages separated by NUL bytes, written to
  * its fd 3 and read from its fd 4, both non-blocking on the event loop.
- * Each page lives in its own browser context (cookies, storage) and at most
- * max_pages are open at once; the others wait for a slot.
+ * The pages of one scenario share a browser context (cookies, storage,
+ * cache) of their own, made with its first page and disposed with the
+ * scenario; at most max_pages are open at once, the others wait for a slot.
  *
  * Every command is a pending operation (struct browser_op) that completes
  * exactly once through its callback — with the reply, or with a failure when
@@ -22,6 +23,7 @@ struct failure;
 struct loop;
 struct strlist;
 
+struct browser_context;
 struct browser_page;
 struct browser_op;
 
@@ -42,15 +44,23 @@ void browser_init(struct loop *loop, int max_pages);
  * directory.  Safe when none ever ran; called at the end of main. */
 void browser_shutdown(void);
 
-/* A page, not open yet (caller owns it: browser_page_free). */
-struct browser_page *browser_page_new(unsigned fail_on);
-/* Open p: wait for a slot, start Chromium if none runs, create a browser
- * context, a target and a session.  Returns the operation, or NULL with f
- * filled (kind `script`: chromium not found; `internal`: cannot start). */
+/* A scenario's browser context, none made yet (caller owns it). */
+struct browser_context *browser_context_new(void);
+/* Dispose c in the browser (closing what is left of its pages' targets)
+ * and free it; its pages, if any remain, open no further targets in it. */
+void browser_context_free(struct browser_context *c);
+
+/* A page in ctx (borrowed: it must outlive the page), not open yet (caller
+ * owns it: browser_page_free). */
+struct browser_page *browser_page_new(unsigned fail_on, struct browser_context *ctx);
+/* Open p: wait for a slot, start Chromium if none runs, create its
+ * context unless this Chromium has it already, a target and a session.
+ * Returns the operation, or NULL with f filled (kind `script`: chromium not
+ * found; `internal`: cannot start). */
 struct browser_op *browser_page_open(struct browser_page *p, browser_op_fn *done, void *data, struct failure *f);
 /* Is p still waiting for a free slot (--browsers)? */
 bool browser_page_waiting(const struct browser_page *p);
-/* Close p (its context is disposed), cancel its operations, free it. */
+/* Close p's target (its context stays), cancel its operations, free it. */
 void browser_page_free(struct browser_page *p);
 
 /* Send method with params (a JSON object's text, or NULL) to p's session.

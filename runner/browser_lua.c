@@ -33,8 +33,10 @@
 #include "xalloc.h"
 
 #define PAGE_MT "telltale.browser.handle"
-#define LIB_KEY "telltale.browser.lib" /* registry: lib/browser.lua's module table */
-#define TRACE_EXCERPT 400              /* bytes of a message shown by --trace */
+#define CONTEXT_MT "telltale.browser.context"
+#define CONTEXT_KEY "telltale.browser.scenario_context" /* registry: the scenario's context holder */
+#define LIB_KEY "telltale.browser.lib"                  /* registry: lib/browser.lua's module table */
+#define TRACE_EXCERPT 400                               /* bytes of a message shown by --trace */
 
 struct handle {
     struct browser_page *page; /* NULL once closed */
@@ -222,21 +224,53 @@ static int open_continue(lua_State *L, int status, lua_KContext ctx) {
     return 1;
 }
 
+static int context_gc(lua_State *L) {
+    struct browser_context **c = luaL_checkudata(L, 1, CONTEXT_MT);
+    browser_context_free(*c);
+    *c = NULL;
+    return 0;
+}
+
+/* The scenario's browser context, made with its first page.  Its finalizer
+ * was set before any page handle's, so lua_close runs it after theirs: no
+ * page outlives it. */
+static struct browser_context *scenario_context(lua_State *L) {
+    struct browser_context **c;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, CONTEXT_KEY) == LUA_TUSERDATA) { /* ..., holder */
+        c = lua_touserdata(L, -1);
+        lua_pop(L, 1); /* ... */
+        return *c;
+    }
+    lua_pop(L, 1);                          /* ... */
+    c = lua_newuserdatauv(L, sizeof *c, 0); /* ..., holder */
+    *c = NULL;
+    if (luaL_newmetatable(L, CONTEXT_MT)) { /* ..., holder, mt */
+        lua_pushcfunction(L, context_gc);   /* ..., holder, mt, gc */
+        lua_setfield(L, -2, "__gc");        /* ..., holder, mt */
+    }
+    lua_setmetatable(L, -2); /* ..., holder */
+    *c = browser_context_new();
+    lua_setfield(L, LUA_REGISTRYINDEX, CONTEXT_KEY); /* ... */
+    return *c;
+}
+
 /* browser._open(fail_on_bits) → handle, once the page is ready */
 static int browser_open(lua_State *L) {
     struct task *t = task_from_lua(L);
     struct engine *e = task_engine(t);
     unsigned fail_on = (unsigned)luaL_checkinteger(L, 1);
     struct failure f = {0};
+    struct browser_context *ctx;
     struct handle *h;
     struct call *c;
     task_check_parkable(L);
     browser_init(e->loop, e->opt->browsers);
+    ctx = scenario_context(L);
     h = lua_newuserdatauv(L, sizeof *h, 0); /* bits, handle */
     h->page = NULL;
     h->task = NULL;
     luaL_setmetatable(L, PAGE_MT);
-    h->page = browser_page_new(fail_on);
+    h->page = browser_page_new(fail_on, ctx);
     c = call_new(L, h->page, "starting the browser", 0);
     c->opening = true;
     c->op = browser_page_open(h->page, call_done, c, &f);

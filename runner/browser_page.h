@@ -24,12 +24,20 @@ struct request {
     double start, end; /* protocol timestamps, seconds */
 };
 
+/* The context the pages of one scenario share.  id is valid in Chromium
+ * generation gen only: a restarted browser needs a new one. */
+struct browser_context {
+    char *id;
+    int gen;
+};
+
 struct browser_page {
     struct browser_page *next;
     enum page_state state;
     unsigned fail_on;
-    int chromium_gen; /* which Chromium it lives in */
-    char *context, *target, *session;
+    int chromium_gen;            /* which Chromium it lives in */
+    struct browser_context *ctx; /* borrowed; NULL once freed */
+    char *target, *session;
     struct browser_op *open_op; /* the caller's opening, until ready */
     int enabling;               /* enable commands not answered yet */
     struct strlist notes;       /* not yet taken */

@@ -37,7 +37,7 @@ static char *notes(struct browser_page *p) {
 }
 
 static void test_resources(void **state) {
-    struct browser_page *p = browser_page_new(BROWSER_FAIL_RESOURCE);
+    struct browser_page *p = browser_page_new(BROWSER_FAIL_RESOURCE, NULL);
     struct buf list;
     (void)state;
     feed(p, "{\"method\":\"Network.requestWillBeSent\",\"params\":{\"requestId\":\"7.1\",\"request\":{\"method\":\"GET\","
@@ -69,7 +69,7 @@ static void test_resources(void **state) {
 }
 
 static void test_js_errors(void **state) {
-    struct browser_page *p = browser_page_new(BROWSER_FAIL_JS);
+    struct browser_page *p = browser_page_new(BROWSER_FAIL_JS, NULL);
     struct buf console;
     (void)state;
     feed(p, "{\"method\":\"Runtime.exceptionThrown\",\"params\":{\"exceptionDetails\":{\"text\":\"Uncaught\","
@@ -96,7 +96,7 @@ static void test_js_errors(void **state) {
 }
 
 static void test_lifecycle(void **state) {
-    struct browser_page *p = browser_page_new(0);
+    struct browser_page *p = browser_page_new(0, NULL);
     (void)state;
     assert_false(browser_seen(p, "L1", "load"));
     feed(p, "{\"method\":\"Page.lifecycleEvent\",\"params\":{\"frameId\":\"F\",\"loaderId\":\"L1\","
