@@ -105,11 +105,18 @@ local function looks_secret(name)
     or n:find("pass") or n:find("sid") or n:find("cred")
 end
 
+-- What the jar held when each browser context's cookies were last synced
+-- with it, by context id: the pages of a scenario share one cookie store,
+-- so a page must not push the jar back over what another page changed
+-- (a sign-out's deleted session) unless the jar itself changed since.
+local synced = {}
+
 -- Jar (Netscape lines) → the page, when the jar changed since last time.
 local function cookies_in(page)
   local lines = C._jar()
   local key = table.concat(lines, "\n")
-  if key == page._jar or #lines == 0 then return end
+  local ctx = page._h:_context()
+  if key == synced[ctx] or #lines == 0 then return end
   local cookies = {}
   for _, line in ipairs(lines) do
     local http_only = line:sub(1, 10) == "#HttpOnly_"
@@ -130,7 +137,7 @@ local function cookies_in(page)
     end
   end
   if #cookies > 0 then page._h:_send("Network.setCookies", { cookies = json.array(cookies) }, "setting cookies") end
-  page._jar = key
+  synced[ctx] = key
 end
 
 -- The page's cookies → the jar.
@@ -144,7 +151,7 @@ local function cookies_out(page)
       host_only and "FALSE" or "TRUE", c.path, c.secure and "TRUE" or "FALSE",
       c.session and 0 or math.floor(c.expires), c.name, c.value))
   end
-  page._jar = table.concat(C._jar(), "\n")
+  synced[page._h:_context()] = table.concat(C._jar(), "\n")
 end
 
 -- ---- the page ----
@@ -171,7 +178,7 @@ function M.page(...)
     end
   end
   local h = C._open(bits)
-  local page = setmetatable({ _h = h, _jar = "" }, Page)
+  local page = setmetatable({ _h = h }, Page)
   h:_send("Emulation.setDeviceMetricsOverride",
     { width = vp.width or 1280, height = vp.height or 720, deviceScaleFactor = 1, mobile = false }, "setting the viewport")
   if opts.user_agent or opts.locale then

@@ -207,6 +207,17 @@ static struct browser_op *command(struct browser_page *p, const char *method, co
     return op;
 }
 
+/* A command nobody waits for: its reply completes an operation with no callback. */
+static void fire_and_forget(const char *method, const char *key, const char *id) {
+    struct buf params;
+    buf_init(&params, 0);
+    buf_printf(&params, "{\"%s\":", key);
+    json_write_string(&params, id, strlen(id));
+    buf_puts(&params, "}");
+    command(NULL, method, buf_str(&params), NULL, NULL, true);
+    buf_free(&params);
+}
+
 /* ---- starting and stopping Chromium ---- */
 
 /* The executable: $TELLTALE_CHROMIUM, else chromium on PATH. */
@@ -463,17 +474,22 @@ static void create_target(struct browser_page *p) {
     buf_free(&params);
 }
 
+/* Another page of the scenario may have made the context meanwhile (one
+ * whose step gave up waiting, then a teardown opened a page): the first
+ * context made is the scenario's, a later one is disposed at once. */
 static void context_created(struct browser_page *p, struct msg *m) {
     if (!m->ctx) return open_fail(p, "creating a browser context", m->error);
-    if (!p->ctx) return open_fail(p, "creating a page", "its scenario's browser context is gone");
-    free(p->ctx->id);
-    p->ctx->id = xstrdup(m->ctx);
-    p->ctx->gen = B.gen;
+    if (!p->ctx || context_usable(p->ctx)) {
+        fire_and_forget("Target.disposeBrowserContext", "browserContextId", m->ctx);
+        if (!p->ctx) return open_fail(p, "creating a page", "its scenario's browser context is gone");
+    } else {
+        free(p->ctx->id);
+        p->ctx->id = xstrdup(m->ctx);
+        p->ctx->gen = B.gen;
+    }
     create_target(p);
 }
 
-/* A scenario's pages open one after another (each waits in its step), so
- * a context is never being created for two of them at once. */
 static int begin_open(struct browser_page *p, struct failure *f) {
     if (!B.pid && start_chromium(f) != 0) return -1;
     p->state = PAGE_OPENING;
@@ -515,17 +531,6 @@ struct browser_context *browser_context_new(void) {
     return xcalloc(1, sizeof(struct browser_context));
 }
 
-/* Fire and forget: the reply, if any comes, finds no operation. */
-static void fire_and_forget(const char *method, const char *key, const char *id) {
-    struct buf params;
-    buf_init(&params, 0);
-    buf_printf(&params, "{\"%s\":", key);
-    json_write_string(&params, id, strlen(id));
-    buf_puts(&params, "}");
-    command(NULL, method, buf_str(&params), NULL, NULL, true);
-    buf_free(&params);
-}
-
 void browser_context_free(struct browser_context *c) {
     if (!c) return;
     for (struct browser_page *p = B.pages; p; p = p->next)
@@ -560,6 +565,10 @@ struct browser_op *browser_page_open(struct browser_page *p, browser_op_fn *done
 }
 
 bool browser_page_waiting(const struct browser_page *p) { return p->state == PAGE_WAITING; }
+
+const char *browser_page_context(const struct browser_page *p) {
+    return p->state == PAGE_READY && context_usable(p->ctx) ? p->ctx->id : NULL;
+}
 
 void browser_page_free(struct browser_page *p) {
     if (!p) return;

@@ -58,6 +58,9 @@ struct browser_page *browser_page_new(unsigned fail_on, struct browser_context *
  * Returns the operation, or NULL with f filled (kind `script`: chromium not
  * found; `internal`: cannot start). */
 struct browser_op *browser_page_open(struct browser_page *p, browser_op_fn *done, void *data, struct failure *f);
+/* The id of the context p was opened in, in the running Chromium; NULL
+ * when p is not open or its context is gone. */
+const char *browser_page_context(const struct browser_page *p);
 /* Is p still waiting for a free slot (--browsers)? */
 bool browser_page_waiting(const struct browser_page *p);
 /* Close p's target (its context stays), cancel its operations, free it. */

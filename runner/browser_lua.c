@@ -254,6 +254,15 @@ static struct browser_context *scenario_context(lua_State *L) {
     return *c;
 }
 
+/* h:_context() → the id of the browser context the page is in ("" when
+ * it has none): the pages sharing it share one cookie store. */
+static int handle_context(lua_State *L) {
+    struct handle *h = check_handle(L);
+    const char *id = browser_page_context(h->page);
+    lua_pushstring(L, id ? id : "");
+    return 1;
+}
+
 /* browser._open(fail_on_bits) → handle, once the page is ready */
 static int browser_open(lua_State *L) {
     struct task *t = task_from_lua(L);
@@ -482,9 +491,13 @@ static int browser_page(lua_State *L) {
 }
 
 int luaopen_browser(lua_State *L) {
-    static const luaL_Reg methods[] = {{"_send", handle_send},     {"_wait_event", handle_wait_event},
-                                       {"_status", handle_status}, {"_flush", handle_flush},
-                                       {"close", handle_close},    {NULL, NULL}};
+    static const luaL_Reg methods[] = {{"_send", handle_send},
+                                       {"_wait_event", handle_wait_event},
+                                       {"_status", handle_status},
+                                       {"_flush", handle_flush},
+                                       {"_context", handle_context},
+                                       {"close", handle_close},
+                                       {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"page", browser_page},    {"_open", browser_open},       {"_unbase64", browser_unbase64},
         {"_write", browser_write}, {"_save", browser_save},       {"_artifacts", browser_artifacts},

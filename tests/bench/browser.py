@@ -49,7 +49,8 @@ def tree_rss_mb(pid):
 
 
 class Bare:
-    """The bare client: Chromium over the pipe, one page per context."""
+    """The bare client: Chromium over the pipe, its pages in one context (as
+    a telltale scenario's are)."""
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="bench-chromium-")
@@ -65,7 +66,7 @@ class Bare:
                                   stderr=subprocess.DEVNULL)
         os.close(r1)
         os.close(w2)
-        self.buf, self.id, self.events = b"", 0, []
+        self.buf, self.id, self.events, self.ctx = b"", 0, [], None
 
     def read(self):
         while b"\0" not in self.buf:
@@ -95,8 +96,9 @@ class Bare:
             self.events.append(self.read())
 
     def page(self, url):
-        ctx = self.call("Target.createBrowserContext", {"disposeOnDetach": True})["browserContextId"]
-        tid = self.call("Target.createTarget", {"url": "about:blank", "browserContextId": ctx})["targetId"]
+        if not self.ctx:
+            self.ctx = self.call("Target.createBrowserContext", {"disposeOnDetach": True})["browserContextId"]
+        tid = self.call("Target.createTarget", {"url": "about:blank", "browserContextId": self.ctx})["targetId"]
         sid = self.call("Target.attachToTarget", {"targetId": tid, "flatten": True})["sessionId"]
         for m in ("Page.enable", "Runtime.enable", "Network.enable", "Log.enable"):
             self.call(m, None, sid)
