@@ -463,9 +463,9 @@ static void target_created(struct browser_page *p, struct msg *m) {
 
 static bool context_usable(const struct browser_context *c) { return c && c->id && c->gen == B.gen; }
 
+/* p->ctx is usable. */
 static void create_target(struct browser_page *p) {
     struct buf params;
-    if (!context_usable(p->ctx)) return open_fail(p, "creating a page", "its scenario's browser context is gone");
     buf_init(&params, 0);
     buf_puts(&params, "{\"url\":\"about:blank\",\"browserContextId\":");
     json_write_string(&params, p->ctx->id, strlen(p->ctx->id));
@@ -479,14 +479,14 @@ static void create_target(struct browser_page *p) {
  * context made is the scenario's, a later one is disposed at once. */
 static void context_created(struct browser_page *p, struct msg *m) {
     if (!m->ctx) return open_fail(p, "creating a browser context", m->error);
-    if (!p->ctx || context_usable(p->ctx)) {
-        fire_and_forget("Target.disposeBrowserContext", "browserContextId", m->ctx);
-        if (!p->ctx) return open_fail(p, "creating a page", "its scenario's browser context is gone");
-    } else {
+    if (p->ctx && !context_usable(p->ctx)) {
         free(p->ctx->id);
         p->ctx->id = xstrdup(m->ctx);
         p->ctx->gen = B.gen;
+    } else {
+        fire_and_forget("Target.disposeBrowserContext", "browserContextId", m->ctx);
     }
+    if (!p->ctx) return open_fail(p, "creating a page", "its scenario's browser context is gone");
     create_target(p);
 }
 

@@ -450,16 +450,15 @@ void sandbox_open_libs(lua_State *L, bool unsafe) {
         {LUA_IOLIBNAME, luaopen_io, trim_io, NULL},       {LUA_OSLIBNAME, luaopen_os, trim_os, NULL},
         {LUA_MATHLIBNAME, luaopen_math, NULL, NULL},      {LUA_UTF8LIBNAME, luaopen_utf8, NULL, NULL},
         {LUA_DBLIBNAME, luaopen_debug, trim_debug, NULL}, {NULL, NULL, NULL, NULL}};
-    static const struct sandbox_lib whole[] = {
-        {LUA_IOLIBNAME, luaopen_io, NULL, NULL},     {LUA_OSLIBNAME, luaopen_os, NULL, NULL},
-        {LUA_MATHLIBNAME, luaopen_math, NULL, NULL}, {LUA_UTF8LIBNAME, luaopen_utf8, NULL, NULL},
-        {LUA_DBLIBNAME, luaopen_debug, NULL, NULL},  {NULL, NULL, NULL, NULL}};
+    if (unsafe) { /* nothing to trim: lazy tables would only hide the real ones from next() and rawget() */
+        luaL_openlibs(L);
+        return;
+    }
     for (const luaL_Reg *lib = now; lib->name; lib++) {
         luaL_requiref(L, lib->name, lib->func, 1); /* lib */
         lua_pop(L, 1);                             /* */
     }
-    sandbox_lazy_libs(L, unsafe ? whole : restricted);
-    if (unsafe) return;
+    sandbox_lazy_libs(L, restricted);
     lua_pushglobaltable(L);                 /* _G */
     wrap_field(L, "load", sandbox_load);    /* _G */
     lua_pushcfunction(L, sandbox_loadfile); /* _G, loadfile */

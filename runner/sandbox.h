@@ -29,9 +29,9 @@ bool sandbox_take_memory_exceeded(lua_State *L, size_t *max_bytes);
 /* Whether the error value at idx is Lua's out-of-memory error. */
 bool sandbox_is_memory_error(lua_State *L, int idx);
 
-/* Open the standard libraries: restricted as above, or whole if unsafe.
- * base, package, coroutine, string and table at once; io, os, math, utf8
- * and debug on first use (sandbox_lazy_libs). */
+/* Open the standard libraries: restricted as above (base, package,
+ * coroutine, string and table at once; io, os, math, utf8 and debug on
+ * first use, sandbox_lazy_libs), or whole, as luaL_openlibs does, if unsafe. */
 void sandbox_open_libs(lua_State *L, bool unsafe);
 
 /* Libraries opened on first use.  A state that waits in sleep() or checks
